@@ -1,0 +1,301 @@
+/**
+ * Every event of a workflow SSE stream (Dify 1.13, research/dify-api.md §2.3).
+ *
+ * On the wire each event is one `data: {json}` frame whose JSON carries the name in `event`;
+ * the key order is event, workflow_run_id, task_id, data. `ping` is not JSON (it is
+ * `event: ping` with no data) and is not part of this union.
+ */
+import type { JsonObject, JsonValue, NodeStatus, WorkflowRunStatus } from './common.js';
+
+interface EventBase<E extends string> {
+  event: E;
+  workflow_run_id: string;
+  task_id: string;
+}
+
+export interface NodeStartedData {
+  /** Node *execution* id (a new UUID per execution). */
+  id: string;
+  /** Graph node id. */
+  node_id: string;
+  node_type: string;
+  title: string;
+  /** 1-based execution order. */
+  index: number;
+  predecessor_node_id: string | null;
+  inputs: JsonObject | null;
+  inputs_truncated?: boolean;
+  created_at: number;
+  extras: JsonObject;
+  iteration_id: string | null;
+  loop_id: string | null;
+  agent_strategy?: JsonValue;
+  [extra: string]: unknown;
+}
+
+export interface NodeExecutionMetadata {
+  total_tokens?: number;
+  total_price?: number | string;
+  currency?: string;
+  [extra: string]: unknown;
+}
+
+export interface NodeFinishedData extends NodeStartedData {
+  process_data: JsonObject | null;
+  process_data_truncated?: boolean;
+  outputs: JsonObject | null;
+  outputs_truncated?: boolean;
+  status: NodeStatus;
+  error: string | null;
+  elapsed_time: number;
+  execution_metadata: NodeExecutionMetadata | null;
+  finished_at: number;
+  files?: JsonValue[];
+}
+
+export interface WorkflowStartedEvent extends EventBase<'workflow_started'> {
+  data: {
+    id: string;
+    workflow_id: string;
+    inputs: JsonObject;
+    created_at: number;
+    reason?: 'initial' | 'resumption';
+    [extra: string]: unknown;
+  };
+}
+
+export interface NodeStartedEvent extends EventBase<'node_started'> {
+  data: NodeStartedData;
+}
+
+export interface NodeFinishedEvent extends EventBase<'node_finished'> {
+  data: NodeFinishedData;
+}
+
+export interface NodeRetryEvent extends EventBase<'node_retry'> {
+  data: NodeFinishedData & { retry_index: number };
+}
+
+interface ContainerStartedData {
+  id: string;
+  node_id: string;
+  node_type: string;
+  title: string;
+  created_at: number;
+  extras: JsonObject;
+  metadata?: JsonObject | null;
+  inputs: JsonObject | null;
+  inputs_truncated?: boolean;
+  [extra: string]: unknown;
+}
+
+interface ContainerNextData {
+  id: string;
+  node_id: string;
+  node_type: string;
+  title: string;
+  index: number;
+  created_at: number;
+  extras: JsonObject;
+  [extra: string]: unknown;
+}
+
+interface ContainerCompletedData extends ContainerStartedData {
+  outputs: JsonObject | null;
+  outputs_truncated?: boolean;
+  status: NodeStatus;
+  error: string | null;
+  elapsed_time: number;
+  total_tokens: number;
+  execution_metadata: NodeExecutionMetadata | null;
+  finished_at: number;
+  steps: number;
+}
+
+export interface IterationStartedEvent extends EventBase<'iteration_started'> {
+  data: ContainerStartedData;
+}
+export interface IterationNextEvent extends EventBase<'iteration_next'> {
+  data: ContainerNextData & { pre_iteration_output?: JsonValue };
+}
+export interface IterationCompletedEvent extends EventBase<'iteration_completed'> {
+  data: ContainerCompletedData;
+}
+export interface LoopStartedEvent extends EventBase<'loop_started'> {
+  data: ContainerStartedData;
+}
+export interface LoopNextEvent extends EventBase<'loop_next'> {
+  data: ContainerNextData & { pre_loop_output?: JsonValue };
+}
+export interface LoopCompletedEvent extends EventBase<'loop_completed'> {
+  data: ContainerCompletedData;
+}
+
+export interface TextChunkEvent extends EventBase<'text_chunk'> {
+  data: { text: string; from_variable_selector: string[] | null; [extra: string]: JsonValue | undefined };
+}
+
+/** Replaces all text streamed so far (e.g. after output moderation). */
+export interface TextReplaceEvent extends EventBase<'text_replace'> {
+  data: { text: string; [extra: string]: JsonValue | undefined };
+}
+
+export interface ReasoningChunkEvent extends EventBase<'reasoning_chunk'> {
+  data: { reasoning: string; node_id: string; is_final: boolean; [extra: string]: JsonValue | undefined };
+}
+
+export interface AgentLogEvent extends EventBase<'agent_log'> {
+  data: {
+    node_execution_id: string;
+    id: string;
+    label: string;
+    parent_id: string | null;
+    error: string | null;
+    status: string;
+    data: JsonValue;
+    metadata: JsonValue;
+    node_id: string;
+    [extra: string]: unknown;
+  };
+}
+
+/** TTS events carry base64 `audio` at the top level and no `data`. */
+export interface TtsMessageEvent extends EventBase<'tts_message'> {
+  audio: string;
+  message_id?: string;
+  created_at?: number;
+}
+export interface TtsMessageEndEvent extends EventBase<'tts_message_end'> {
+  audio: string;
+  message_id?: string;
+  created_at?: number;
+}
+
+export interface HumanInputRequiredEvent extends EventBase<'human_input_required'> {
+  data: {
+    form_id: string;
+    form_token: string;
+    node_id: string;
+    node_title: string;
+    form_content: string;
+    inputs: { type: string; output_variable_name: string; default: JsonValue }[];
+    actions: { id: string; title: string; button_style: string }[];
+    display_in_ui: boolean;
+    resolved_default_values: JsonObject;
+    expiration_time: number | null;
+    [extra: string]: unknown;
+  };
+}
+export interface HumanInputFormFilledEvent extends EventBase<'human_input_form_filled'> {
+  data: JsonObject;
+}
+export interface HumanInputFormTimeoutEvent extends EventBase<'human_input_form_timeout'> {
+  data: JsonObject;
+}
+
+export interface WorkflowPausedEvent extends EventBase<'workflow_paused'> {
+  data: {
+    workflow_run_id: string;
+    paused_nodes: JsonValue[];
+    outputs: JsonObject | null;
+    reasons: JsonValue[];
+    status: 'paused';
+    created_at: number;
+    elapsed_time: number;
+    total_tokens: number;
+    total_steps: number;
+    [extra: string]: unknown;
+  };
+}
+
+export interface WorkflowFinishedData {
+  /** Equals `workflow_run_id`. */
+  id: string;
+  workflow_id: string;
+  status: WorkflowRunStatus;
+  outputs: JsonObject | null;
+  error: string | null;
+  elapsed_time: number;
+  total_tokens: number;
+  total_steps: number;
+  created_by?: JsonObject;
+  created_at: number;
+  finished_at: number;
+  exceptions_count?: number;
+  files?: JsonValue[];
+  /** Not sent by Dify; some forks and the local server add cost details here. */
+  total_price?: number | string;
+  currency?: string;
+  [extra: string]: unknown;
+}
+
+export interface WorkflowFinishedEvent extends EventBase<'workflow_finished'> {
+  data: WorkflowFinishedData;
+}
+
+/**
+ * An error inside a 200 stream. The pipeline form has `code`, `message`, `status` and a
+ * nullable `workflow_run_id`; the 1.11+ worker form has only `message` and `status`. Every
+ * key but `event` and `message` may be absent.
+ */
+export interface ErrorEvent {
+  event: 'error';
+  message: string;
+  code?: string;
+  status?: number;
+  workflow_run_id?: string | null;
+  task_id?: string;
+}
+
+/** Every event name Dify documents (ping excluded: it is not a data event). */
+export const WORKFLOW_EVENT_NAMES = [
+  'workflow_started',
+  'node_started',
+  'node_finished',
+  'node_retry',
+  'iteration_started',
+  'iteration_next',
+  'iteration_completed',
+  'loop_started',
+  'loop_next',
+  'loop_completed',
+  'text_chunk',
+  'text_replace',
+  'reasoning_chunk',
+  'agent_log',
+  'tts_message',
+  'tts_message_end',
+  'human_input_required',
+  'human_input_form_filled',
+  'human_input_form_timeout',
+  'workflow_paused',
+  'workflow_finished',
+  'error',
+] as const;
+
+export type KnownWorkflowEventName = (typeof WORKFLOW_EVENT_NAMES)[number];
+
+/** The documented events, discriminated on `event`. */
+export type KnownWorkflowEvent =
+  | WorkflowStartedEvent
+  | NodeStartedEvent
+  | NodeFinishedEvent
+  | NodeRetryEvent
+  | IterationStartedEvent
+  | IterationNextEvent
+  | IterationCompletedEvent
+  | LoopStartedEvent
+  | LoopNextEvent
+  | LoopCompletedEvent
+  | TextChunkEvent
+  | TextReplaceEvent
+  | ReasoningChunkEvent
+  | AgentLogEvent
+  | TtsMessageEvent
+  | TtsMessageEndEvent
+  | HumanInputRequiredEvent
+  | HumanInputFormFilledEvent
+  | HumanInputFormTimeoutEvent
+  | WorkflowPausedEvent
+  | WorkflowFinishedEvent
+  | ErrorEvent;

@@ -1,0 +1,143 @@
+import type { JsonObject, JsonValue, WorkflowRunStatus } from './common.js';
+
+/** Body of a blocking run (`response_mode: "blocking"`). */
+export interface WorkflowBlockingResponse {
+  task_id: string;
+  workflow_run_id: string;
+  data: WorkflowRunData;
+}
+
+export interface WorkflowRunData {
+  /** Equals `workflow_run_id`. */
+  id: string;
+  workflow_id: string;
+  status: WorkflowRunStatus;
+  outputs: JsonObject | null;
+  error: string | null;
+  elapsed_time: number;
+  total_tokens: number;
+  total_steps: number;
+  created_at: number;
+  finished_at: number | null;
+  [extra: string]: unknown;
+}
+
+/**
+ * `GET /workflows/run/{id}` as Dify sends it: `inputs` is a JSON *string* (with `sys.*`
+ * variables); `outputs` is an object on 1.11+ and a string on 1.8–1.10.
+ */
+export interface WorkflowRunDetailWire {
+  id: string;
+  workflow_id: string;
+  status: WorkflowRunStatus;
+  inputs: string | JsonObject | null;
+  outputs: string | JsonObject | null;
+  error: string | null;
+  total_steps: number;
+  total_tokens: number;
+  created_at: number;
+  finished_at: number | null;
+  elapsed_time: number;
+  [extra: string]: unknown;
+}
+
+/** `POST /workflows/tasks/{task_id}/stop`: always this, whatever the task. */
+export interface StopResponse {
+  result: 'success';
+}
+
+export interface WorkflowLogRun {
+  id: string;
+  version: string;
+  status: WorkflowRunStatus;
+  error: string | null;
+  elapsed_time: number;
+  total_tokens: number;
+  total_steps: number;
+  created_at: number;
+  finished_at: number | null;
+  exceptions_count?: number;
+  triggered_from?: string;
+}
+
+export interface EndUserRef {
+  id: string;
+  type: string;
+  is_anonymous: boolean;
+  session_id: string;
+}
+
+export interface AccountRef {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface WorkflowLogEntry {
+  id: string;
+  workflow_run: WorkflowLogRun;
+  created_from: 'service-api' | 'web-app' | 'installed-app' | string;
+  created_by_role: 'account' | 'end_user' | string;
+  created_by_account: AccountRef | null;
+  created_by_end_user: EndUserRef | null;
+  created_at: number;
+}
+
+/** `GET /workflows/logs`. */
+export interface WorkflowLogsPage {
+  page: number;
+  limit: number;
+  total: number;
+  has_more: boolean;
+  data: WorkflowLogEntry[];
+}
+
+/** `POST /files/upload` (HTTP 201). */
+export interface FileUploadResponse {
+  id: string;
+  name: string;
+  size: number;
+  extension: string;
+  mime_type: string;
+  created_by: string;
+  created_at: number;
+  preview_url?: string | null;
+  source_url?: string | null;
+  original_url?: string | null;
+  user_id?: string | null;
+  tenant_id?: string;
+  conversation_id?: string | null;
+  file_key?: string;
+}
+
+/** `GET /info`. */
+export interface AppInfo {
+  name: string;
+  description: string;
+  tags: string[];
+  mode: string;
+  author_name: string;
+}
+
+/** `GET /meta`. */
+export interface AppMeta {
+  tool_icons: Record<string, JsonValue>;
+}
+
+/** `GET /site`. */
+export interface AppSite {
+  title: string;
+  chat_color_theme: string | null;
+  chat_color_theme_inverted: boolean;
+  icon_type: string | null;
+  icon: string | null;
+  icon_background: string | null;
+  icon_url: string | null;
+  description: string | null;
+  copyright: string | null;
+  privacy_policy: string | null;
+  custom_disclaimer: string | null;
+  default_language: string;
+  show_workflow_steps: boolean;
+  use_icon_as_answer_icon: boolean;
+}
