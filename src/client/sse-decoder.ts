@@ -62,24 +62,36 @@ export class SSEDecoder {
   }
 
   #scanPings(text: string): void {
-    const s = this.#lineHead + text;
-    const startsAtLineStart = !this.#midLine;
-    let i = s.indexOf('event:');
-    while (i !== -1) {
-      const before = i === 0 ? -1 : s.charCodeAt(i - 1);
-      const atLineStart = i === 0 ? startsAtLineStart : before === 10 || before === 13;
-      if (atLineStart) {
-        const lineEnd = firstLineBreak(s, i + 6);
-        if (lineEnd === -1) break; // the line is not complete yet: it stays in #lineHead
-        const value = s.slice(i + 6, lineEnd);
-        if (value === 'ping' || value === ' ping') this.#onPing();
+    // The line carried over from the last chunk is checked on its own, so the chunk itself
+    // is never copied into a new string.
+    let from = 0;
+    if (this.#lineHead !== '' || this.#midLine) {
+      const end = firstLineBreak(text, 0);
+      if (end === -1) {
+        this.#carry(this.#lineHead + text, this.#midLine);
+        return;
       }
-      i = s.indexOf('event:', i + 6);
+      if (!this.#midLine && isPingLine(this.#lineHead + text.slice(0, end))) this.#onPing();
+      from = end + 1;
     }
-    const lastBreak = Math.max(s.lastIndexOf('\n'), s.lastIndexOf('\r'));
-    const head = s.slice(lastBreak + 1);
-    const headStartsLine = lastBreak !== -1 || startsAtLineStart;
-    if (headStartsLine && head.length <= MAX_PING_LINE) {
+    let i = text.indexOf('event:', from);
+    while (i !== -1) {
+      const before = i === 0 ? 10 : text.charCodeAt(i - 1);
+      if (i >= from && (before === 10 || before === 13 || i === from)) {
+        const end = firstLineBreak(text, i + 6);
+        if (end === -1) break; // incomplete: carried below
+        if (isPingLine(text.slice(i, end))) this.#onPing();
+      }
+      i = text.indexOf('event:', i + 6);
+    }
+    const lastBreak = lastLineBreak(text, from);
+    if (lastBreak === -1) this.#carry(text.slice(from), false);
+    else this.#carry(text.slice(lastBreak + 1), false);
+  }
+
+  /** Remembers the start of an incomplete line while it could still become a ping line. */
+  #carry(head: string, midLine: boolean): void {
+    if (!midLine && head.length <= MAX_PING_LINE) {
       this.#lineHead = head;
       this.#midLine = false;
     } else {
@@ -87,6 +99,19 @@ export class SSEDecoder {
       this.#midLine = true;
     }
   }
+}
+
+function isPingLine(line: string): boolean {
+  return line === 'event: ping' || line === 'event:ping';
+}
+
+/** Index of the last CR or LF at or after `from`, scanning back from the end (lines are short). */
+function lastLineBreak(s: string, from: number): number {
+  for (let j = s.length - 1; j >= from; j--) {
+    const c = s.charCodeAt(j);
+    if (c === 10 || c === 13) return j;
+  }
+  return -1;
 }
 
 function firstLineBreak(s: string, from: number): number {

@@ -82,6 +82,15 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   #lastByteAt = 0;
   #lastEventAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #decoder = new SSEDecoder(() => this.#onPing());
+  #buffer: WorkflowEvent[] = [];
+  #bufferIndex = 0;
+  #ended = false;
+  #pendingError: unknown;
+  /** Idle time only counts while we wait on the network, not while the consumer is busy. */
+  #reading = false;
+  #readEndedAt = 0;
   readonly #done = deferred<WorkflowRunResult>();
   readonly #ids = deferred<string>();
 
@@ -117,7 +126,14 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
       throw new DifyError('This stream is already being consumed; iterate it once (finalResult() and text() can be awaited alongside).');
     }
     this.#consumed = true;
-    return this.#run();
+    return {
+      next: () => this.#next(),
+      return: async () => {
+        // The consumer left the loop early (break/return): close the connection.
+        if (!this.#done.settled) this.#fail(this.#failure ?? new APIUserAbortError(), true);
+        return { value: undefined, done: true };
+      },
+    };
   }
 
   /** Closes the connection. The run goes on server-side (use stop() to end it). */
@@ -157,90 +173,129 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     this.#consumed = true;
     void (async () => {
       try {
-        for await (const _event of this.#run()) {
+        while ((await this.#readBatch()) !== null) {
           // Draining: the accumulators do the work.
         }
       } catch {
-        // Already delivered through #done.
+        // Delivered through #done by #readBatch.
       }
     })();
   }
 
-  async *#run(): AsyncGenerator<WorkflowEvent> {
+  // One promise per event and none of an async generator's extra ticks: events decoded from
+  // a network chunk are handed out from a buffer (see bench/sse-decode.ts).
+  async #next(): Promise<IteratorResult<WorkflowEvent>> {
+    while (this.#bufferIndex >= this.#buffer.length) {
+      const batch = await this.#readBatch();
+      if (batch === null) return { value: undefined, done: true };
+      this.#buffer = batch;
+      this.#bufferIndex = 0;
+    }
+    return { value: this.#buffer[this.#bufferIndex++]!, done: false };
+  }
+
+  /**
+   * Reads one network chunk and returns the events it completed ([] for none), or null once
+   * the stream has ended with its terminal event. Throws (and settles #done) on any failure.
+   */
+  async #readBatch(): Promise<WorkflowEvent[] | null> {
+    if (this.#ended) return null;
     try {
-      yield* this.#events();
-      this.#done.resolve(this.#result!);
-    } catch (error) {
-      this.#done.reject(error);
-      this.#ids.reject(error);
-      throw error;
-    } finally {
-      if (!this.#done.settled) {
-        // The consumer left the loop early (break/return): close the connection.
-        this.abort();
-        const error = this.#failure ?? new APIUserAbortError();
-        this.#done.reject(error);
-        this.#ids.reject(error);
+      if (this.#pendingError !== undefined) throw this.#pendingError;
+      const reader = this.#reader ?? (await this.#startReading());
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      this.#discountConsumerTime();
+      this.#reading = true;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw this.#failure ?? new StreamEndedError(this.progress, `the connection failed: ${describe(error)}`);
+      } finally {
+        this.#reading = false;
+        this.#readEndedAt = Date.now();
       }
+      if (this.#failure) throw this.#failure;
+      if (chunk.done) {
+        const events = this.#decodeAll(this.#decoder.end(), true);
+        if (this.#ended) return events;
+        throw new StreamEndedError(this.progress);
+      }
+      this.#lastByteAt = Date.now();
+      return this.#decodeAll(this.#decoder.push(chunk.value), false);
+    } catch (error) {
+      this.#fail(error, false);
+      throw error;
     }
   }
 
-  async *#events(): AsyncGenerator<WorkflowEvent> {
+  async #startReading(): Promise<ReadableStreamDefaultReader<Uint8Array>> {
     let open: OpenResponse;
     try {
       open = await this.#opening;
     } catch (error) {
       throw this.#failure ?? error;
     }
+    if (this.#failure) throw this.#failure;
     const body = open.response.body;
     if (!body) throw new StreamEndedError(this.progress, 'the response had no body');
-    const reader = body.getReader();
-    const decoder = new SSEDecoder(() => this.#onPing());
+    this.#reader = body.getReader();
     this.#lastByteAt = this.#lastEventAt = Date.now();
     this.#armTimer();
-    let finished = false;
-    try {
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          throw this.#failure ?? new StreamEndedError(this.progress, `the connection failed: ${describe(error)}`);
-        }
-        if (this.#failure) throw this.#failure;
-        if (chunk.done) break;
-        this.#lastByteAt = Date.now();
-        for (const message of decoder.push(chunk.value)) {
-          const event = this.#decode(message, false);
-          if (event === undefined) continue;
-          yield event;
-          if (event.event === 'workflow_finished' || event.event === 'workflow_paused') {
-            finished = true;
-            return;
-          }
-        }
+    return this.#reader;
+  }
+
+  /** Decodes messages up to and including a terminal event, which ends the stream. */
+  #decodeAll(messages: SSEMessage[], atEnd: boolean): WorkflowEvent[] {
+    const events: WorkflowEvent[] = [];
+    for (const message of messages) {
+      let event: WorkflowEvent;
+      try {
+        event = this.#decode(message, atEnd);
+      } catch (error) {
+        // Hand out the events before the failure first; the next read throws it.
+        if (events.length === 0) throw error;
+        this.#pendingError = error;
+        break;
       }
-      for (const message of decoder.end()) {
-        const event = this.#decode(message, true);
-        if (event === undefined) continue;
-        yield event;
-        if (event.event === 'workflow_finished' || event.event === 'workflow_paused') {
-          finished = true;
-          return;
-        }
+      events.push(event);
+      if (event.event === 'workflow_finished' || event.event === 'workflow_paused') {
+        this.#finish();
+        break;
       }
-      throw this.#failure ?? new StreamEndedError(this.progress);
-    } finally {
-      this.#clearTimer();
-      if (!finished || this.#failure) open.controller.abort();
+    }
+    if (events.length > 0) this.#lastEventAt = Date.now();
+    return events;
+  }
+
+  /** The terminal event arrived: release the connection and resolve. */
+  #finish(): void {
+    this.#ended = true;
+    this.#cleanup(false);
+    this.#done.resolve(this.#result!);
+  }
+
+  #fail(error: unknown, abortedByConsumer: boolean): void {
+    if (abortedByConsumer) this.abort();
+    this.#ended = true;
+    this.#cleanup(true);
+    this.#done.reject(error);
+    this.#ids.reject(error);
+  }
+
+  #cleanup(abortConnection: boolean): void {
+    this.#clearTimer();
+    if (abortConnection) this.#open?.controller.abort();
+    const reader = this.#reader;
+    this.#reader = undefined;
+    if (reader) {
       reader.cancel().catch(() => {});
       reader.releaseLock();
-      open.release();
     }
+    this.#open?.release();
   }
 
   /** Parses one SSE message into an event; throws for `error` events. */
-  #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent | undefined {
+  #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent {
     let parsed: unknown;
     try {
       parsed = JSON.parse(message.data);
@@ -256,7 +311,6 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     const name = typeof raw['event'] === 'string' ? raw['event'] : message.event ?? 'message';
     this.eventCount++;
     this.lastEvent = name;
-    this.#lastEventAt = Date.now();
     this.#captureIds(raw);
 
     if (name === 'error') {
@@ -279,7 +333,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     if (this.workflowRunId === undefined && typeof raw['workflow_run_id'] === 'string') {
       this.workflowRunId = raw['workflow_run_id'];
     }
-    if (this.taskId !== undefined && !this.#ids.settled) this.#ids.resolve(this.taskId);
+    if (this.taskId !== undefined) this.#ids.resolve(this.taskId);
   }
 
   #accumulate(event: WorkflowEvent): void {
@@ -306,6 +360,14 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     this.#options.onPing?.();
   }
 
+  /** Time the consumer spent between reads is not the server's silence: move the marks forward. */
+  #discountConsumerTime(): void {
+    if (this.#readEndedAt === 0) return;
+    const busy = Date.now() - this.#readEndedAt;
+    this.#lastByteAt += busy;
+    this.#lastEventAt += busy;
+  }
+
   #armTimer(): void {
     const idle = this.#options.streamIdleTimeout;
     const eventTimeout = this.#options.eventTimeout;
@@ -315,6 +377,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   }
 
   #checkIdle(): void {
+    if (!this.#reading) return this.#armTimer();
     const now = Date.now();
     const eventTimeout = this.#options.eventTimeout;
     if (now - this.#lastByteAt >= this.#options.streamIdleTimeout) {

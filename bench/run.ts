@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [-- name …]`: runs the benchmarks (all, or those named) and writes each
+ * result into BENCHMARKS.md with the command that produced it.
+ */
+import { benchSseDecode } from './sse-decode.js';
+import { writeSection, type BenchResult } from './report.js';
+
+const SUITES: Record<string, () => Promise<BenchResult>> = {
+  'sse-decode': benchSseDecode,
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in SUITES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(SUITES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of wanted.length > 0 ? wanted : Object.keys(SUITES)) {
+  console.error(`running ${name} …`);
+  const result = await SUITES[name]!();
+  console.log(`\n## ${result.title}\n${result.summary}\n${result.table.join('\n')}`);
+  writeSection('BENCHMARKS.md', result, `npm run bench -- ${name}`);
+}
