@@ -26,12 +26,16 @@ export interface WorkflowRunData {
  * `GET /workflows/run/{id}` as Dify sends it: `inputs` is a JSON *string* (with `sys.*`
  * variables); `outputs` is an object on 1.11+ and a string on 1.8–1.10.
  */
-export interface WorkflowRunDetailWire {
+export interface WorkflowRunDetailWire extends WorkflowRunDetailFields {
+  inputs: string | JsonObject | null;
+  outputs: string | JsonObject | null;
+}
+
+/** Run-detail fields other than inputs/outputs (whose wire types vary by version). */
+export interface WorkflowRunDetailFields {
   id: string;
   workflow_id: string;
   status: WorkflowRunStatus;
-  inputs: string | JsonObject | null;
-  outputs: string | JsonObject | null;
   error: string | null;
   total_steps: number;
   total_tokens: number;

@@ -7,6 +7,7 @@ import type {
   WorkflowInputs,
   WorkflowLogEntry,
   WorkflowLogsPage,
+  WorkflowRunDetailFields,
   WorkflowRunDetailWire,
   WorkflowRunRequestBody,
 } from '../../protocol/index.js';
@@ -35,7 +36,7 @@ export interface StreamOptions extends RequestOptions {
 }
 
 /** Run detail with `inputs` and `outputs` always parsed into objects. */
-export interface WorkflowRunDetail extends Omit<WorkflowRunDetailWire, 'inputs' | 'outputs'> {
+export interface WorkflowRunDetail extends WorkflowRunDetailFields {
   inputs: JsonObject;
   outputs: JsonObject;
 }
