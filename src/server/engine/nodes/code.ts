@@ -1,0 +1,81 @@
+/**
+ * Code: runs `main` in the sandbox with the node's named variables, then checks the result
+ * against the declared outputs with Dify's limits and messages.
+ */
+import type { CodeNode } from '../../dsl/types.js';
+import { NodeError, type NodeContext, type NodeResult } from '../node-context.js';
+import { CodeExecutionError } from '../sandbox/sandbox.js';
+
+/** Dify's CODE_MAX_* defaults. */
+const LIMITS = { stringLength: 80000, number: 9223372036854775807, depth: 5, stringArray: 30, objectArray: 30, numberArray: 1000 };
+
+export async function runCode(node: CodeNode, ctx: NodeContext): Promise<NodeResult> {
+  const args: Record<string, unknown> = {};
+  for (const v of node.variables) args[v.variable] = ctx.pool.get(v.value_selector) ?? null;
+  let result: unknown;
+  try {
+    result = node.code_language === 'python3' ? await ctx.sandbox.runPython(node.code, args) : await ctx.sandbox.runJavaScript(node.code, args);
+  } catch (error) {
+    if (error instanceof CodeExecutionError) throw new NodeError(error.message, 'CodeNodeError');
+    throw error;
+  }
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+    throw new NodeError(`Output must be a dict, got ${typeName(result)} instead.`, 'OutputValidationError');
+  }
+  const outputs = result as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(node.outputs)) {
+    if (!(name in outputs)) throw new NodeError(`Output ${name} is missing.`, 'OutputValidationError');
+    checkOutput(name, spec.type, outputs[name], 1);
+  }
+  // Only declared outputs are kept (Dify drops the rest).
+  const declared = Object.keys(node.outputs);
+  const kept = declared.length > 0 ? Object.fromEntries(declared.map((name) => [name, outputs[name]])) : outputs;
+  return { inputs: args, outputs: kept };
+}
+
+function checkOutput(name: string, type: string, value: unknown, depth: number): void {
+  if (depth > LIMITS.depth) throw new NodeError(`Depth limit ${LIMITS.depth} reached, object too deep.`, 'OutputValidationError');
+  if (value === null || value === undefined) return; // Dify accepts None for any declared type
+  const mismatch = (expected: string) => new NodeError(`Output ${name} must be ${expected}, got ${typeName(value)} instead.`, 'OutputValidationError');
+  switch (type) {
+    case 'string':
+      if (typeof value !== 'string') throw mismatch('a string');
+      if (value.length > LIMITS.stringLength) {
+        throw new NodeError(`The length of output variable \`${name}\` must be less than ${LIMITS.stringLength} characters`, 'OutputValidationError');
+      }
+      return;
+    case 'number':
+      if (typeof value !== 'number') throw mismatch('a number');
+      if (Math.abs(value) > LIMITS.number) throw new NodeError(`Output variable \`${name}\` is out of range, it must be between ${-LIMITS.number} and ${LIMITS.number}.`, 'OutputValidationError');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw mismatch('a boolean');
+      return;
+    case 'object':
+      if (typeof value !== 'object' || Array.isArray(value)) throw mismatch('an object');
+      return;
+    case 'array[string]':
+    case 'array[number]':
+    case 'array[object]':
+    case 'array[boolean]': {
+      if (!Array.isArray(value)) throw mismatch(`an array`);
+      const itemType = type.slice(6, -1);
+      const max = itemType === 'string' ? LIMITS.stringArray : itemType === 'number' ? LIMITS.numberArray : LIMITS.objectArray;
+      if (value.length > max) throw new NodeError(`The length of output variable \`${name}\` must be less than ${max} elements.`, 'OutputValidationError');
+      value.forEach((item, i) => checkOutput(`${name}[${i}]`, itemType, item, depth + 1));
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Python's name for a JSON value's type, as Dify's messages show it. */
+function typeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (Array.isArray(value)) return 'list';
+  return 'dict';
+}

@@ -1,0 +1,81 @@
+/**
+ * LLM, as a deterministic local stand-in: renders the prompt (Dify's `{{#node.var#}}`
+ * references, or Jinja2 prompts) and streams the user messages back as tokens at a
+ * configurable rate, with token counts and a price in execution_metadata.
+ */
+import type { LlmNode } from '../../dsl/types.js';
+import type { NodeContext, NodeResult } from '../node-context.js';
+import { renderJinja } from './template-transform.js';
+
+export async function runLlm(node: LlmNode, ctx: NodeContext): Promise<NodeResult> {
+  const started = Date.now();
+  const jinjaVariables: Record<string, unknown> = {};
+  for (const v of node.prompt_variables) jinjaVariables[v.variable] = ctx.pool.get(v.value_selector) ?? null;
+  const messages = node.messages.map((message) => ({
+    role: message.role,
+    text: message.edition_type === 'jinja2' ? renderJinja(message.jinja2_text ?? message.text, jinjaVariables) : ctx.pool.renderReferences(message.text),
+  }));
+  const userMessages = messages.filter((m) => m.role === 'user');
+  const reply = (userMessages.length > 0 ? userMessages : messages).map((m) => m.text).join('\n');
+
+  const tokens = tokenize(reply);
+  await streamTokens(tokens, ctx);
+
+  const promptTokens = messages.reduce((sum, m) => sum + tokenize(m.text).length, 0);
+  const completionTokens = tokens.length;
+  const totalTokens = promptTokens + completionTokens;
+  const totalPrice = round((totalTokens / 1000) * ctx.llm.pricePer1kTokens, 7);
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: totalTokens,
+    total_price: totalPrice,
+    currency: ctx.llm.currency,
+    latency: (Date.now() - started) / 1000,
+  };
+  return {
+    inputs: null,
+    outputs: { text: reply, usage, finish_reason: 'stop' },
+    processData: { model_mode: node.model.mode ?? 'chat', prompts: messages, model_provider: node.model.provider ?? 'local', model_name: node.model.name ?? 'difyrun-echo' },
+    metadata: { total_tokens: totalTokens, total_price: totalPrice, currency: ctx.llm.currency },
+  };
+}
+
+/** Words with their leading space, punctuation, and CJK characters one by one. */
+export function tokenize(text: string): string[] {
+  return text.match(/\s*[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|\s*[\p{L}\p{N}_]+|\s*[^\s\p{L}\p{N}_]|\s+$/gu) ?? [];
+}
+
+async function streamTokens(tokens: string[], ctx: NodeContext): Promise<void> {
+  const rate = ctx.llm.tokensPerSecond;
+  if (!ctx.streamsLive && rate <= 0) return;
+  const start = Date.now();
+  let sent = 0;
+  while (sent < tokens.length) {
+    if (ctx.signal.aborted) return;
+    // Everything due by now goes out in one chunk, so a high rate does not mean one timer per token.
+    const due = rate > 0 ? Math.min(tokens.length, Math.floor(((Date.now() - start) / 1000) * rate) + 1) : tokens.length;
+    if (due > sent) {
+      if (ctx.streamsLive) for (const token of tokens.slice(sent, due)) ctx.streamText(token);
+      sent = due;
+    }
+    if (sent < tokens.length) await sleep(Math.max(1, Math.min(50, 1000 / rate)), ctx.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
