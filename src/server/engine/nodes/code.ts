@@ -7,7 +7,7 @@ import { NodeError, type NodeContext, type NodeResult } from '../node-context.js
 import { CodeExecutionError } from '../sandbox/sandbox.js';
 
 /** Dify's CODE_MAX_* defaults. */
-const LIMITS = { stringLength: 80000, number: 9223372036854775807, depth: 5, stringArray: 30, objectArray: 30, numberArray: 1000 };
+const LIMITS = { stringLength: 80000, number: 2 ** 63, depth: 5, stringArray: 30, objectArray: 30, numberArray: 1000 };
 
 export async function runCode(node: CodeNode, ctx: NodeContext): Promise<NodeResult> {
   const args: Record<string, unknown> = {};
@@ -46,7 +46,7 @@ function checkOutput(name: string, type: string, value: unknown, depth: number):
       return;
     case 'number':
       if (typeof value !== 'number') throw mismatch('a number');
-      if (Math.abs(value) > LIMITS.number) throw new NodeError(`Output variable \`${name}\` is out of range, it must be between ${-LIMITS.number} and ${LIMITS.number}.`, 'OutputValidationError');
+      if (Math.abs(value) > LIMITS.number) throw new NodeError(`Output variable \`${name}\` is out of range, it must be between -9223372036854775807 and 9223372036854775807.`, 'OutputValidationError');
       return;
     case 'boolean':
       if (typeof value !== 'boolean') throw mismatch('a boolean');
