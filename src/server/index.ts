@@ -1,0 +1,119 @@
+/**
+ * The local Dify-compatible server: `startServer({ workflow })` serves one workflow app's
+ * Service API on 127.0.0.1, the way Dify 1.13 does (research/dify-api.md), with optional
+ * fault injection. Used by `difyrun serve`, `difyrun batch --local` and every test.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { loadWorkflowFile, parseWorkflow } from './dsl/load.js';
+import type { WorkflowApp } from './dsl/types.js';
+import type { LlmSettings } from './engine/node-context.js';
+import { Sandbox, type SandboxLimits } from './engine/sandbox/sandbox.js';
+import { FaultInjector, parseFaultSpec, validateFaultSpec, type FaultSpec } from './faults.js';
+import type { ServerParts } from './http/context.js';
+import { createRequestHandler } from './http/router.js';
+import { RunManager } from './run-manager.js';
+import { MemoryStore } from './store/memory.js';
+
+export { DslError, parseWorkflow, loadWorkflowFile, SUPPORTED_NODE_TYPES } from './dsl/load.js';
+export type { FaultSpec } from './faults.js';
+export { parseFaultSpec } from './faults.js';
+
+/** The documented default key of the local server. */
+export const LOCAL_API_KEY = 'app-local';
+
+export interface ServerOptions {
+  /** A DSL file path, DSL YAML text (containing a newline), or a loaded app. */
+  workflow: string | WorkflowApp;
+  host?: string;
+  /** 0 picks a free port. Default 5001. */
+  port?: number;
+  apiKey?: string;
+  /** A FaultSpec, or JSON text / a path to a JSON file. */
+  faults?: FaultSpec | string;
+  /** Heartbeat interval for streams (Dify: 10 s). */
+  pingIntervalMs?: number;
+  llm?: Partial<LlmSettings>;
+  sandbox?: Partial<SandboxLimits>;
+  /** Upload limits in MB. */
+  uploadLimits?: Partial<ServerParts['uploadLimits']>;
+  /** Start the Python runtime at once when the workflow has Python code nodes (default true). */
+  warmPython?: boolean;
+}
+
+export interface RunningServer {
+  baseURL: string;
+  apiKey: string;
+  app: WorkflowApp;
+  /** Runs the server actually executed (to measure duplicate executions). */
+  readonly executedRuns: number;
+  /** Runs executing right now. */
+  readonly activeRuns: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const app = typeof options.workflow !== 'string' ? options.workflow : options.workflow.includes('\n') ? parseWorkflow(options.workflow) : loadWorkflowFile(options.workflow);
+  const apiKey = options.apiKey ?? LOCAL_API_KEY;
+  const faultSpec = typeof options.faults === 'string' ? parseFaultSpec(options.faults) : validateFaultSpec(options.faults ?? {});
+  const sandbox = new Sandbox(options.sandbox);
+  const store = new MemoryStore();
+  const appId = uuidFrom(`app:${app.workflowId}`);
+  const tenantId = uuidFrom(`tenant:${app.workflowId}`);
+  const llm: LlmSettings = { tokensPerSecond: 100, pricePer1kTokens: 0.002, currency: 'USD', ...options.llm };
+  const runs = new RunManager(app, appId, store, sandbox, llm);
+  let baseURL = '';
+  const parts: ServerParts = {
+    app, appId, tenantId, store, runs,
+    faults: new FaultInjector(faultSpec),
+    pingIntervalMs: options.pingIntervalMs ?? 10_000,
+    uploadLimits: { image: 10, video: 100, audio: 50, file: 15, ...options.uploadLimits },
+    baseURL: () => baseURL,
+  };
+  if ((options.warmPython ?? true) && [...app.nodes.values()].some((n) => n.type === 'code' && n.code_language === 'python3')) {
+    sandbox.warmPython().catch(() => {}); // a failure shows up on the first Python run
+  }
+
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, createRequestHandler(parts, apiKey));
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 5001, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  baseURL = `http://${host}:${address.port}/v1`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    baseURL,
+    apiKey,
+    app,
+    get executedRuns() {
+      return runs.executedRuns;
+    },
+    get activeRuns() {
+      return runs.activeCount;
+    },
+    close: () =>
+      (closing ??= (async () => {
+        await runs.stopAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        });
+        await sandbox.close();
+        store.close();
+      })()),
+  };
+}
+
+function uuidFrom(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
