@@ -26,14 +26,14 @@ export const LOCAL_API_KEY = 'app-local';
 export interface ServerOptions {
   /** A DSL file path, DSL YAML text (containing a newline), or a loaded app. */
   workflow: string | WorkflowApp;
-  host?: string;
+  host?: string | undefined;
   /** 0 picks a free port. Default 5001. */
-  port?: number;
-  apiKey?: string;
+  port?: number | undefined;
+  apiKey?: string | undefined;
   /** A FaultSpec, or JSON text / a path to a JSON file. */
-  faults?: FaultSpec | string;
+  faults?: FaultSpec | string | undefined;
   /** Heartbeat interval for streams (Dify: 10 s). */
-  pingIntervalMs?: number;
+  pingIntervalMs?: number | undefined;
   llm?: Partial<LlmSettings>;
   sandbox?: Partial<SandboxLimits>;
   /** Upload limits in MB. */

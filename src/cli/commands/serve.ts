@@ -1,0 +1,62 @@
+/** `difyrun serve`: the local Dify-compatible server in the foreground. */
+import type { Command } from 'commander';
+import { DslError, LOCAL_API_KEY, startServer } from '../../server/index.js';
+import { EXIT } from '../exit-codes.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run a Dify workflow DSL file locally behind a Dify-compatible Service API')
+    .requiredOption('--workflow <file.yml>', 'Dify app export (DSL) to serve')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '5001')
+    .option('--api-key <key>', `API key clients must send (default ${LOCAL_API_KEY})`)
+    .option('--faults <json|file>', 'fault injection spec (see README "Fault injection")')
+    .option('--llm-rate <tokens/s>', 'tokens per second streamed by the local LLM stand-in', '100')
+    .option('--ping-interval <seconds>', 'heartbeat interval of streams', '10')
+    .addHelpText('after', `
+Examples:
+  difyrun serve --workflow examples/workflows/review-triage.yml
+  difyrun serve --workflow app.yml --port 0 --faults '{"seed":7,"rate429":0.1,"latencyMs":{"min":100,"max":400}}'
+
+Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
+    .action(async (options: { workflow: string; host: string; port: string; apiKey?: string; faults?: string; llmRate: string; pingInterval: string }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`--port must be a number from 0 to 65535, got "${options.port}"`);
+      const rate = Number(options.llmRate);
+      if (!Number.isFinite(rate) || rate < 0) return usage(`--llm-rate must be a number ≥ 0, got "${options.llmRate}"`);
+      const ping = Number(options.pingInterval);
+      if (!Number.isFinite(ping) || ping < 0) return usage(`--ping-interval must be a number of seconds ≥ 0, got "${options.pingInterval}"`);
+      let server;
+      try {
+        server = await startServer({
+          workflow: options.workflow, host: options.host, port, apiKey: options.apiKey, faults: options.faults,
+          llm: { tokensPerSecond: rate }, pingIntervalMs: ping * 1000,
+        });
+      } catch (error) {
+        if (error instanceof DslError || (error instanceof Error && error.message.startsWith('--faults'))) return usage(error.message);
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return usage(`port ${port} on ${options.host} is already in use (try --port 0)`);
+        throw error;
+      }
+      const nodes = [...server.app.nodes.values()];
+      process.stdout.write(
+        `difyrun serve: "${server.app.name}" (${nodes.length} nodes) is listening\n` +
+          `  DIFY_API_BASE_URL=${server.baseURL}\n` +
+          `  DIFY_API_KEY=${options.apiKey ? '(the key you passed with --api-key)' : server.apiKey}\n` +
+          (options.faults ? `  fault injection: ${options.faults}\n` : '') +
+          `Press Ctrl-C to stop.\n`,
+      );
+      const stop = async () => {
+        process.stderr.write(`\nstopping (${server.executedRuns} runs executed)\n`);
+        await server.close();
+        process.exit(EXIT.ok);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
+
+function usage(message: string): void {
+  process.stderr.write(`difyrun serve: ${message}\n`);
+  process.exitCode = EXIT.usage;
+}

@@ -1,0 +1,184 @@
+/** The local server against raw HTTP (not only our SDK): research/dify-api.md §9 facts. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+
+let server: RunningServer;
+const auth = { Authorization: 'Bearer app-local' };
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${server.baseURL}${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const get = (path: string, headers: Record<string, string> = auth) => fetch(`${server.baseURL}${path}`, { headers });
+const REVIEW = { review: 'Great product, fast delivery', rating: '5' };
+
+before(async () => {
+  server = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, pingIntervalMs: 50 });
+});
+after(() => server.close());
+
+describe('auth and envelopes', () => {
+  test('401s in Dify order with WWW-Authenticate', async () => {
+    for (const [headers, message] of [
+      [{}, "Authorization header must be provided and start with 'Bearer'"],
+      [{ Authorization: 'Basic x' }, "Authorization scheme must be 'Bearer'"],
+      [{ Authorization: 'bearer wrong' }, 'Access token is invalid'],
+    ] as const) {
+      const res = await get('/info', headers);
+      assert.equal(res.status, 401);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="api"');
+      assert.deepEqual(await res.json(), { code: 'unauthorized', message, status: 401 });
+    }
+    assert.equal((await get('/info', { Authorization: 'bearer app-local' })).status, 200, 'scheme is case-insensitive');
+  });
+
+  test('user is required for runs and stop; auth wins over user', async () => {
+    const res = await post('/workflows/run', { inputs: REVIEW });
+    assert.deepEqual(await res.json(), { code: 'invalid_param', message: 'Arg user must be provided.', status: 400 });
+    const stop = await post('/workflows/tasks/x/stop', { user: '' });
+    assert.equal(stop.status, 400);
+    const unauth = await post('/workflows/run', { inputs: REVIEW }, { Authorization: 'Bearer nope' });
+    assert.equal(unauth.status, 401);
+  });
+
+  test('bad bodies: empty, malformed, wrong content type, not an object', async () => {
+    assert.deepEqual(await (await post('/workflows/run', '')).json(), { code: 'bad_request', message: 'Invalid JSON payload received or JSON payload is empty.', status: 400 });
+    const malformed = await (await post('/workflows/run', '{"inputs":')).json();
+    assert.equal(malformed.code, 'bad_request');
+    assert.match(malformed.message, /^Failed to decode JSON object/);
+    assert.equal((await post('/workflows/run', 'x', { 'Content-Type': 'text/plain' })).status, 415);
+    assert.equal((await post('/workflows/run', '[]')).status, 500);
+    const missing = await (await post('/workflows/run', { user: 'u' })).json();
+    assert.equal(missing.code, 'invalid_param');
+    assert.match(missing.message, /^1 validation error for WorkflowRunPayload\ninputs\n {2}Field required/);
+  });
+
+  test('unknown route and wrong method', async () => {
+    assert.equal((await get('/nope')).status, 404);
+    const res = await get('/workflows/run');
+    assert.equal(res.status, 405);
+  });
+});
+
+describe('runs', () => {
+  test('blocking run: task_id differs from run id, integer timestamps, outputs', async () => {
+    const res = await post('/workflows/run', { inputs: { ...REVIEW, ignored: 'x' }, user: 'u1', response_mode: 'blocking' });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.notEqual(body.task_id, body.workflow_run_id);
+    assert.equal(body.data.id, body.workflow_run_id);
+    assert.equal(body.data.status, 'succeeded');
+    assert.ok(Number.isInteger(body.data.created_at) && Number.isInteger(body.data.finished_at));
+    assert.equal(body.data.outputs.sentiment, 'positive');
+    assert.match(body.data.outputs.summary, /^\[marketing\]/);
+  });
+
+  test('validation: first failure only, Dify messages, "" passes required, numbers from strings', async () => {
+    const cases: [Record<string, unknown>, string | null][] = [
+      [{ rating: '5' }, 'review is required in input form'],
+      [{ review: 'x', rating: 'five' }, 'rating in input form must be a valid number'],
+      [{ review: 'x', rating: 1, channel: 'fax' }, "channel in input form must be one of the following: ['web', 'app', 'email']"],
+      [{ review: 'x'.repeat(4001), rating: 1 }, 'review in input form must be less than 4000 characters'],
+      [{ review: 5, rating: 1 }, "(type 'paragraph') review in input form must be a string"],
+      [{ review: '', rating: '3.5' }, null],
+    ];
+    for (const [inputs, message] of cases) {
+      const res = await post('/workflows/run', { inputs, user: 'v', response_mode: 'blocking' });
+      if (message === null) assert.equal(res.status, 200);
+      else assert.deepEqual(await res.json(), { code: 'invalid_param', message, status: 400 });
+    }
+  });
+
+  test('streaming: ping with no data first, data-only frames, text_chunk, no [DONE]', async () => {
+    const res = await post('/workflows/run', { inputs: REVIEW, user: 'u2', response_mode: 'streaming' });
+    assert.match(res.headers.get('content-type')!, /^text\/event-stream/);
+    const text = await res.text();
+    assert.ok(text.startsWith('event: ping\n\n'));
+    assert.ok(!text.includes('[DONE]'));
+    const frames = text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    assert.ok(text.split('\n\n').every((f) => f === '' || f === 'event: ping' || (f.startsWith('data: ') && !f.includes('\nevent:'))));
+    assert.equal(frames[0].event, 'workflow_started');
+    assert.deepEqual(Object.keys(frames[0]), ['event', 'workflow_run_id', 'task_id', 'data']);
+    assert.equal(frames.at(-1).event, 'workflow_finished');
+    assert.ok(frames.some((f) => f.event === 'text_chunk'));
+    const started = frames.filter((f) => f.event === 'node_started');
+    assert.deepEqual(started.map((f) => f.data.index), started.map((_f, i) => i + 1));
+    assert.equal(started[0].data.predecessor_node_id, null);
+    assert.ok(!started.some((f) => f.data.node_id === 'support'), 'the branch not taken emits nothing');
+  });
+
+  test('streaming validation error arrives in the stream with HTTP 200', async () => {
+    const res = await post('/workflows/run', { inputs: {}, user: 'u', response_mode: 'streaming' });
+    assert.equal(res.status, 200);
+    const frames = (await res.text()).split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0].event, 'error');
+    assert.equal(frames[0].message, 'review is required in input form');
+  });
+
+  test('run detail: inputs is a JSON string with sys.*; unknown id is 404', async () => {
+    const run = await (await post('/workflows/run', { inputs: { review: '日本語のレビュー', rating: 4 }, user: 'detail-user' })).json();
+    const detail = await (await get(`/workflows/run/${run.workflow_run_id}`)).json();
+    assert.equal(typeof detail.inputs, 'string');
+    const inputs = JSON.parse(detail.inputs);
+    assert.equal(inputs.review, '日本語のレビュー');
+    assert.equal(inputs['sys.user_id'], 'detail-user');
+    assert.equal(inputs['sys.workflow_run_id'], run.workflow_run_id);
+    assert.ok(detail.inputs.includes('", "'), 'Python json.dumps separators');
+    assert.equal(typeof detail.outputs, 'object');
+    const missing = await get('/workflows/run/00000000-0000-4000-8000-000000000000');
+    assert.deepEqual(await missing.json(), { code: 'not_found', message: 'Workflow run not found.', status: 404 });
+  });
+
+  test('stop always answers success', async () => {
+    const res = await post('/workflows/tasks/not-a-task/stop', { user: 'u' });
+    assert.deepEqual(await res.json(), { result: 'success' });
+  });
+
+  test('pinned workflow id: bad format 400, unknown 404, own id runs', async () => {
+    assert.equal((await (await post('/workflows/abc/run', { inputs: REVIEW, user: 'u' })).json()).message, "Invalid workflow_id format: 'abc'. ");
+    assert.equal((await post('/workflows/00000000-0000-4000-8000-000000000000/run', { inputs: REVIEW, user: 'u' })).status, 404);
+    assert.equal((await post(`/workflows/${server.app.workflowId}/run`, { inputs: REVIEW, user: 'u' })).status, 200);
+  });
+});
+
+describe('logs, parameters, files', () => {
+  test('logs filter by user and status, paginate newest first', async () => {
+    for (let i = 0; i < 3; i++) await post('/workflows/run', { inputs: { review: `log ${i}`, rating: 3 }, user: 'log-user' });
+    const page = await (await get('/workflows/logs?created_by_end_user_session_id=log-user&limit=2&status=succeeded')).json();
+    assert.equal(page.total, 3);
+    assert.equal(page.has_more, true);
+    assert.equal(page.data.length, 2);
+    assert.equal(page.data[0].created_by_end_user.session_id, 'log-user');
+    const keyword = await (await get('/workflows/logs?keyword=log%202')).json();
+    assert.equal(keyword.total, 1);
+    assert.equal((await get('/workflows/logs?status=running')).status, 400);
+    assert.equal((await get('/workflows/logs?limit=101')).status, 400);
+  });
+
+  test('/parameters in Dify shape with system_parameters', async () => {
+    const params = await (await get('/parameters')).json();
+    assert.deepEqual(Object.keys(params.user_input_form[0]), ['paragraph']);
+    assert.equal(params.user_input_form[0].paragraph.variable, 'review');
+    assert.deepEqual(params.system_parameters, { image_file_size_limit: 10, video_file_size_limit: 100, audio_file_size_limit: 50, file_size_limit: 15, workflow_file_upload_limit: 10 });
+    const info = await (await get('/info')).json();
+    assert.deepEqual(Object.keys(info), ['name', 'description', 'tags', 'mode', 'author_name']);
+  });
+
+  test('upload: 201, preview returns the bytes, bad filename rejected', async () => {
+    const form = new FormData();
+    form.append('file', new Blob(['héllo'], { type: 'text/plain' }), 'notes.txt');
+    form.append('user', 'u');
+    const res = await fetch(`${server.baseURL}/files/upload`, { method: 'POST', headers: auth, body: form });
+    assert.equal(res.status, 201);
+    const file = await res.json();
+    assert.equal(file.name, 'notes.txt');
+    assert.equal(file.extension, 'txt');
+    const preview = await get(`/files/${file.id}/preview`);
+    assert.equal(await preview.text(), 'héllo');
+    const bad = new FormData();
+    bad.append('file', new Blob(['x'], { type: 'text/plain' }), 'a:b.txt');
+    const rejected = await fetch(`${server.baseURL}/files/upload`, { method: 'POST', headers: auth, body: bad });
+    assert.deepEqual(await rejected.json(), { code: 'invalid_param', message: 'Filename contains invalid characters', status: 400 });
+    const none = await fetch(`${server.baseURL}/files/upload`, { method: 'POST', headers: auth, body: new FormData() });
+    assert.equal((await none.json()).code, 'no_file_uploaded');
+  });
+});
