@@ -10,6 +10,7 @@ import type { LlmSettings } from './engine/node-context.js';
 import { runGraph, type EngineEvent } from './engine/run-graph.js';
 import type { Sandbox } from './engine/sandbox/sandbox.js';
 import type { RunRecord, RunStore } from './store/types.js';
+import { abortableDelay } from '../util/abortable-delay.js';
 
 export interface ActiveRun {
   runId: string;
@@ -118,16 +119,4 @@ export class RunManager {
     for (const run of runs) run.controller.abort();
     await Promise.allSettled(runs.map((run) => run.done));
   }
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

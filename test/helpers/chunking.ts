@@ -1,16 +1,7 @@
 /** Ways to cut a byte string into network chunks, for decoder tests. */
 
-/** A small deterministic PRNG (mulberry32) so random chunkings are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the server's fault injector uses the same one). */
+export { mulberry32 as seededRandom } from '../../src/server/faults.js';
 
 export interface Chunking {
   name: string;

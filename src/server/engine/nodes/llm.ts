@@ -6,6 +6,7 @@
 import type { LlmNode } from '../../dsl/types.js';
 import type { NodeContext, NodeResult } from '../node-context.js';
 import { renderJinja } from './template-transform.js';
+import { abortableDelay } from '../../../util/abortable-delay.js';
 
 export async function runLlm(node: LlmNode, ctx: NodeContext): Promise<NodeResult> {
   const started = Date.now();
@@ -59,21 +60,10 @@ async function streamTokens(tokens: string[], ctx: NodeContext): Promise<void> {
       if (ctx.streamsLive) for (const token of tokens.slice(sent, due)) ctx.streamText(token);
       sent = due;
     }
-    if (sent < tokens.length) await sleep(Math.max(1, Math.min(50, 1000 / rate)), ctx.signal);
+    if (sent < tokens.length) await abortableDelay(Math.max(1, Math.min(50, 1000 / rate)), ctx.signal);
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function round(value: number, digits: number): number {
   const factor = 10 ** digits;
