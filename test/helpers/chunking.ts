@@ -1,7 +1,9 @@
 /** Ways to cut a byte string into network chunks, for decoder tests. */
 
 /** Seeded PRNG (the server's fault injector uses the same one). */
-export { mulberry32 as seededRandom } from '../../src/server/faults.js';
+import { mulberry32 } from '../../src/server/faults.js';
+
+export const seededRandom = mulberry32;
 
 export interface Chunking {
   name: string;
