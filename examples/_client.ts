@@ -3,7 +3,15 @@
  * Against the local server: `difyrun serve --workflow examples/workflows/review-triage.yml`
  * prints both values to export.
  */
-import { DifyClient } from 'difyrun';
+import { DifyClient, DifyError } from 'difyrun';
+
+// SDK errors print as one line (e.g. "AuthenticationError 401: Access token is invalid"), not a stack.
+process.on('uncaughtException', (error) => {
+  if (!(error instanceof DifyError)) throw error;
+  const status = 'status' in error && error.status !== undefined ? ` ${String(error.status)}` : '';
+  console.error(`${error.name}${status}: ${error.message}`);
+  process.exit(1);
+});
 
 export const dify = new DifyClient();
 export const user = process.env['DIFY_USER'] ?? 'difyrun-example';

@@ -3,7 +3,6 @@
  * Service API on 127.0.0.1, the way Dify 1.13 does (research/dify-api.md), with optional
  * fault injection. Used by `difyrun serve`, `difyrun batch --local` and every test.
  */
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadWorkflowFile, parseWorkflow } from './dsl/load.js';
@@ -15,6 +14,7 @@ import type { ServerParts } from './http/context.js';
 import { createRequestHandler } from './http/router.js';
 import { RunManager } from './run-manager.js';
 import { MemoryStore } from './store/memory.js';
+import { stableUuid } from './stable-id.js';
 
 export { DslError, parseWorkflow, loadWorkflowFile, SUPPORTED_NODE_TYPES } from './dsl/load.js';
 export type { FaultSpec } from './faults.js';
@@ -59,8 +59,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const faultSpec = typeof options.faults === 'string' ? parseFaultSpec(options.faults) : validateFaultSpec(options.faults ?? {});
   const sandbox = new Sandbox(options.sandbox);
   const store = new MemoryStore();
-  const appId = uuidFrom(`app:${app.workflowId}`);
-  const tenantId = uuidFrom(`tenant:${app.workflowId}`);
+  const appId = stableUuid(`app:${app.workflowId}`);
+  const tenantId = stableUuid(`tenant:${app.workflowId}`);
   const llm: LlmSettings = { tokensPerSecond: 100, pricePer1kTokens: 0.002, currency: 'USD', ...options.llm };
   const runs = new RunManager(app, appId, store, sandbox, llm);
   let baseURL = '';
@@ -111,9 +111,4 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         store.close();
       })()),
   };
-}
-
-function uuidFrom(seed: string): string {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -3,10 +3,10 @@
  * checked graph. Everything is validated up front: an unsupported node type or a malformed
  * node is an error naming the node, so the server never starts half-configured.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { InputVariable } from '../../protocol/index.js';
+import { stableUuid } from '../stable-id.js';
 import type {
   AggregatorNode,
   CodeNode,
@@ -95,7 +95,6 @@ export function parseWorkflow(text: string, source = 'workflow'): WorkflowApp {
     if (isObject(variable) && typeof variable['name'] === 'string') environment[variable['name']] = variable['value'];
   }
 
-  const hash = createHash('sha256').update(text).digest('hex');
   return {
     name: String(app['name'] ?? 'workflow'),
     description: String(app['description'] ?? ''),
@@ -107,7 +106,7 @@ export function parseWorkflow(text: string, source = 'workflow'): WorkflowApp {
     start: starts[0]!,
     environment,
     features: isObject(workflow['features']) ? workflow['features'] : {},
-    workflowId: uuidFromHash(hash),
+    workflowId: stableUuid(`workflow:${text}`),
     version: '2026-01-01 00:00:00.000000',
   };
 }
@@ -272,8 +271,4 @@ function titleOf(data: Record<string, unknown>): string {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
-}
-
-function uuidFromHash(hex: string): string {
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -5,6 +5,7 @@
 import type { CodeNode } from '../../dsl/types.js';
 import { NodeError, type NodeContext, type NodeResult } from '../node-context.js';
 import { CodeExecutionError } from '../sandbox/sandbox.js';
+import { pythonTypeName } from '../../python-style.js';
 
 /** Dify's CODE_MAX_* defaults. */
 const LIMITS = { stringLength: 80000, number: 2 ** 63, depth: 5, stringArray: 30, objectArray: 30, numberArray: 1000 };
@@ -20,7 +21,7 @@ export async function runCode(node: CodeNode, ctx: NodeContext): Promise<NodeRes
     throw error;
   }
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {
-    throw new NodeError(`Output must be a dict, got ${typeName(result)} instead.`, 'OutputValidationError');
+    throw new NodeError(`Output must be a dict, got ${pythonTypeName(result)} instead.`, 'OutputValidationError');
   }
   const outputs = result as Record<string, unknown>;
   for (const [name, spec] of Object.entries(node.outputs)) {
@@ -36,7 +37,7 @@ export async function runCode(node: CodeNode, ctx: NodeContext): Promise<NodeRes
 function checkOutput(name: string, type: string, value: unknown, depth: number): void {
   if (depth > LIMITS.depth) throw new NodeError(`Depth limit ${LIMITS.depth} reached, object too deep.`, 'OutputValidationError');
   if (value === null || value === undefined) return; // Dify accepts None for any declared type
-  const mismatch = (expected: string) => new NodeError(`Output ${name} must be ${expected}, got ${typeName(value)} instead.`, 'OutputValidationError');
+  const mismatch = (expected: string) => new NodeError(`Output ${name} must be ${expected}, got ${pythonTypeName(value)} instead.`, 'OutputValidationError');
   switch (type) {
     case 'string':
       if (typeof value !== 'string') throw mismatch('a string');
@@ -68,14 +69,4 @@ function checkOutput(name: string, type: string, value: unknown, depth: number):
     default:
       return;
   }
-}
-
-/** Python's name for a JSON value's type, as Dify's messages show it. */
-function typeName(value: unknown): string {
-  if (value === null || value === undefined) return 'NoneType';
-  if (typeof value === 'string') return 'str';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (Array.isArray(value)) return 'list';
-  return 'dict';
 }

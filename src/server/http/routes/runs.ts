@@ -7,7 +7,7 @@ import type { ActiveRun } from '../../run-manager.js';
 import type { RunRecord } from '../../store/types.js';
 import { ApiError, internalError, invalidParam, pydanticError } from '../api-error.js';
 import { sendJson, type RequestContext } from '../context.js';
-import { pythonJsonDumps } from '../python-json.js';
+import { pythonJsonDumps, pythonRepr, pythonTypeName } from '../../python-style.js';
 import { SseWriter } from '../sse.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,11 +24,11 @@ export async function runWorkflow(ctx: RequestContext): Promise<void> {
   const inputs = body['inputs'];
   if (inputs === undefined) throw pydanticError('WorkflowRunPayload', 'inputs', `Field required [type=missing, input_value=${pythonRepr(body)}, input_type=dict]`);
   if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
-    throw pydanticError('WorkflowRunPayload', 'inputs', `Input should be a valid dictionary [type=dict_type, input_value=${pythonRepr(inputs)}, input_type=${pythonType(inputs)}]`);
+    throw pydanticError('WorkflowRunPayload', 'inputs', `Input should be a valid dictionary [type=dict_type, input_value=${pythonRepr(inputs)}, input_type=${pythonTypeName(inputs)}]`);
   }
   const mode = body['response_mode'] ?? 'blocking';
   if (mode !== 'blocking' && mode !== 'streaming') {
-    throw pydanticError('WorkflowRunPayload', 'response_mode', `Input should be 'blocking' or 'streaming' [type=literal_error, input_value=${pythonRepr(mode)}, input_type=${pythonType(mode)}]`);
+    throw pydanticError('WorkflowRunPayload', 'response_mode', `Input should be 'blocking' or 'streaming' [type=literal_error, input_value=${pythonRepr(mode)}, input_type=${pythonTypeName(mode)}]`);
   }
   const files = Array.isArray(body['files']) ? body['files'] : [];
   const streaming = mode === 'streaming';
@@ -186,19 +186,4 @@ function sendGatewayPage(ctx: RequestContext, status: 502 | 504): void {
   const page = gatewayPage(status);
   ctx.res.writeHead(status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) });
   ctx.res.end(page);
-}
-
-function pythonType(value: unknown): string {
-  if (value === null) return 'NoneType';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'string') return 'str';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  return 'dict';
-}
-
-function pythonRepr(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'None';
-  const repr = text.replace(/"/g, "'").replace(/\bnull\b/g, 'None').replace(/\btrue\b/g, 'True').replace(/\bfalse\b/g, 'False');
-  return repr.length > 60 ? `${repr.slice(0, 60)}...` : repr;
 }
