@@ -2,6 +2,7 @@
 /** The `difyrun` command: parses arguments and hands each command to its module. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBatch } from './commands/batch.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,6 +13,7 @@ const program = new Command()
   .showSuggestionAfterError(true)
   .exitOverride();
 
+registerBatch(program);
 registerServe(program);
 
 try {

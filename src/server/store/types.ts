@@ -61,6 +61,8 @@ export interface RunStore {
 
 /** keyword: case-insensitive substring of inputs/outputs JSON or the user, or the exact run id. */
 export function matchesFilter(run: RunRecord, filter: LogFilter): boolean {
+  // Dify writes the app-log row when a run finishes: a running run is not in the logs yet.
+  if (run.status === 'running') return false;
   if (filter.status && run.status !== filter.status) return false;
   if (filter.user !== undefined && run.user !== filter.user) return false;
   if (filter.before !== undefined && run.createdAtMs >= filter.before) return false;

@@ -1,0 +1,67 @@
+/**
+ * The first pass over the input, before anything runs or is written: every structural
+ * problem (empty or duplicate ids, ragged rows, bad JSON lines) with its line number, and
+ * every row whose inputs Dify would reject, checked against /parameters.
+ */
+import type { RowPreparer } from '../prepare/row-preparer.js';
+import { IdTable } from './id-table.js';
+import { readRows, type InputRow } from './read-rows.js';
+
+export interface InputProblem {
+  line: number;
+  message: string;
+}
+
+export interface InputScan {
+  rows: number;
+  /** Problems that make the input unusable (exit 2). */
+  problems: InputProblem[];
+  problemCount: number;
+  /** Rows Dify would reject, by line (they are recorded as failed without a call). */
+  invalid: (InputProblem & { id: string })[];
+  invalidCount: number;
+  /** Columns (CSV header or JSONL keys) that are not declared input variables. */
+  undeclared: string[];
+  /** The first rows that would be sent, for --dry-run. */
+  firstValid: InputRow[];
+}
+
+const KEEP = 50;
+
+export async function scanInput(file: string, preparer: RowPreparer | undefined): Promise<InputScan> {
+  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, invalid: [], invalidCount: 0, undeclared: [], firstValid: [] };
+  const firstLine = new IdTable();
+  const undeclared = new Set<string>();
+  const problem = (line: number, message: string) => {
+    scan.problemCount++;
+    if (scan.problems.length < KEEP) scan.problems.push({ line, message });
+  };
+  for await (const item of readRows(file)) {
+    if (item.kind === 'problem') {
+      problem(item.line, item.message);
+      continue;
+    }
+    scan.rows++;
+    if (item.id.trim() === '') {
+      problem(item.line, 'empty id');
+      continue;
+    }
+    const seenAt = firstLine.get(item.id);
+    if (seenAt !== undefined) {
+      problem(item.line, `duplicate id "${item.id}" (first on line ${seenAt})`);
+      continue;
+    }
+    firstLine.set(item.id, item.line);
+    if (!preparer) continue;
+    if (undeclared.size < 100) for (const key of preparer.undeclared(item)) undeclared.add(key);
+    const prepared = preparer.prepare(item);
+    if (!prepared.ok) {
+      scan.invalidCount++;
+      if (scan.invalid.length < KEEP) scan.invalid.push({ line: item.line, id: item.id, message: `column "${prepared.column}": ${prepared.message}` });
+    } else if (scan.firstValid.length < 3) {
+      scan.firstValid.push(item);
+    }
+  }
+  scan.undeclared = [...undeclared];
+  return scan;
+}

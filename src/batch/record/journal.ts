@@ -1,0 +1,77 @@
+/**
+ * The in-flight journal (`<output>.journal`): what was sent to the server but has no outcome
+ * line yet. Written durably *before* a run is POSTed and the moment its run id arrives, so a
+ * crash never leaves a run we cannot find again. A clean end of a batch deletes it.
+ *
+ *   {"e":"post","id":"r1","user":"difyrun-r1","at":1732186800123}
+ *   {"e":"run","id":"r1","run":"<workflow_run_id>","task":"<task_id>","at":…}
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { DurableAppender } from './durable-appender.js';
+
+export interface InFlight {
+  id: string;
+  user: string;
+  /** When the attempt was posted (ms since epoch). */
+  at: number;
+  runId?: string | undefined;
+  taskId?: string | undefined;
+  /** Run ids of earlier attempts of this row (to tell duplicates apart). */
+  earlierRunIds: string[];
+}
+
+type Entry = { e: 'post'; id: string; user: string; at: number } | { e: 'run'; id: string; run: string; task: string; at: number };
+
+export class Journal {
+  private constructor(
+    private readonly appender: DurableAppender,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string): Promise<Journal> {
+    return new Journal(await DurableAppender.open(path), path);
+  }
+
+  /** The rows a previous process left in flight (latest attempt per id). A torn last line is ignored. */
+  static async load(path: string): Promise<Map<string, InFlight>> {
+    const inFlight = new Map<string, InFlight>();
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return inFlight;
+      throw error;
+    }
+    for (const line of text.split('\n')) {
+      let entry: Entry;
+      try {
+        entry = JSON.parse(line) as Entry;
+      } catch {
+        continue;
+      }
+      const current = inFlight.get(entry.id);
+      if (entry.e === 'post') {
+        const earlier = current ? [...current.earlierRunIds, ...(current.runId ? [current.runId] : [])] : [];
+        inFlight.set(entry.id, { id: entry.id, user: entry.user, at: entry.at, earlierRunIds: earlier });
+      } else if (current) {
+        current.runId = entry.run;
+        current.taskId = entry.task;
+      }
+    }
+    return inFlight;
+  }
+
+  posting(id: string, user: string, at: number): Promise<void> {
+    return this.appender.append(`${JSON.stringify({ e: 'post', id, user, at })}\n`);
+  }
+
+  started(id: string, runId: string, taskId: string): Promise<void> {
+    return this.appender.append(`${JSON.stringify({ e: 'run', id, run: runId, task: taskId, at: Date.now() })}\n`);
+  }
+
+  /** Closes the journal; deletes it when nothing is left in flight. */
+  async close(deleteFile: boolean): Promise<void> {
+    await this.appender.close();
+    if (deleteFile) await rm(this.path, { force: true });
+  }
+}

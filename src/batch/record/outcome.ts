@@ -1,0 +1,41 @@
+/**
+ * One line of the output JSONL: the outcome of one row. The first seven fields are the Python
+ * executor's (seed 001) with the same meanings; the rest are difyrun's additions.
+ */
+export interface RowError {
+  /** Dify's error code, or difyrun's: `validation_error`, `stream_ended`, `timeout`, `connection_error`, `stopped`, … */
+  code: string;
+  message: string;
+  /** The HTTP status when the error came from an HTTP response. */
+  http_status: number | null;
+}
+
+export interface OutcomeRecord {
+  id: string;
+  status: 'success' | 'failed';
+  /** The row as read (including `id`), as in the seed. */
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown> | null;
+  workflow_run_id: string | null;
+  /** ISO 8601 UTC, when the outcome was recorded. */
+  executed_at: string;
+  /** Attempts after the first. */
+  retry_count: number;
+  task_id: string | null;
+  /** Dify's run status: succeeded, failed, stopped, partial-succeeded; null when no run finished. */
+  workflow_status: string | null;
+  error: RowError | null;
+  /** Seconds, as Dify reports it. */
+  elapsed_time: number | null;
+  total_tokens: number | null;
+  total_price: number | null;
+  currency: string | null;
+  /** Client wall time from the first attempt to the outcome. */
+  latency_ms: number;
+  attempts: number;
+}
+
+/** Serialises a record as one JSONL line. JSON.stringify escapes U+2028/2029 and control characters. */
+export function outcomeLine(record: OutcomeRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}

@@ -1,0 +1,142 @@
+/** Counts and measures a batch as rows finish, and renders the summary (text and JSON). */
+import type { OutcomeRecord } from '../record/outcome.js';
+
+export interface BatchSummary {
+  input: string;
+  output: string;
+  rows_in_input: number;
+  /** Rows this run set out to process (not already succeeded, or in .retry with --retry). */
+  rows_to_process: number;
+  skipped_already_succeeded: number;
+  succeeded: number;
+  failed: number;
+  invalid_inputs: number;
+  stopped: number;
+  not_started: number;
+  attempts: number;
+  retries: number;
+  /** Rows whose outcome was recovered from the server instead of running them again. */
+  reexecutions_avoided: number;
+  /** Server runs we know were executed more than once for the same row. */
+  duplicate_executions: number;
+  total_tokens: number;
+  total_price: number;
+  currency: string | null;
+  latency_ms: { p50: number; p90: number; p99: number; max: number } | null;
+  top_errors: { code: string; count: number }[];
+  wall_time_s: number;
+  rows_per_s: number;
+  stopped_reason: string | null;
+  failed_ids_file: string | null;
+}
+
+export class BatchStats {
+  succeeded = 0;
+  failed = 0;
+  invalid = 0;
+  stopped = 0;
+  attempts = 0;
+  retries = 0;
+  reexecutionsAvoided = 0;
+  duplicateExecutions = 0;
+  tokens = 0;
+  price = 0;
+  currency: string | null = null;
+  readonly #errors = new Map<string, number>();
+  #latencies = new Float64Array(1024);
+  #latencyCount = 0;
+  readonly startedAt = Date.now();
+
+  get done(): number {
+    return this.succeeded + this.failed;
+  }
+
+  record(outcome: OutcomeRecord): void {
+    if (outcome.status === 'success') this.succeeded++;
+    else this.failed++;
+    if (outcome.error?.code === 'invalid_input') this.invalid++;
+    if (outcome.workflow_status === 'stopped') this.stopped++;
+    this.attempts += outcome.attempts;
+    this.retries += outcome.retry_count;
+    this.tokens += outcome.total_tokens ?? 0;
+    this.price += outcome.total_price ?? 0;
+    this.currency ??= outcome.currency;
+    if (outcome.error) this.#errors.set(outcome.error.code, (this.#errors.get(outcome.error.code) ?? 0) + 1);
+    if (outcome.attempts > 0) this.#addLatency(outcome.latency_ms);
+  }
+
+  /** The p-th percentile (0–100) of recorded latencies, or undefined with none. */
+  percentile(p: number): number | undefined {
+    if (this.#latencyCount === 0) return undefined;
+    const sorted = this.#latencies.slice(0, this.#latencyCount).sort();
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  }
+
+  #addLatency(ms: number): void {
+    if (this.#latencyCount === this.#latencies.length) {
+      const bigger = new Float64Array(this.#latencies.length * 2);
+      bigger.set(this.#latencies);
+      this.#latencies = bigger;
+    }
+    this.#latencies[this.#latencyCount++] = ms;
+  }
+
+  summarize(context: {
+    input: string;
+    output: string;
+    rowsInInput: number;
+    rowsToProcess: number;
+    skipped: number;
+    stoppedReason: string | null;
+    failedIdsFile: string | null;
+  }): BatchSummary {
+    const wall = (Date.now() - this.startedAt) / 1000;
+    const sorted = this.#latencies.slice(0, this.#latencyCount).sort();
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+    return {
+      input: context.input,
+      output: context.output,
+      rows_in_input: context.rowsInInput,
+      rows_to_process: context.rowsToProcess,
+      skipped_already_succeeded: context.skipped,
+      succeeded: this.succeeded,
+      failed: this.failed,
+      invalid_inputs: this.invalid,
+      stopped: this.stopped,
+      not_started: Math.max(0, context.rowsToProcess - this.done),
+      attempts: this.attempts,
+      retries: this.retries,
+      reexecutions_avoided: this.reexecutionsAvoided,
+      duplicate_executions: this.duplicateExecutions,
+      total_tokens: this.tokens,
+      total_price: Math.round(this.price * 1e7) / 1e7,
+      currency: this.currency,
+      latency_ms: sorted.length === 0 ? null : { p50: at(50), p90: at(90), p99: at(99), max: sorted[sorted.length - 1]! },
+      top_errors: [...this.#errors.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([code, count]) => ({ code, count })),
+      wall_time_s: Math.round(wall * 100) / 100,
+      rows_per_s: wall > 0 ? Math.round((this.done / wall) * 10) / 10 : 0,
+      stopped_reason: context.stoppedReason,
+      failed_ids_file: context.failedIdsFile,
+    };
+  }
+}
+
+/** The summary as a person reads it at the end of a batch. */
+export function formatSummary(s: BatchSummary): string {
+  const lines: string[] = [];
+  const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+  lines.push(`${s.succeeded} succeeded, ${s.failed} failed` + (s.not_started ? `, ${s.not_started} not started` : '') + ` of ${s.rows_to_process} rows in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`);
+  if (s.skipped_already_succeeded) lines.push(`skipped ${s.skipped_already_succeeded} rows that already succeeded in ${s.output}`);
+  if (s.invalid_inputs) lines.push(`${s.invalid_inputs} rows had invalid inputs and were not sent`);
+  lines.push(`attempts ${s.attempts}, retries ${s.retries}, re-executions avoided ${s.reexecutions_avoided}, duplicate executions ${s.duplicate_executions}`);
+  const cost = s.total_price > 0 ? `, cost ${s.total_price} ${s.currency ?? ''}`.trimEnd() : '';
+  lines.push(`tokens ${s.total_tokens}${cost}`);
+  if (s.latency_ms) lines.push(`latency p50 ${ms(s.latency_ms.p50)}, p90 ${ms(s.latency_ms.p90)}, p99 ${ms(s.latency_ms.p99)}, max ${ms(s.latency_ms.max)}`);
+  if (s.top_errors.length) lines.push(`top errors: ${s.top_errors.map((e) => `${e.code} ×${e.count}`).join(', ')}`);
+  if (s.stopped_reason) lines.push(`stopped: ${s.stopped_reason}`);
+  if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);
+  return lines.join('\n');
+}

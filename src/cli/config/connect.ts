@@ -1,0 +1,52 @@
+/**
+ * Where commands send their requests: a Dify server (DIFY_API_BASE_URL / --base-url with
+ * DIFY_API_KEY / --api-key), or `--local WORKFLOW.yml`, which starts difyrun's own server
+ * in-process on 127.0.0.1 and needs no account.
+ */
+import { DifyClient } from '../../client/client.js';
+import { DslError, startServer } from '../../server/index.js';
+import { OptionError, type Env } from './environment.js';
+
+export interface ConnectionFlags {
+  apiKey?: string | undefined;
+  baseUrl?: string | undefined;
+  local?: string | undefined;
+  /** Fault spec for the local server (testing and demos). */
+  localFaults?: string | undefined;
+}
+
+export interface Connection {
+  client: DifyClient;
+  baseURL: string;
+  close(): Promise<void>;
+}
+
+export async function connect(
+  flags: ConnectionFlags,
+  env: Env,
+  options: { timeoutMs?: number; maxRetries?: number; warn: (message: string) => void },
+): Promise<Connection> {
+  const clientOptions = { timeout: options.timeoutMs, maxRetries: options.maxRetries ?? 3 };
+  if (flags.local !== undefined) {
+    let server;
+    try {
+      server = await startServer({ workflow: flags.local, host: '127.0.0.1', port: 0, faults: flags.localFaults });
+    } catch (error) {
+      if (error instanceof DslError || (error instanceof Error && error.message.startsWith('--faults'))) throw new OptionError(`--local: ${error.message}`);
+      throw error;
+    }
+    const client = new DifyClient({ ...clientOptions, apiKey: server.apiKey, baseURL: server.baseURL });
+    return { client, baseURL: server.baseURL, close: () => server.close() };
+  }
+  if (flags.apiKey !== undefined) {
+    options.warn('warning: --api-key is visible to other users of this machine (ps, shell history); prefer DIFY_API_KEY in the environment or .env');
+  }
+  const apiKey = flags.apiKey ?? env.DIFY_API_KEY;
+  if (!apiKey) {
+    throw new OptionError('No API key: set DIFY_API_KEY (in the environment or a .env file), or use --local WORKFLOW.yml to run a workflow file locally');
+  }
+  const baseURL = flags.baseUrl ?? env.DIFY_API_BASE_URL ?? 'https://api.dify.ai/v1';
+  if (!/^https?:\/\//i.test(baseURL)) throw new OptionError(`DIFY_API_BASE_URL / --base-url must start with http:// or https://, got "${baseURL}"`);
+  const client = new DifyClient({ ...clientOptions, apiKey, baseURL });
+  return { client, baseURL: client.baseURL, close: async () => {} };
+}
