@@ -1,6 +1,6 @@
 /**
- * `difyrun batch --compact`: rewrites the output to one line per id (the last line wins),
- * in the order ids first appear. Two streaming passes keep memory flat; the new file replaces
+ * `difyrun batch --compact`: rewrites the output to one line per id: the last line of each id,
+ * where it stands in the file. Two streaming passes keep memory flat; the new file replaces
  * the old one atomically, so a crash mid-compaction leaves the original intact.
  */
 import { createReadStream } from 'node:fs';
