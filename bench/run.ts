@@ -2,11 +2,17 @@
  * `npm run bench [-- name …]`: runs the benchmarks (all, or those named) and writes each
  * result into BENCHMARKS.md with the command that produced it.
  */
+import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
 import { benchSseDecode } from './sse-decode.js';
 import { writeSection, type BenchResult } from './report.js';
 
 const SUITES: Record<string, () => Promise<BenchResult>> = {
   'sse-decode': benchSseDecode,
+  'batch-scheduling': benchBatchScheduling,
+  'batch-overhead': benchBatchOverhead,
+  'batch-memory': benchBatchMemory,
+  'batch-resume': benchBatchResume,
+  'batch-vs-seed': benchBatchVsSeed,
 };
 
 const wanted = process.argv.slice(2);

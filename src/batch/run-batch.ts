@@ -124,7 +124,12 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   // 2. Pre-flight: the app's inputs, then every row checked before anything runs.
   const parameters = await fetchParameters(io.client);
   const preparer = new RowPreparer(inputVariables(parameters), dirname(input));
-  const scan = await scanInput(config.input, preparer);
+  const select = (row: InputRow): 'run' | 'succeeded' | 'skip' => {
+    if (inFlight.has(row.id)) return 'run';
+    if (ledger.rows.get(row.id) === ROW_SUCCEEDED) return 'succeeded';
+    return retryIds === undefined || retryIds.has(row.id) ? 'run' : 'skip';
+  };
+  const scan = await scanInput(config.input, preparer, select);
   if (scan.problemCount > 0) throw new UsageError(formatProblems(config.input, scan));
   if (scan.undeclared.length > 0) {
     io.stderr.write(
@@ -140,25 +145,14 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   const ledgerOut = await DurableAppender.open(output, { bom: config.bom });
   const journal = await Journal.open(`${output}.journal`);
   const runner = new BatchRunner(config, io, preparer, ledger.rows, journal, ledgerOut, stats, progress);
-  let rowsToProcess = 0;
-  let skipped = 0;
-  const selected = (row: InputRow) => {
-    if (inFlight.has(row.id)) return true;
-    if (ledger.rows.get(row.id) === ROW_SUCCEEDED) return false;
-    return retryIds === undefined || retryIds.has(row.id);
-  };
-  // Count first so the progress bar knows its total (a cheap pass: no validation).
-  for await (const item of readRows(config.input)) {
-    if (item.kind !== 'row') continue;
-    if (selected(item)) rowsToProcess++;
-    else if (ledger.rows.get(item.id) === ROW_SUCCEEDED) skipped++;
-  }
+  const rowsToProcess = scan.selected;
+  const skipped = scan.alreadySucceeded;
   if (skipped > 0 && !config.quiet) progress.log(`Resuming: ${skipped} rows already succeeded in ${config.output} are skipped`);
   if (inFlight.size > 0 && !config.quiet) progress.log(`Recovering ${plural(inFlight.size, 'row')} left in flight by an earlier run (no re-execution)`);
   progress.start(rowsToProcess);
   try {
     for await (const item of readRows(config.input)) {
-      if (item.kind !== 'row' || !selected(item)) continue;
+      if (item.kind !== 'row' || select(item) !== 'run') continue;
       if (runner.stopReason !== undefined) break;
       await runner.schedule(item, inFlight.get(item.id));
     }
@@ -276,6 +270,7 @@ class BatchRunner {
       this.#window.release();
       return;
     }
+    this.stats.rowSent();
     const job: RowJob = {
       id: row.id,
       user: this.config.user ?? inFlight?.user ?? rowUser(row.id),
@@ -283,14 +278,23 @@ class BatchRunner {
       inputs: () => (prepared.ok ? this.preparer.resolveFiles(prepared.inputs, this.#uploader) : Promise.reject(new Error(prepared.message))),
       inFlight,
     };
+    let released = false;
+    const release = () => {
+      if (!released) this.#window.release();
+      released = true;
+    };
     const task = runRow(job, this.#ctx)
-      .then((outcome) => this.#record(outcome))
+      .then((outcome) => {
+        // The next row may start while this outcome is being synced: the journal covers a crash meanwhile.
+        release();
+        return this.#record(outcome);
+      })
       .catch((error: unknown) => {
         if (error instanceof RowAbandoned) this.abandoned++;
         else this.progress.log(`row ${row.id}: ${describeError(error, this.io.client.baseURL)}`);
       })
       .finally(() => {
-        this.#window.release();
+        release();
         this.#inFlight.delete(task);
       });
     this.#inFlight.add(task);

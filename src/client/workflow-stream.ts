@@ -73,6 +73,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
 
   readonly #options: WorkflowStreamOptions;
   readonly #controller = new AbortController();
+  #detachSignal: (() => void) | undefined;
   readonly #opening: Promise<OpenResponse>;
   #open: OpenResponse | undefined;
   #consumed = false;
@@ -100,7 +101,12 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     const userSignal = options.signal;
     if (userSignal) {
       if (userSignal.aborted) this.abort();
-      else userSignal.addEventListener('abort', () => this.abort(), { once: true });
+      else {
+        // Removed in #cleanup: a long-lived signal shared by many streams must not collect listeners.
+        const onAbort = () => this.abort();
+        userSignal.addEventListener('abort', onAbort, { once: true });
+        this.#detachSignal = () => userSignal.removeEventListener('abort', onAbort);
+      }
     }
     // Start at once, like a fetch; failures surface when the stream is consumed.
     this.#opening = options.open(this.#controller.signal).then((open) => {
@@ -284,6 +290,8 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
 
   #cleanup(abortConnection: boolean): void {
     this.#clearTimer();
+    this.#detachSignal?.();
+    this.#detachSignal = undefined;
     if (abortConnection) this.#open?.controller.abort();
     const reader = this.#reader;
     this.#reader = undefined;

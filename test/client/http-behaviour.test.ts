@@ -18,6 +18,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { getEventListeners } from 'node:events';
 
 /** A loopback port with nothing listening (bound, then released). */
 async function freePort(): Promise<number> {
@@ -336,6 +337,18 @@ describe('streaming over HTTP', () => {
     assert.equal(result.data.error, 'Stopped by user.');
     assert.deepEqual(JSON.parse(server.requests[1]!.body.toString()), { user: 'alice' });
     assert.equal(stream.pingCount, 1);
+  });
+
+  test('a shared AbortSignal does not collect a listener per finished stream', async () => {
+    const shared = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      server.script((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(ev('workflow_finished', { id: RUN, workflow_id: 'w', status: 'succeeded', outputs: {}, error: null, elapsed_time: 1, total_tokens: 0, total_steps: 1, created_at: 1, finished_at: 2 }));
+      });
+      await dify.workflows.stream({ inputs: {}, user: 'u' }, { signal: shared.signal }).finalResult();
+    }
+    assert.equal(getEventListeners(shared.signal, 'abort').length, 0);
   });
 
   test('abort() closes the connection and rejects with APIUserAbortError', async () => {

@@ -24,12 +24,18 @@ export interface InputScan {
   undeclared: string[];
   /** The first rows that would be sent, for --dry-run. */
   firstValid: InputRow[];
+  /** Rows this run will process, and rows skipped because they already succeeded. */
+  selected: number;
+  alreadySucceeded: number;
 }
+
+/** Whether a row is part of this run (`run`), already done (`succeeded`), or left out by --retry (`skip`). */
+export type RowSelection = (row: InputRow) => 'run' | 'succeeded' | 'skip';
 
 const KEEP = 50;
 
-export async function scanInput(file: string, preparer: RowPreparer | undefined): Promise<InputScan> {
-  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, invalid: [], invalidCount: 0, undeclared: [], firstValid: [] };
+export async function scanInput(file: string, preparer: RowPreparer | undefined, select: RowSelection = () => 'run'): Promise<InputScan> {
+  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, invalid: [], invalidCount: 0, undeclared: [], firstValid: [], selected: 0, alreadySucceeded: 0 };
   const firstLine = new IdTable();
   const undeclared = new Set<string>();
   const problem = (line: number, message: string) => {
@@ -52,6 +58,10 @@ export async function scanInput(file: string, preparer: RowPreparer | undefined)
       continue;
     }
     firstLine.set(item.id, item.line);
+    const selection = select(item);
+    if (selection === 'succeeded') scan.alreadySucceeded++;
+    if (selection !== 'run') continue;
+    scan.selected++;
     if (!preparer) continue;
     if (undeclared.size < 100) for (const key of preparer.undeclared(item)) undeclared.add(key);
     const prepared = preparer.prepare(item);

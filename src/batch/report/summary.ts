@@ -46,12 +46,20 @@ export class BatchStats {
   #latencies = new Float64Array(1024);
   #latencyCount = 0;
   readonly startedAt = Date.now();
+  /** From the first row sent to the last outcome: the span rows/s is measured over. */
+  #firstSentAt: number | undefined;
+  #lastOutcomeAt: number | undefined;
+
+  rowSent(): void {
+    this.#firstSentAt ??= Date.now();
+  }
 
   get done(): number {
     return this.succeeded + this.failed;
   }
 
   record(outcome: OutcomeRecord): void {
+    this.#lastOutcomeAt = Date.now();
     if (outcome.status === 'success') this.succeeded++;
     else this.failed++;
     if (outcome.error?.code === 'invalid_input') this.invalid++;
@@ -63,6 +71,11 @@ export class BatchStats {
     this.currency ??= outcome.currency;
     if (outcome.error) this.#errors.set(outcome.error.code, (this.#errors.get(outcome.error.code) ?? 0) + 1);
     if (outcome.attempts > 0) this.#addLatency(outcome.latency_ms);
+  }
+
+  #rate(): number {
+    const span = ((this.#lastOutcomeAt ?? Date.now()) - (this.#firstSentAt ?? this.startedAt)) / 1000;
+    return span > 0 ? this.done / span : 0;
   }
 
   /** The p-th percentile (0–100) of recorded latencies, or undefined with none. */
@@ -117,7 +130,7 @@ export class BatchStats {
         .slice(0, 5)
         .map(([code, count]) => ({ code, count })),
       wall_time_s: Math.round(wall * 100) / 100,
-      rows_per_s: wall > 0 ? Math.round((this.done / wall) * 10) / 10 : 0,
+      rows_per_s: Math.round(this.#rate() * 10) / 10,
       stopped_reason: context.stoppedReason,
       failed_ids_file: context.failedIdsFile,
     };
