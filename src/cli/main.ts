@@ -2,7 +2,10 @@
 /** The `difyrun` command: parses arguments and hands each command to its module. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAct } from './commands/act.js';
 import { registerBatch } from './commands/batch.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 
@@ -14,6 +17,9 @@ const program = new Command()
   .exitOverride();
 
 registerBatch(program);
+registerRun(program);
+registerInspect(program);
+registerAct(program);
 registerServe(program);
 
 try {

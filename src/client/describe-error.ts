@@ -33,8 +33,19 @@ export function describeError(error: unknown, baseURL: string): string {
   if (error instanceof StreamEndedError) return error.message;
   if (error instanceof APITimeoutError) return `${error.message} from ${baseURL} — raise --timeout or check the server`;
   if (error instanceof APIConnectionError) {
-    return `Cannot reach ${baseURL} (${error.message}) — check DIFY_API_BASE_URL and that the server is running`;
+    const code = causeCode(error.cause);
+    return `Cannot reach ${baseURL} (${code ?? error.message}) — check DIFY_API_BASE_URL and that the server is running`;
   }
   if (error instanceof APIUserAbortError) return 'Interrupted';
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The first system error code (ECONNREFUSED, ENOTFOUND, …) along an error's cause chain. */
+function causeCode(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 5) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  const nested = (error as { errors?: unknown }).errors;
+  if (Array.isArray(nested)) for (const inner of nested) return causeCode(inner, depth + 1);
+  return causeCode((error as { cause?: unknown }).cause, depth + 1);
 }

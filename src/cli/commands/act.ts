@@ -1,0 +1,99 @@
+/** Commands that change something: `stop`, `upload`, `init`. */
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { uploadFromPath } from '../../node.js';
+import { fileTypeFor } from '../../batch/prepare/file-inputs.js';
+import { inputVariables, type InputVariable } from '../../protocol/index.js';
+import { OptionError } from '../config/environment.js';
+import { printJson, runCommand, withCommonOptions, type CommonFlags } from '../command-kit.js';
+
+export function registerAct(program: Command): void {
+  const stop = program
+    .command('stop')
+    .argument('<task-id>', 'task_id of a streaming run (not its workflow_run_id)')
+    .description('stop a running streaming run')
+    .requiredOption('--user <name>', 'the user the run was started with');
+  withCommonOptions(stop).addHelpText('after', '\nExample:\n  difyrun stop 5ad4cb98-f0c7-4085-b384-88c403be6290 --user difyrun-cli\n\nDify answers success for any task id, finished or unknown ones too.');
+  stop.action((taskId: string, flags: CommonFlags & { user: string }) =>
+    runCommand('stop', flags, async ({ client }) => {
+      const result = await client.workflows.stop(taskId, flags.user);
+      if (flags.json) return void printJson(result);
+      process.stdout.write(`Stop requested for task ${taskId}. (Dify confirms every stop; check the run with difyrun status RUN_ID.)\n`);
+    }),
+  );
+
+  const upload = program
+    .command('upload')
+    .argument('<path>', 'file to upload')
+    .description('upload a file; prints its id and the object to use as a file input')
+    .option('--user <name>', 'the user that will use the file (env DIFY_USER, default difyrun-cli)');
+  withCommonOptions(upload).addHelpText('after', '\nExample:\n  difyrun upload ./report.pdf --user alice\n\nThe file can then be used by the same user as an input:\n  difyrun run --user alice --inputs-json \'{"doc": {"type": "document", "transfer_method": "local_file", "upload_file_id": "<id>"}}\'');
+  upload.action((path: string, flags: CommonFlags & { user?: string }) =>
+    runCommand('upload', flags, async ({ client }, env) => {
+      if (!existsSync(path)) throw new OptionError(`${path}: no such file`);
+      const user = flags.user ?? env.DIFY_USER ?? 'difyrun-cli';
+      const file = await uploadFromPath(client, path, { user });
+      const input = { type: fileTypeFor(file.name), transfer_method: 'local_file', upload_file_id: file.id };
+      if (flags.json) return void printJson({ file, input });
+      process.stdout.write(`${file.id}\n`);
+      process.stderr.write(`uploaded ${file.name} (${file.size} bytes, ${file.mime_type}) for user "${user}"; use it as a file input:\n`);
+      process.stderr.write(`${JSON.stringify(input)}\n`);
+    }),
+  );
+
+  const init = program
+    .command('init')
+    .description('write an input template for difyrun batch from the workflow\'s inputs')
+    .option('-o, --output <file>', 'where to write it (default template.csv, or template.jsonl with --jsonl)')
+    .option('--jsonl', 'a JSONL template (typed values) instead of CSV')
+    .option('--force', 'overwrite an existing file');
+  withCommonOptions(init, { json: false }).addHelpText('after', '\nExamples:\n  difyrun init --local examples/workflows/review-triage.yml -o reviews.csv\n  difyrun init --jsonl');
+  init.action((flags: CommonFlags & { output?: string; jsonl?: boolean; force?: boolean }) =>
+    runCommand('init', flags, async ({ client }) => {
+      const output = flags.output ?? (flags.jsonl ? 'template.jsonl' : 'template.csv');
+      if (existsSync(output) && !flags.force) throw new OptionError(`${output} already exists (use --force to overwrite)`);
+      const variables = inputVariables(await client.app.parameters());
+      const example = Object.fromEntries(variables.map((variable) => [variable.variable, placeholder(variable)]));
+      const text = flags.jsonl
+        ? `${JSON.stringify({ id: 'row1', inputs: Object.fromEntries(variables.map((v) => [v.variable, typedPlaceholder(v)])) })}\n`
+        : `${['id', ...variables.map((v) => v.variable)].map(csvCell).join(',')}\n${['row1', ...Object.values(example)].map(csvCell).join(',')}\n`;
+      writeFileSync(output, text);
+      process.stderr.write(`wrote ${output}: id + ${variables.length} input column${variables.length === 1 ? '' : 's'} (${variables.map((v) => `${v.variable}: ${v.type}${v.required ? ', required' : ''}`).join('; ') || 'none'})\n`);
+      process.stderr.write(`fill it in, then: difyrun batch -i ${output} -o results.jsonl\n`);
+    }),
+  );
+}
+
+/** A CSV placeholder that shows what each type takes. */
+function placeholder(variable: InputVariable): string {
+  switch (variable.type) {
+    case 'number':
+      return '42';
+    case 'checkbox':
+      return 'true';
+    case 'select':
+      return variable.options?.[0] ?? '';
+    case 'json_object':
+      return '{"key": "value"}';
+    case 'file':
+      return './path/to/file.pdf';
+    case 'file-list':
+      return './a.pdf;https://example.com/b.png';
+    case 'paragraph':
+      return `<${variable.label || variable.variable}: longer text${variable.max_length ? `, up to ${variable.max_length} chars` : ''}>`;
+    default:
+      return `<${variable.label || variable.variable}${variable.max_length ? `, up to ${variable.max_length} chars` : ''}>`;
+  }
+}
+
+function typedPlaceholder(variable: InputVariable): unknown {
+  if (variable.type === 'number') return 42;
+  if (variable.type === 'checkbox') return true;
+  if (variable.type === 'json_object') return { key: 'value' };
+  if (variable.type === 'file-list') return ['./a.pdf', 'https://example.com/b.png'];
+  return placeholder(variable);
+}
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}

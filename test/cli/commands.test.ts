@@ -1,0 +1,151 @@
+/** Each single-operation command against the local server: output, --json shape, exit codes, errors. */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { cli, tempDir } from '../helpers/batch-harness.js';
+
+let server: RunningServer;
+let env: Record<string, string>;
+before(async () => {
+  server = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0 });
+  env = { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL };
+});
+after(() => server.close());
+const run = (args: string[], extraEnv: Record<string, string> = {}) => cli(args, { env: { ...env, ...extraEnv } }).done;
+
+describe('difyrun run', () => {
+  test('coerces --input by declared type, prints outputs, node progress on stderr, exit 0', async () => {
+    const result = await run(['run', '--input', 'review=Great, fast delivery', '--input', 'rating=5']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).sentiment, 'positive');
+    assert.match(result.stderr, /✓ Score sentiment succeeded/);
+    assert.match(result.stderr, /succeeded in [\d.]+ s · 0 tokens · 6 steps · run [0-9a-f-]{36}/);
+  });
+
+  test('--json prints every event as one JSON line', async () => {
+    const result = await run(['run', '--inputs-json', '{"review": "Broken", "rating": 1}', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string });
+    assert.equal(events[0]!.event, 'workflow_started');
+    assert.equal(events.at(-1)!.event, 'workflow_finished');
+    assert.ok(events.some((event) => event.event === 'node_finished'));
+  });
+
+  test('a failed run exits 1; a missing input lists the inputs, exit 2; --blocking works', async () => {
+    const failed = await run(['run', '--input', 'review=x', '--input', 'rating=0']);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /failed in .* — .*rating must be between 1 and 5/);
+    const missing = await run(['run', '--input', 'review=x']);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr.trim(), "difyrun run: rating is required in input form. This workflow's inputs: review (paragraph, required), rating (number, required), channel (select: web|app|email)");
+    const blocking = await run(['run', '--blocking', '--input', 'review=Love it', '--input', 'rating=4', '--input', 'channel=app']);
+    assert.equal(blocking.code, 0, blocking.stderr);
+    assert.match(JSON.parse(blocking.stdout).summary, /from app/);
+  });
+});
+
+describe('status, logs, stop, upload, info, params, init', () => {
+  test('status shows a run (readable and --json); logs lists it', async () => {
+    const started = await run(['run', '--input', 'review=Status check', '--input', 'rating=3', '--user', 'status-user', '--json']);
+    const runId = (JSON.parse(started.stdout.split('\n')[0]!) as { workflow_run_id: string }).workflow_run_id;
+    const readable = await run(['status', runId]);
+    assert.equal(readable.code, 0);
+    assert.match(readable.stdout, new RegExp(`run +${runId}\\nstatus +succeeded`));
+    assert.match(readable.stdout, /inputs +\{"review":"Status check","rating":3,"channel":"web"\}/);
+    const json = JSON.parse((await run(['status', runId, '--json'])).stdout) as { status: string; outputs: { sentiment: string } };
+    assert.equal(json.status, 'succeeded');
+    assert.equal(typeof json.outputs.sentiment, 'string');
+    const logs = await run(['logs', '--user', 'status-user']);
+    assert.equal(logs.code, 0);
+    assert.match(logs.stdout, /^TIME +RUN ID +STATUS +ELAPSED +TOKENS +USER\n/);
+    assert.match(logs.stdout, new RegExp(`${runId} +succeeded .* status-user`));
+    const bad = await run(['logs', '--status', 'running']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--status must be succeeded, failed or stopped/);
+    const missing = await run(['status', '00000000-0000-4000-8000-000000000000']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /difyrun status: Not found at .*Workflow run not found/);
+  });
+
+  test('stop, upload, info, params', async () => {
+    const stop = await run(['stop', 'some-task', '--user', 'u']);
+    assert.equal(stop.code, 0);
+    assert.match(stop.stdout, /Stop requested for task some-task/);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'notes.txt'), 'hello');
+    const upload = await run(['upload', join(dir, 'notes.txt'), '--json']);
+    assert.equal(upload.code, 0, upload.stderr);
+    const uploaded = JSON.parse(upload.stdout) as { file: { id: string; name: string }; input: unknown };
+    assert.equal(uploaded.file.name, 'notes.txt');
+    assert.deepEqual(uploaded.input, { type: 'document', transfer_method: 'local_file', upload_file_id: uploaded.file.id });
+    assert.match((await run(['info'])).stdout, /^review-triage \(workflow\)\n/);
+    const params = await run(['params']);
+    assert.match(params.stdout, /channel +select +no +options: web \| app \| email; default "web"/);
+  });
+
+  test('init writes a CSV template that difyrun batch accepts (--dry-run)', async () => {
+    const dir = tempDir();
+    const template = join(dir, 'template.csv');
+    const init = await run(['init', '-o', template]);
+    assert.equal(init.code, 0, init.stderr);
+    assert.equal(readFileSync(template, 'utf8').split('\n')[0], 'id,review,rating,channel');
+    const again = await run(['init', '-o', template]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already exists \(use --force to overwrite\)/);
+    const dry = await run(['batch', '-i', template, '-o', join(dir, 'out.jsonl'), '--dry-run']);
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+    assert.match(dry.stdout, /1 valid, 0 invalid/);
+  });
+});
+
+describe('errors and global behaviour', () => {
+  test('a rejected key is one line and exit 3; no key at all is exit 2; --api-key warns', async () => {
+    const rejected = await run(['info'], { DIFY_API_KEY: 'app-nope' });
+    assert.equal(rejected.code, 3);
+    assert.equal(rejected.stderr.trim(), `difyrun info: The API key was rejected by ${server.baseURL} (Access token is invalid) — check DIFY_API_KEY`);
+    const none = await cli(['info'], { env: {} }).done;
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /No API key: set DIFY_API_KEY/);
+    const flagged = await run(['info', '--api-key', server.apiKey]);
+    assert.equal(flagged.code, 0);
+    assert.match(flagged.stderr, /--api-key is visible to other users/);
+    assert.ok(!flagged.stderr.includes(server.apiKey));
+  });
+
+  test('unreachable server, unknown command and flag suggestions', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const down = await run(['info'], { DIFY_API_BASE_URL: `http://127.0.0.1:${port}/v1` });
+    assert.equal(down.code, 1);
+    assert.equal(down.stderr.trim(), `difyrun info: Cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED) — check DIFY_API_BASE_URL and that the server is running`);
+    const typo = await run(['stauts']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /Did you mean status\?/);
+    const flag = await run(['logs', '--limt', '3']);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /Did you mean --limit\?/);
+  });
+
+  test('Ctrl-C during a streaming run stops it on the server and exits 130', async () => {
+    const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 3 } });
+    try {
+      const child = cli(['run', '--input', 'text=A long sentence to translate slowly', '--input', 'target_language=French'], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } });
+      const deadline = Date.now() + 30_000;
+      while (slow.activeRuns === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.child.kill('SIGINT');
+      const result = await child.done;
+      assert.equal(result.code, 130, result.stderr);
+      assert.match(result.stderr, /Stopping the run on the server/);
+      assert.match(result.stderr, /stopped in .* — Stopped by user\./);
+      assert.equal(slow.activeRuns, 0);
+    } finally {
+      await slow.close();
+    }
+  });
+});
