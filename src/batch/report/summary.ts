@@ -140,6 +140,7 @@ export class BatchStats {
 /** The summary as a person reads it at the end of a batch. */
 export function formatSummary(s: BatchSummary): string {
   const lines: string[] = [];
+  if (s.rows_to_process === 0) return `Nothing to do: all ${s.skipped_already_succeeded} rows already succeeded in ${s.output}.`;
   const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
   lines.push(`${s.succeeded} succeeded, ${s.failed} failed` + (s.not_started ? `, ${s.not_started} not started` : '') + ` of ${s.rows_to_process} rows in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`);
   if (s.skipped_already_succeeded) lines.push(`skipped ${s.skipped_already_succeeded} rows that already succeeded in ${s.output}`);
