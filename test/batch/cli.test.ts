@@ -42,7 +42,7 @@ describe('seed 001 compatibility', () => {
     // Running the same command again skips what succeeded.
     const again = await cli(['batch', '-i', 'data.csv', '-o', 'results.jsonl'], { cwd: dir }).done;
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, /skipped 3 rows that already succeeded/);
+    assert.match(again.stderr, /Nothing to do: all 3 rows already succeeded in results\.jsonl/);
     assert.equal(seed.executedRuns, executed);
     assert.equal(readOutput(join(dir, 'results.jsonl')).length, 3);
   });
