@@ -10,12 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { access, constants, rename, writeFile } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { DifyClient } from '../client/client.js';
+import { EXIT } from '../exit-codes.js';
 import { describeError } from '../client/describe-error.js';
 import { APIError } from '../client/errors.js';
-import { inputVariables, type AppParameters } from '../protocol/index.js';
+import { inputVariables } from '../protocol/index.js';
 import { IdTable } from './input/id-table.js';
 import { InputError } from './input/input-error.js';
 import { readRows, type InputRow } from './input/read-rows.js';
@@ -24,21 +25,15 @@ import { FileUploader } from './prepare/file-inputs.js';
 import { describeInputs, RowPreparer } from './prepare/row-preparer.js';
 import { AdaptiveWindow } from './schedule/adaptive-window.js';
 import { RateGate } from './schedule/rate-gate.js';
-import { classify } from './execute/classify.js';
 import { RowAbandoned, runRow, type ExecutionContext, type RowJob } from './execute/run-row.js';
 import { DurableAppender, repairTornTail } from './record/durable-appender.js';
 import { Journal, type InFlight } from './record/journal.js';
 import { readLedger, ROW_FAILED, ROW_SUCCEEDED } from './record/ledger.js';
 import { outcomeLine, type OutcomeRecord } from './record/outcome.js';
 import { readRetryFile, writeRetryFile } from './record/retry-file.js';
+import { writeAtomically } from './record/write-atomically.js';
 import { createProgress, type Progress } from './report/progress.js';
 import { BatchStats, formatSummary, type BatchSummary } from './report/summary.js';
-
-export const EXIT_OK = 0;
-export const EXIT_ROWS_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_AUTH = 3;
-export const EXIT_INTERRUPTED = 130;
 
 export interface BatchConfig {
   input: string;
@@ -83,11 +78,6 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Stops the batch: a bad key, an unpublished app, an exhausted quota (exit 3). */
-export class BatchStopped extends Error {
-  override name = 'BatchStopped';
-}
-
 /** The default `user` of a row: stable across runs, so the row can be found in Dify's logs. */
 export function rowUser(id: string): string {
   return /^[\w.@:-]{1,64}$/.test(id) ? `difyrun-${id}` : `difyrun-${createHash('sha256').update(id).digest('hex').slice(0, 24)}`;
@@ -118,11 +108,11 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   const retryIds = config.retryOnly ? await readRetryFile(`${output}.retry`) : undefined;
   if (config.retryOnly && retryIds === undefined && inFlight.size === 0) {
     io.stderr.write(`Nothing to retry: ${config.output}.retry does not exist (no failed rows).\n`);
-    return { exitCode: EXIT_OK, summary: undefined };
+    return { exitCode: EXIT.ok, summary: undefined };
   }
 
   // 2. Pre-flight: the app's inputs, then every row checked before anything runs.
-  const parameters = await fetchParameters(io.client);
+  const parameters = await io.client.app.parameters();
   const preparer = new RowPreparer(inputVariables(parameters), dirname(input));
   const select = (row: InputRow): 'run' | 'succeeded' | 'skip' => {
     if (inFlight.has(row.id)) return 'run';
@@ -138,6 +128,10 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     );
   }
   if (config.dryRun) return dryRun(config, io, scan, preparer);
+  if (scan.invalidCount > 0 && !config.quiet) {
+    for (const row of scan.invalid.slice(0, 5)) io.stderr.write(`warning: ${config.input}:${row.line}: id "${row.id}": ${row.message} (recorded as failed, not sent)\n`);
+    if (scan.invalidCount > 5) io.stderr.write(`warning: … and ${scan.invalidCount - 5} more rows with invalid inputs (see --dry-run or the output's "error" field)\n`);
+  }
 
   // 3. Execute.
   const stats = new BatchStats();
@@ -151,11 +145,17 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   if (inFlight.size > 0 && !config.quiet) progress.log(`Recovering ${plural(inFlight.size, 'row')} left in flight by an earlier run (no re-execution)`);
   progress.start(rowsToProcess);
   try {
+    // A row posted by a crashed process with no run id seen may or may not have run; Dify logs
+    // a run only when it finishes. Looking those rows up last gives such a run time to land.
+    const lookUpLast: [InputRow, InFlight][] = [];
     for await (const item of readRows(config.input)) {
       if (item.kind !== 'row' || select(item) !== 'run') continue;
       if (runner.stopReason !== undefined) break;
-      await runner.schedule(item, inFlight.get(item.id));
+      const left = inFlight.get(item.id);
+      if (left && left.runId === undefined) lookUpLast.push([item, left]);
+      else await runner.schedule(item, left);
     }
+    for (const [row, left] of lookUpLast) await runner.schedule(row, left);
     await runner.drain();
   } finally {
     progress.stop();
@@ -175,15 +175,15 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     stoppedReason: runner.stopReason ?? null,
     failedIdsFile: failedIds > 0 ? `${config.output}.retry` : null,
   });
-  await writeJsonAtomically(`${output}.summary.json`, summary);
+  await writeAtomically(`${output}.summary.json`, `${JSON.stringify(summary, null, 2)}\n`);
   if (!config.quiet) io.stderr.write(`${formatSummary(summary)}\n`);
   const exitCode = io.interrupt.aborted
-    ? EXIT_INTERRUPTED
+    ? EXIT.interrupted
     : runner.stopKind === 'fatal' || runner.stopKind === 'quota'
-      ? EXIT_AUTH
+      ? EXIT.auth
       : failedIds > 0 || summary.not_started > 0
-        ? EXIT_ROWS_FAILED
-        : EXIT_OK;
+        ? EXIT.failed
+        : EXIT.ok;
   return { exitCode, summary };
 }
 
@@ -231,7 +231,7 @@ class BatchRunner {
       interrupt: io.interrupt,
       recoveryWaitMs: () => this.#recoveryWaitMs(),
       events: {
-        onRetry: (id, verdict) => {
+        onRetry: (_id, verdict) => {
           if (verdict.kind === 'overloaded' && !config.quiet && this.#window.limit < config.concurrency) {
             this.#note('overloaded', `Server said too many requests: concurrency lowered to ${this.#window.limit}`);
           }
@@ -248,7 +248,7 @@ class BatchRunner {
       },
     };
     io.interrupt.addEventListener('abort', () => {
-      this.#stop('interrupt', 'interrupted (Ctrl-C): in-flight runs were stopped; run the same command again to resume');
+      this.#stop('interrupt', 'interrupted (Ctrl-C): in-flight runs were stopped; run the same command again to resume', { announce: false });
       this.#window.wakeAll();
     });
   }
@@ -327,20 +327,25 @@ class BatchRunner {
     this.progress.update();
   }
 
-  /** Wait for a possibly running run: 3× the p95 of recent rows + 5 s, within --timeout. */
+  /**
+   * Wait for a possibly running run: 3× the p95 of recent rows + 5 s, within --timeout; before
+   * 10 rows have finished, up to a minute (a run that is not in the logs by then is sent again,
+   * and the end-of-batch audit counts it if it was a duplicate).
+   */
   #recoveryWaitMs(): number {
     const timeout = this.config.timeoutSeconds * 1000;
-    if (this.#recentLatencies.length < 10) return timeout;
+    if (this.#recentLatencies.length < 10) return Math.min(timeout, 60_000);
     const sorted = [...this.#recentLatencies].sort((a, b) => a - b);
     const p95 = sorted[Math.floor(sorted.length * 0.95)]!;
     return Math.min(timeout, Math.max(5000, 3 * p95 + 5000));
   }
 
-  #stop(kind: 'fatal' | 'quota' | 'interrupt', reason: string): void {
+  /** Stops scheduling. `announce: false` when the caller already told the user (Ctrl-C). */
+  #stop(kind: 'fatal' | 'quota' | 'interrupt', reason: string, options = { announce: true }): void {
     if (this.stopReason !== undefined) return;
     this.stopKind = kind;
     this.stopReason = reason;
-    this.progress.log(`Stopping: ${reason}`);
+    if (options.announce) this.progress.log(`Stopping: ${reason}`);
   }
 
   readonly #notes = new Set<string>();
@@ -348,16 +353,6 @@ class BatchRunner {
     if (this.#notes.has(key)) return;
     this.#notes.add(key);
     this.progress.log(message);
-  }
-}
-
-async function fetchParameters(client: DifyClient): Promise<AppParameters> {
-  try {
-    return await client.app.parameters();
-  } catch (error) {
-    const verdict = classify(error);
-    if (verdict.kind === 'fatal' || error instanceof APIError) throw new BatchStopped(describeError(error, client.baseURL));
-    throw new BatchStopped(`Could not read the workflow's inputs (/parameters): ${describeError(error, client.baseURL)}`);
   }
 }
 
@@ -379,7 +374,7 @@ function dryRun(config: BatchConfig, io: BatchIO, scan: InputScan, preparer: Row
     for (const problem of scan.invalid) out.write(`  ${config.input}:${problem.line}: id "${problem.id}": ${problem.message}\n`);
     if (scan.invalidCount > scan.invalid.length) out.write(`  … and ${scan.invalidCount - scan.invalid.length} more\n`);
   }
-  return { exitCode: scan.invalidCount > 0 ? EXIT_ROWS_FAILED : EXIT_OK, summary: undefined };
+  return { exitCode: scan.invalidCount > 0 ? EXIT.failed : EXIT.ok, summary: undefined };
 }
 
 function formatProblems(file: string, scan: InputScan): string {
@@ -409,12 +404,6 @@ async function checkWritable(file: string): Promise<void> {
   } catch (error) {
     throw new UsageError(`--output ${file}: cannot create the file in ${dirname(file)} (${(error as NodeJS.ErrnoException).code})`);
   }
-}
-
-async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { flush: true });
-  await rename(temp, path);
 }
 
 function plural(count: number, word: string): string {

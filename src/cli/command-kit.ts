@@ -6,10 +6,11 @@ import type { Command } from 'commander';
 import { describeError } from '../client/describe-error.js';
 import { APIError, AuthenticationError, PermissionDeniedError, RateLimitError } from '../client/errors.js';
 import { InputError } from '../batch/input/input-error.js';
+import { UsageError } from '../batch/run-batch.js';
 import { classify } from '../batch/execute/classify.js';
 import { connect, type Connection, type ConnectionFlags } from './config/connect.js';
 import { loadEnvironment, OptionError, type Env } from './config/environment.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 
 export interface CommonFlags extends ConnectionFlags {
   json?: boolean;
@@ -48,7 +49,7 @@ export async function runCommand(
 
 /** The documented exit code for an error: 2 usage/input, 3 auth/app/quota, 1 otherwise. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof OptionError || error instanceof InputError) return EXIT.usage;
+  if (error instanceof OptionError || error instanceof InputError || error instanceof UsageError) return EXIT.usage;
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return EXIT.auth;
   if (error instanceof RateLimitError && error.isQuotaExhausted) return EXIT.auth;
   if (error instanceof APIError && classify(error).kind === 'fatal') return EXIT.auth;

@@ -7,7 +7,7 @@ import { registerBatch } from './commands/batch.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 
 const program = new Command()
   .name('difyrun')

@@ -37,25 +37,30 @@ export interface FaultSpec {
 
 const KNOWN_KEYS = new Set(['seed', 'latencyMs', 'maxActiveRequests', 'rate429', 'rate500', 'rate502', 'rate504', 'resetRate', 'dropRate', 'dropAfterEvents', 'stallRate', 'blockingTimeoutSeconds', 'quotaRuns']);
 
+/** A bad `--faults` spec; the message names the field at fault. */
+export class FaultSpecError extends Error {
+  override name = 'FaultSpecError';
+}
+
 /** Parses `--faults`: inline JSON or a path to a JSON file. Throws a one-line error naming the problem. */
 export function parseFaultSpec(text: string): FaultSpec {
   const source = text.trim().startsWith('{') ? text : existsSync(text) ? readFileSync(text, 'utf8') : undefined;
-  if (source === undefined) throw new Error(`--faults: "${text}" is neither JSON nor an existing file`);
+  if (source === undefined) throw new FaultSpecError(`--faults: "${text}" is neither JSON nor an existing file`);
   let spec: unknown;
   try {
     spec = JSON.parse(source);
   } catch (error) {
-    throw new Error(`--faults: not valid JSON (${(error as Error).message})`);
+    throw new FaultSpecError(`--faults: not valid JSON (${(error as Error).message})`);
   }
   return validateFaultSpec(spec);
 }
 
 export function validateFaultSpec(spec: unknown): FaultSpec {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new Error('--faults: expected a JSON object');
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new FaultSpecError('--faults: expected a JSON object');
   for (const [key, value] of Object.entries(spec)) {
-    if (!KNOWN_KEYS.has(key)) throw new Error(`--faults: unknown field "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
+    if (!KNOWN_KEYS.has(key)) throw new FaultSpecError(`--faults: unknown field "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
     if (key.startsWith('rate') || key === 'resetRate' || key === 'dropRate' || key === 'stallRate') {
-      if (typeof value !== 'number' || value < 0 || value > 1) throw new Error(`--faults: ${key} must be a probability between 0 and 1`);
+      if (typeof value !== 'number' || value < 0 || value > 1) throw new FaultSpecError(`--faults: ${key} must be a probability between 0 and 1`);
     }
   }
   return spec as FaultSpec;

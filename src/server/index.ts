@@ -18,7 +18,7 @@ import { stableUuid } from './stable-id.js';
 
 export { DslError, parseWorkflow, loadWorkflowFile, SUPPORTED_NODE_TYPES } from './dsl/load.js';
 export type { FaultSpec } from './faults.js';
-export { parseFaultSpec } from './faults.js';
+export { FaultSpecError, parseFaultSpec } from './faults.js';
 
 /** The documented default key of the local server. */
 export const LOCAL_API_KEY = 'app-local';

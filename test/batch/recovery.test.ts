@@ -156,4 +156,31 @@ describe('crashes and resume', () => {
       await server.close();
     }
   });
+
+  test('--compact keeps the BOM of a --bom output', async () => {
+    const path = join(tempDir(), 'bom.jsonl');
+    writeFileSync(path, '\uFEFF{"id":"a","status":"failed"}\n{"id":"a","status":"success"}\n');
+    assert.deepEqual(await compactLedger(path), { linesBefore: 2, linesAfter: 1 });
+    assert.equal(readFileSync(path, 'utf8'), '\uFEFF{"id":"a","status":"success"}\n');
+  });
+
+  test('a row a crashed process posted long ago, never seen by the server, is sent once without waiting out the timeout', async () => {
+    const server = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0 });
+    try {
+      const dir = tempDir();
+      const input = join(dir, 'in.csv');
+      const output = join(dir, 'out.jsonl');
+      writeFileSync(input, reviewsCsv(3));
+      writeFileSync(`${output}.journal`, `${JSON.stringify({ e: 'post', id: 'row00001', user: 'difyrun-row00001', at: Date.now() - 120_000 })}\n`);
+      const result = await batchInProcess(server, defaultConfig(input, output, { timeoutSeconds: 60 }));
+      assert.equal(result.exitCode, 0, result.stderr);
+      assertOneSuccessPerId(output, 3);
+      assert.equal(server.executedRuns, 3);
+      assert.equal(result.summary!.duplicate_executions, 0);
+      assert.ok(result.summary!.wall_time_s < 30, `took ${result.summary!.wall_time_s} s`);
+    } finally {
+      await server.close();
+    }
+  });
 });
+

@@ -85,7 +85,13 @@ export async function runRow(job: RowJob, ctx: ExecutionContext): Promise<Outcom
     tally.knownRunIds.push(...job.inFlight.earlierRunIds);
     const recovered = await recoverRun(
       { user: job.inFlight.user, since: job.inFlight.at, runId: job.inFlight.runId, knownRunIds: tally.knownRunIds },
-      { client: ctx.client, waitMs: ctx.recoveryWaitMs(), streamIdleTimeoutMs: ctx.streamIdleTimeoutMs, signal: ctx.hardStop },
+      // A known run is followed to its end; a logs lookup waits counting from when the earlier process posted.
+      {
+        client: ctx.client,
+        waitMs: job.inFlight.runId !== undefined ? ctx.recoveryWaitMs() : Math.max(0, job.inFlight.at + ctx.recoveryWaitMs() - Date.now()),
+        streamIdleTimeoutMs: ctx.streamIdleTimeoutMs,
+        signal: ctx.hardStop,
+      },
     ).catch((error: unknown) => error as Error);
     if (recovered instanceof Error) return finish(undefined, recoveryFailed(recovered));
     if (recovered) {
@@ -93,6 +99,7 @@ export async function runRow(job: RowJob, ctx: ExecutionContext): Promise<Outcom
       tally.taskId = job.inFlight.taskId ?? null;
       return finish(recovered.result, null);
     }
+    if (job.inFlight.runId === undefined) ctx.events.onUnresolved(job.id, job.inFlight.user, job.inFlight.at);
   }
 
   const inputs = await job.inputs().catch((error: Error) => error);
@@ -194,7 +201,7 @@ async function attempt(job: RowJob, inputs: WorkflowInputs, ctx: ExecutionContex
     streamIdleTimeout: ctx.streamIdleTimeoutMs,
     signal: ctx.hardStop,
   });
-  const stopOnInterrupt = () => void stopStream(stream, ctx);
+  const stopOnInterrupt = () => void stopStream(stream);
   ctx.interrupt.addEventListener('abort', stopOnInterrupt, { once: true });
   try {
     let journaled = false;
@@ -220,7 +227,7 @@ async function attempt(job: RowJob, inputs: WorkflowInputs, ctx: ExecutionContex
 }
 
 /** Ctrl-C: ask the server to stop the run; if it does not end within 10 s, drop the connection. */
-async function stopStream(stream: WorkflowStream, ctx: ExecutionContext): Promise<void> {
+async function stopStream(stream: WorkflowStream): Promise<void> {
   if (stream.taskId === undefined) return; // not started yet: the journal entry will be recovered on resume
   const giveUp = setTimeout(() => stream.abort(), 10_000);
   giveUp.unref();
@@ -229,7 +236,6 @@ async function stopStream(stream: WorkflowStream, ctx: ExecutionContext): Promis
   } catch {
     stream.abort();
   }
-  void ctx;
 }
 
 function backoffMs(retryIndex: number, ctx: ExecutionContext): number {

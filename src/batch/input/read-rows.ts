@@ -34,7 +34,7 @@ export function inputFormatOf(file: string): InputFormat {
   return /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv';
 }
 
-/** The CSV header (column names) or, for JSONL, undefined. Throws InputError for a bad header. */
+/** Rows (and row-level problems) of a CSV or JSONL file, in file order. Throws InputError when the file as a whole is unusable. */
 export async function* readRows(file: string, format: InputFormat = inputFormatOf(file)): AsyncGenerator<InputItem> {
   const bytes = createReadStream(file);
   const opened = new Promise<void>((resolve, reject) => {

@@ -34,7 +34,7 @@ export type RowSelection = (row: InputRow) => 'run' | 'succeeded' | 'skip';
 
 const KEEP = 50;
 
-export async function scanInput(file: string, preparer: RowPreparer | undefined, select: RowSelection = () => 'run'): Promise<InputScan> {
+export async function scanInput(file: string, preparer: RowPreparer, select: RowSelection = () => 'run'): Promise<InputScan> {
   const scan: InputScan = { rows: 0, problems: [], problemCount: 0, invalid: [], invalidCount: 0, undeclared: [], firstValid: [], selected: 0, alreadySucceeded: 0 };
   const firstLine = new IdTable();
   const undeclared = new Set<string>();
@@ -62,7 +62,6 @@ export async function scanInput(file: string, preparer: RowPreparer | undefined,
     if (selection === 'succeeded') scan.alreadySucceeded++;
     if (selection !== 'run') continue;
     scan.selected++;
-    if (!preparer) continue;
     if (undeclared.size < 100) for (const key of preparer.undeclared(item)) undeclared.add(key);
     const prepared = preparer.prepare(item);
     if (!prepared.ok) {

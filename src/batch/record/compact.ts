@@ -16,7 +16,9 @@ export interface CompactResult {
 export async function compactLedger(path: string): Promise<CompactResult> {
   const lastLine = new IdTable();
   let linesBefore = 0;
-  await forEachLine(path, (text, index) => {
+  let bom = false;
+  await forEachLine(path, (text, index, hadBom) => {
+    bom ||= hadBom;
     linesBefore++;
     const id = idOf(text);
     if (id !== undefined) lastLine.set(id, index);
@@ -24,7 +26,8 @@ export async function compactLedger(path: string): Promise<CompactResult> {
   const temp = `${path}.compact-${process.pid}`;
   const out = await open(temp, 'w');
   let linesAfter = 0;
-  let buffer = '';
+  // Keep a --bom file's BOM.
+  let buffer = bom ? '\uFEFF' : '';
   try {
     await forEachLine(path, async (text, index) => {
       const id = idOf(text);
@@ -55,11 +58,12 @@ function idOf(text: string): string | undefined {
   }
 }
 
-async function forEachLine(path: string, visit: (text: string, index: number) => void | Promise<void>): Promise<void> {
+async function forEachLine(path: string, visit: (text: string, index: number, hadBom: boolean) => void | Promise<void>): Promise<void> {
   let index = 0;
   for await (const raw of createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })) {
-    const text = index === 0 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (text.trim() !== '') await visit(text, index);
+    const hadBom = index === 0 && raw.startsWith('\uFEFF');
+    const text = hadBom ? raw.slice(1) : raw;
+    if (text.trim() !== '') await visit(text, index, hadBom);
     index++;
   }
 }

@@ -6,8 +6,9 @@
  *   {"e":"post","id":"r1","user":"difyrun-r1","at":1732186800123}
  *   {"e":"run","id":"r1","run":"<workflow_run_id>","task":"<task_id>","at":…}
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { DurableAppender } from './durable-appender.js';
+import { readTextIfExists } from './read-if-exists.js';
 
 export interface InFlight {
   id: string;
@@ -35,13 +36,8 @@ export class Journal {
   /** The rows a previous process left in flight (latest attempt per id). A torn last line is ignored. */
   static async load(path: string): Promise<Map<string, InFlight>> {
     const inFlight = new Map<string, InFlight>();
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return inFlight;
-      throw error;
-    }
+    const text = await readTextIfExists(path);
+    if (text === undefined) return inFlight;
     for (const line of text.split('\n')) {
       let entry: Entry;
       try {

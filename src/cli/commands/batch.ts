@@ -1,11 +1,13 @@
 /** `difyrun batch`: wires flags, env and signals to src/batch/run-batch.ts. */
 import type { Command } from 'commander';
-import { BatchStopped, runBatch, UsageError, type BatchConfig } from '../../batch/run-batch.js';
-import { InputError } from '../../batch/input/input-error.js';
+import { runBatch, type BatchConfig } from '../../batch/run-batch.js';
 import { compactLedger } from '../../batch/record/compact.js';
 import { connect } from '../config/connect.js';
+import { describeError } from '../../client/describe-error.js';
+import { exitCodeFor } from '../command-kit.js';
 import { loadEnvironment, numberOption, OptionError } from '../config/environment.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
+import { watchInterrupts } from '../interrupts.js';
 
 interface BatchFlags {
   input?: string;
@@ -85,10 +87,7 @@ export function registerBatch(program: Command): void {
 }
 
 async function batchCommand(flags: BatchFlags): Promise<number> {
-  const fail = (code: number, message: string) => {
-    process.stderr.write(`difyrun batch: ${message}\n`);
-    return code;
-  };
+  let baseURL = flags.baseUrl ?? 'the server';
   try {
     if (flags.compact) {
       if (!flags.output) throw new OptionError('--compact needs --output FILE');
@@ -102,6 +101,7 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
       timeoutMs: config.timeoutSeconds * 1000,
       warn: (message) => process.stderr.write(`${message}\n`),
     });
+    baseURL = connection.baseURL;
     const signals = watchSignals(config.quiet);
     try {
       const result = await runBatch(config, {
@@ -112,7 +112,10 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
         hardStop: signals.hardStop,
       });
       if (flags.json && result.summary) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
-      if (result.summary?.stopped_reason && result.exitCode === EXIT.auth) process.stderr.write(`difyrun batch: ${result.summary.stopped_reason}\n`);
+      // The printed summary already says why the batch stopped; with --quiet, say it here.
+      if (config.quiet && result.summary?.stopped_reason && result.exitCode === EXIT.auth) {
+        process.stderr.write(`difyrun batch: ${result.summary.stopped_reason}\n`);
+      }
       return result.exitCode;
     } finally {
       signals.dispose();
@@ -120,9 +123,8 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
     }
   } catch (error) {
     if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    if (error instanceof OptionError || error instanceof UsageError || error instanceof InputError) return fail(EXIT.usage, error.message);
-    if (error instanceof BatchStopped) return fail(EXIT.auth, error.message);
-    return fail(EXIT.failed, error instanceof Error ? error.message : String(error));
+    process.stderr.write(`difyrun batch: ${describeError(error, baseURL)}\n`);
+    return exitCodeFor(error);
   }
 }
 
@@ -153,28 +155,19 @@ function batchConfig(flags: BatchFlags, env: Record<string, string | undefined>)
   };
 }
 
-/** First SIGINT/SIGTERM: stop gracefully. Second: leave at once (lines are written whole, so none is torn). */
+/** First Ctrl-C: stop gracefully. Second: leave at once (lines are written whole, so none is torn). */
 function watchSignals(quiet: boolean) {
   const interrupt = new AbortController();
   const hardStop = new AbortController();
-  const onSignal = () => {
-    if (!interrupt.signal.aborted) {
+  const watcher = watchInterrupts(
+    () => {
       if (!quiet) process.stderr.write('\nStopping: no new rows; stopping in-flight runs on the server (Ctrl-C again to quit now)\n');
       interrupt.abort();
-      return;
-    }
-    hardStop.abort();
-    process.stderr.write('\nQuitting now. Rows still in flight will be recovered when you run the same command again.\n');
-    process.exit(EXIT.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    interrupt: interrupt.signal,
-    hardStop: hardStop.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     },
-  };
+    () => {
+      hardStop.abort();
+      process.stderr.write('\nQuitting now. Rows still in flight will be recovered when you run the same command again.\n');
+    },
+  );
+  return { interrupt: interrupt.signal, hardStop: hardStop.signal, dispose: () => watcher.dispose() };
 }

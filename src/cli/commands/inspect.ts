@@ -4,7 +4,7 @@ import type { LogsParams } from '../../client/resources/workflows.js';
 import { inputVariables, type WorkflowLogEntry } from '../../protocol/index.js';
 import { abortableDelay } from '../../util/abortable-delay.js';
 import { numberOption, OptionError } from '../config/environment.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 import { colour, printJson, runCommand, table, unixTime, withCommonOptions, type CommonFlags } from '../command-kit.js';
 
 export function registerInspect(program: Command): void {

@@ -7,7 +7,8 @@ import { FileUploader } from '../../batch/prepare/file-inputs.js';
 import { RowPreparer } from '../../batch/prepare/row-preparer.js';
 import { inputVariables, type InputVariable, type WorkflowInputs } from '../../protocol/index.js';
 import { OptionError } from '../config/environment.js';
-import { EXIT } from '../exit-codes.js';
+import { watchInterrupts } from '../interrupts.js';
+import { EXIT } from '../../exit-codes.js';
 import { colour, runCommand, withCommonOptions, type CommonFlags } from '../command-kit.js';
 
 interface RunFlags extends CommonFlags {
@@ -125,14 +126,11 @@ async function runStreaming(client: DifyClient, params: RunParams, json: boolean
   const c = colour(process.stderr);
   const stream = client.workflows.stream(params);
   let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(EXIT.interrupted);
+  const watcher = watchInterrupts(() => {
     interrupted = true;
     process.stderr.write('\nStopping the run on the server (Ctrl-C again to quit now)…\n');
     stream.stop().catch(() => stream.abort());
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   // Typewriter text only on a terminal; a pipe gets the final outputs alone.
   const live = Boolean(process.stdout.isTTY);
   let streamed = '';
@@ -163,8 +161,7 @@ async function runStreaming(client: DifyClient, params: RunParams, json: boolean
     if (!json) printResult(result, live ? streamed : '');
     return interrupted ? EXIT.interrupted : exitFor(result);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    watcher.dispose();
   }
 }
 

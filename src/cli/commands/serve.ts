@@ -1,7 +1,7 @@
 /** `difyrun serve`: the local Dify-compatible server in the foreground. */
 import type { Command } from 'commander';
-import { DslError, LOCAL_API_KEY, startServer } from '../../server/index.js';
-import { EXIT } from '../exit-codes.js';
+import { DslError, FaultSpecError, LOCAL_API_KEY, startServer } from '../../server/index.js';
+import { EXIT } from '../../exit-codes.js';
 
 export function registerServe(program: Command): void {
   program
@@ -34,7 +34,7 @@ Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
           llm: { tokensPerSecond: rate }, pingIntervalMs: ping * 1000,
         });
       } catch (error) {
-        if (error instanceof DslError || (error instanceof Error && error.message.startsWith('--faults'))) return usage(error.message);
+        if (error instanceof DslError || error instanceof FaultSpecError) return usage(error.message);
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return usage(`port ${port} on ${options.host} is already in use (try --port 0)`);
         throw error;
       }

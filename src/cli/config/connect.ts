@@ -4,7 +4,7 @@
  * in-process on 127.0.0.1 and needs no account.
  */
 import { DifyClient } from '../../client/client.js';
-import { DslError, startServer } from '../../server/index.js';
+import { DslError, FaultSpecError, startServer } from '../../server/index.js';
 import { OptionError, type Env } from './environment.js';
 
 export interface ConnectionFlags {
@@ -32,7 +32,7 @@ export async function connect(
     try {
       server = await startServer({ workflow: flags.local, host: '127.0.0.1', port: 0, faults: flags.localFaults });
     } catch (error) {
-      if (error instanceof DslError || (error instanceof Error && error.message.startsWith('--faults'))) throw new OptionError(`--local: ${error.message}`);
+      if (error instanceof DslError || error instanceof FaultSpecError) throw new OptionError(`--local: ${error.message}`);
       throw error;
     }
     const client = new DifyClient({ ...clientOptions, apiKey: server.apiKey, baseURL: server.baseURL });

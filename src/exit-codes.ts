@@ -1,4 +1,4 @@
-/** Exit codes shared by every difyrun command (documented in --help and the README). */
+/** Exit codes shared by every difyrun command and by runBatch (documented in --help and the README). */
 export const EXIT = {
   ok: 0,
   /** Some rows / the run failed. */
