@@ -1,5 +1,6 @@
 /**
- * `difyrun batch` benchmarks (issue 4). The batch runs as its own process (the real CLI);
+ * `difyrun batch` benchmarks (issue 4). The batch runs as its own process: the built CLI in
+ * dist/ (what `npx difyrun` runs; `npm run bench` builds it first);
  * the local server runs in this process on 127.0.0.1, serving bench/workflows/trivial.yml.
  */
 import { spawn } from 'node:child_process';
@@ -13,7 +14,6 @@ import type { BatchSummary } from '../src/batch/report/summary.js';
 import type { BenchResult } from './report.js';
 
 const WORKFLOW = 'bench/workflows/trivial.yml';
-const TSX = import.meta.resolve('tsx');
 
 async function writeCsv(path: string, rows: number): Promise<void> {
   const out = createWriteStream(path);
@@ -36,7 +36,7 @@ interface BatchRun {
 async function runCli(server: RunningServer, args: string[]): Promise<BatchRun> {
   const started = performance.now();
   const executedBefore = server.executedRuns;
-  const child = spawn(process.execPath, ['--import', TSX, 'src/cli/main.ts', 'batch', ...args, '--quiet', '--json'], {
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'batch', ...args, '--quiet', '--json'], {
     env: { ...process.env, DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -318,7 +318,10 @@ class BatchRunner {
 
   async #record(outcome: OutcomeRecord): Promise<void> {
     await this.ledgerOut.append(outcomeLine(outcome));
-    this.rows.set(outcome.id, outcome.status === 'success' ? ROW_SUCCEEDED : ROW_FAILED);
+    // Only what .retry needs: failures, and ids whose earlier failure this success replaces.
+    // (Each input id runs at most once per batch, so successes need no memory of their own.)
+    if (outcome.status !== 'success') this.rows.set(outcome.id, ROW_FAILED);
+    else if (this.rows.has(outcome.id)) this.rows.set(outcome.id, ROW_SUCCEEDED);
     this.stats.record(outcome);
     if (outcome.status === 'success' && outcome.attempts > 0) {
       this.#recentLatencies.push(outcome.latency_ms);

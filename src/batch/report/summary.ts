@@ -1,4 +1,5 @@
 /** Counts and measures a batch as rows finish, and renders the summary (text and JSON). */
+import { build as buildHistogram } from 'hdr-histogram-js';
 import type { OutcomeRecord } from '../record/outcome.js';
 
 export interface BatchSummary {
@@ -43,8 +44,8 @@ export class BatchStats {
   price = 0;
   currency: string | null = null;
   readonly #errors = new Map<string, number>();
-  #latencies = new Float64Array(1024);
-  #latencyCount = 0;
+  /** Latencies in an HDR histogram (3 significant digits, up to an hour): constant memory for any row count. */
+  readonly #latencies = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
   readonly startedAt = Date.now();
   /** From the first row sent to the last outcome: the span rows/s is measured over. */
   #firstSentAt: number | undefined;
@@ -78,20 +79,8 @@ export class BatchStats {
     return span > 0 ? this.done / span : 0;
   }
 
-  /** The p-th percentile (0–100) of recorded latencies, or undefined with none. */
-  percentile(p: number): number | undefined {
-    if (this.#latencyCount === 0) return undefined;
-    const sorted = this.#latencies.slice(0, this.#latencyCount).sort();
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  }
-
   #addLatency(ms: number): void {
-    if (this.#latencyCount === this.#latencies.length) {
-      const bigger = new Float64Array(this.#latencies.length * 2);
-      bigger.set(this.#latencies);
-      this.#latencies = bigger;
-    }
-    this.#latencies[this.#latencyCount++] = ms;
+    this.#latencies.recordValue(Math.min(3_600_000, Math.max(1, Math.round(ms))));
   }
 
   summarize(context: {
@@ -104,8 +93,8 @@ export class BatchStats {
     failedIdsFile: string | null;
   }): BatchSummary {
     const wall = (Date.now() - this.startedAt) / 1000;
-    const sorted = this.#latencies.slice(0, this.#latencyCount).sort();
-    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+    const latencies = this.#latencies;
+    const at = (p: number) => latencies.getValueAtPercentile(p);
     return {
       input: context.input,
       output: context.output,
@@ -124,7 +113,7 @@ export class BatchStats {
       total_tokens: this.tokens,
       total_price: Math.round(this.price * 1e7) / 1e7,
       currency: this.currency,
-      latency_ms: sorted.length === 0 ? null : { p50: at(50), p90: at(90), p99: at(99), max: sorted[sorted.length - 1]! },
+      latency_ms: latencies.totalCount === 0 ? null : { p50: at(50), p90: at(90), p99: at(99), max: latencies.maxValue },
       top_errors: [...this.#errors.entries()]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)

@@ -4,7 +4,6 @@
  * in-process on 127.0.0.1 and needs no account.
  */
 import { DifyClient } from '../../client/client.js';
-import { DslError, FaultSpecError, startServer } from '../../server/index.js';
 import { OptionError, type Env } from './environment.js';
 
 export interface ConnectionFlags {
@@ -28,6 +27,8 @@ export async function connect(
 ): Promise<Connection> {
   const clientOptions = { timeout: options.timeoutMs, maxRetries: options.maxRetries ?? 3 };
   if (flags.local !== undefined) {
+    // Loaded only here: the server (sandboxes, DSL engine) costs memory a remote batch does not need.
+    const { DslError, FaultSpecError, startServer } = await import('../../server/index.js');
     let server;
     try {
       server = await startServer({ workflow: flags.local, host: '127.0.0.1', port: 0, faults: flags.localFaults });
