@@ -15,7 +15,6 @@ import { dirname, resolve } from 'node:path';
 import type { DifyClient } from '../client/client.js';
 import { EXIT } from '../exit-codes.js';
 import { describeError } from '../client/describe-error.js';
-import { APIError } from '../client/errors.js';
 import { inputVariables } from '../protocol/index.js';
 import { IdTable } from './input/id-table.js';
 import { InputError } from './input/input-error.js';
@@ -244,7 +243,7 @@ class BatchRunner {
           if (!this.#unresolved.has(id)) this.#unresolved.set(id, { user, since });
         },
         onQuota: (error) => this.#stop('quota', `quota exhausted (${error.message}); in-flight rows were finished, unstarted rows were not run`),
-        onFatal: (error) => this.#stop('fatal', describeError(new APIError({ status: error.http_status ?? 400, code: error.code, message: error.message }), io.client.baseURL)),
+        onFatal: (cause) => this.#stop('fatal', describeError(cause, io.client.baseURL)),
       },
     };
     io.interrupt.addEventListener('abort', () => {

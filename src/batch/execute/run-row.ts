@@ -50,7 +50,8 @@ export interface ExecutionEvents {
   /** An ambiguous attempt was not found anywhere and the row is sent again (a possible duplicate). */
   onUnresolved(id: string, user: string, since: number): void;
   onQuota(error: RowError): void;
-  onFatal(error: RowError): void;
+  /** `cause` is the SDK error itself, for a message that says what to fix. */
+  onFatal(cause: unknown): void;
 }
 
 export interface RowJob {
@@ -119,18 +120,20 @@ export async function runRow(job: RowJob, ctx: ExecutionContext): Promise<Outcom
     const since = Date.now();
     await ctx.journal.posting(job.id, job.user, since);
     let verdict: Verdict;
+    let caught: unknown;
     try {
       const result = await attempt(job, inputs, ctx, tally);
       ctx.window.onSuccess();
       return finish(result, null);
     } catch (error) {
       if (error instanceof RowAbandoned) throw error;
+      caught = error;
       verdict = classify(error);
     }
     lastError = verdict.error;
     switch (verdict.kind) {
       case 'fatal':
-        ctx.events.onFatal(verdict.error);
+        ctx.events.onFatal(caught);
         return finish(undefined, verdict.error);
       case 'quota':
         ctx.events.onQuota(verdict.error);
