@@ -18,7 +18,7 @@ import { describeError } from '../client/describe-error.js';
 import { inputVariables } from '../protocol/index.js';
 import { IdTable } from './input/id-table.js';
 import { InputError } from './input/input-error.js';
-import { readRows, type InputRow } from './input/read-rows.js';
+import { readRowBatches, type InputRow } from './input/read-rows.js';
 import { scanInput, type InputScan } from './input/scan-input.js';
 import { FileUploader } from './prepare/file-inputs.js';
 import { describeInputs, RowPreparer } from './prepare/row-preparer.js';
@@ -95,12 +95,15 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   const torn = config.dryRun ? 0 : await repairTornTail(output);
   if (torn > 0) io.stderr.write(`warning: removed a torn last line (${torn} bytes) left by a crash; kept in ${config.output}.torn\n`);
   const inFlight = await Journal.load(`${output}.journal`);
-  const ledger = await readLedger(output, (line) => {
-    const entry = inFlight.get(line.id);
-    if (!entry) return;
-    const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
-    if (resolved) inFlight.delete(line.id);
-  });
+  const ledger = await readLedger(
+    output,
+    (line) => {
+      const entry = inFlight.get(line.id)!;
+      const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
+      if (resolved) inFlight.delete(line.id);
+    },
+    (id) => inFlight.has(id),
+  );
   if (ledger.badLines.length > 0) {
     io.stderr.write(`warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`);
   }
@@ -147,12 +150,16 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     // A row posted by a crashed process with no run id seen may or may not have run; Dify logs
     // a run only when it finishes. Looking those rows up last gives such a run time to land.
     const lookUpLast: [InputRow, InFlight][] = [];
-    for await (const item of readRows(config.input)) {
-      if (item.kind !== 'row' || select(item) !== 'run') continue;
-      if (runner.stopReason !== undefined) break;
-      const left = inFlight.get(item.id);
-      if (left && left.runId === undefined) lookUpLast.push([item, left]);
-      else await runner.schedule(item, left);
+    // The scan saw where the first row to run is; start reading there.
+    const rows = scan.resumeAt === undefined ? [] : readRowBatches(config.input, undefined, scan.resumeAt);
+    reading: for await (const batch of rows) {
+      for (const item of batch.items) {
+        if (item.kind !== 'row' || select(item) !== 'run') continue;
+        if (runner.stopReason !== undefined) break reading;
+        const left = inFlight.get(item.id);
+        if (left && left.runId === undefined) lookUpLast.push([item, left]);
+        else await runner.schedule(item, left);
+      }
     }
     for (const [row, left] of lookUpLast) await runner.schedule(row, left);
     await runner.drain();

@@ -149,7 +149,7 @@ describe('crashes and resume', () => {
       assert.equal(readFileSync(`${output}.torn`, 'utf8'), '{"id":"c","status":"succ');
       assert.equal(server.executedRuns - before, 1, 'only b ran again');
       assert.equal(existsSync(`${output}.retry`), false);
-      const { linesBefore, linesAfter } = await compactLedger(output);
+      const { linesBefore, linesAfter } = (await compactLedger(output))!;
       assert.deepEqual([linesBefore, linesAfter], [4, 3]);
       assert.deepEqual(readOutput(output).map((row) => [row.id, row.status]).sort(), [['a', 'success'], ['b', 'success'], ['c', 'success']]);
     } finally {

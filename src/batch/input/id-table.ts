@@ -2,7 +2,7 @@
  * A compact map from row id to a 32-bit number (a state code or a line number), exact (no hashing false positives).
  *
  * A million ids as JS strings in a Map cost ~100 MB; here they cost their UTF-8 bytes plus
- * ~20 bytes each: the ids live in one growing byte arena, an open-addressing table of
+ * ~24 bytes each: the ids live in one growing byte arena, an open-addressing table of
  * Int32 slots points into it. This keeps `difyrun batch` flat in memory on huge inputs.
  */
 const EMPTY = -1;
@@ -13,8 +13,12 @@ export class IdTable {
   #offsets = new Int32Array(1024);
   #lengths = new Int32Array(1024);
   #states = new Int32Array(1024);
+  /** Each entry's hash, so growing the table never rehashes the ids. */
+  #hashes = new Int32Array(1024);
   #count = 0;
   #slots = new Int32Array(2048).fill(EMPTY);
+  /** Reused for every lookup: encoding an id allocates nothing. */
+  #scratch = new Uint8Array(256);
   readonly #encoder = new TextEncoder();
   readonly #decoder = new TextDecoder();
 
@@ -24,7 +28,7 @@ export class IdTable {
 
   /** The state stored for `id`, or undefined when the id is absent. */
   get(id: string): number | undefined {
-    const bytes = this.#encoder.encode(id);
+    const bytes = this.#bytesOf(id);
     const slot = this.#find(bytes, hash(bytes));
     const entry = this.#slots[slot]!;
     return entry === EMPTY ? undefined : this.#states[entry];
@@ -36,37 +40,67 @@ export class IdTable {
 
   /** Sets the state of `id`; returns the previous state (undefined when new). */
   set(id: string, state: number): number | undefined {
-    const bytes = this.#encoder.encode(id);
+    return this.#put(id, state, true);
+  }
+
+  /** Adds `id` with `state` unless present; returns the state already there (undefined when added). One lookup, not two. */
+  setIfAbsent(id: string, state: number): number | undefined {
+    return this.#put(id, state, false);
+  }
+
+  #put(id: string, state: number, overwrite: boolean): number | undefined {
+    const bytes = this.#bytesOf(id);
     const h = hash(bytes);
     let slot = this.#find(bytes, h);
     const existing = this.#slots[slot]!;
     if (existing !== EMPTY) {
       const previous = this.#states[existing];
-      this.#states[existing] = state;
+      if (overwrite) this.#states[existing] = state;
       return previous;
     }
     if ((this.#count + 1) * 2 > this.#slots.length) {
       this.#grow();
       slot = this.#find(bytes, h);
     }
-    const entry = this.#append(bytes, state);
+    const entry = this.#append(bytes, state, h);
     this.#slots[slot] = entry;
     return undefined;
   }
 
   /** Every id with its state, in insertion order. */
   *entries(): Generator<[string, number]> {
-    for (let i = 0; i < this.#count; i++) {
-      const start = this.#offsets[i]!;
-      yield [this.#decoder.decode(this.#arena.subarray(start, start + this.#lengths[i]!)), this.#states[i]!];
+    for (let i = 0; i < this.#count; i++) yield [this.#idAt(i), this.#states[i]!];
+  }
+
+  /** The ids whose state is `state`, in insertion order (only those are decoded). */
+  idsWith(state: number): string[] {
+    const ids: string[] = [];
+    for (let i = 0; i < this.#count; i++) if (this.#states[i] === state) ids.push(this.#idAt(i));
+    return ids;
+  }
+
+  #idAt(entry: number): string {
+    const start = this.#offsets[entry]!;
+    return this.#decoder.decode(this.#arena.subarray(start, start + this.#lengths[entry]!));
+  }
+
+  /** The UTF-8 bytes of `id` in the scratch buffer (valid until the next call). ASCII, the common case, skips the encoder. */
+  #bytesOf(id: string): Uint8Array {
+    if (id.length * 3 > this.#scratch.length) this.#scratch = new Uint8Array(id.length * 3);
+    const scratch = this.#scratch;
+    for (let i = 0; i < id.length; i++) {
+      const code = id.charCodeAt(i);
+      if (code >= 0x80) return scratch.subarray(0, this.#encoder.encodeInto(id, scratch).written);
+      scratch[i] = code;
     }
+    return scratch.subarray(0, id.length);
   }
 
   #find(bytes: Uint8Array, h: number): number {
     const mask = this.#slots.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const entry = this.#slots[slot]!;
-      if (entry === EMPTY || this.#equals(entry, bytes)) return slot;
+      if (entry === EMPTY || (this.#hashes[entry] === (h | 0) && this.#equals(entry, bytes))) return slot;
     }
   }
 
@@ -77,7 +111,7 @@ export class IdTable {
     return true;
   }
 
-  #append(bytes: Uint8Array, state: number): number {
+  #append(bytes: Uint8Array, state: number, h: number): number {
     if (this.#arenaUsed + bytes.length > this.#arena.length) {
       const bigger = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + bytes.length));
       bigger.set(this.#arena.subarray(0, this.#arenaUsed));
@@ -87,12 +121,14 @@ export class IdTable {
       this.#offsets = growInt32(this.#offsets);
       this.#lengths = growInt32(this.#lengths);
       this.#states = growInt32(this.#states);
+      this.#hashes = growInt32(this.#hashes);
     }
     const entry = this.#count++;
     this.#arena.set(bytes, this.#arenaUsed);
     this.#offsets[entry] = this.#arenaUsed;
     this.#lengths[entry] = bytes.length;
     this.#states[entry] = state;
+    this.#hashes[entry] = h;
     this.#arenaUsed += bytes.length;
     return entry;
   }
@@ -101,8 +137,7 @@ export class IdTable {
     this.#slots = new Int32Array(this.#slots.length * 2).fill(EMPTY);
     const mask = this.#slots.length - 1;
     for (let entry = 0; entry < this.#count; entry++) {
-      const start = this.#offsets[entry]!;
-      let slot = hash(this.#arena.subarray(start, start + this.#lengths[entry]!)) & mask;
+      let slot = this.#hashes[entry]! & mask;
       while (this.#slots[slot] !== EMPTY) slot = (slot + 1) & mask;
       this.#slots[slot] = entry;
     }

@@ -7,8 +7,7 @@
  * can report all of them; problems that make the whole file unreadable are thrown.
  */
 import { createReadStream } from 'node:fs';
-import { Readable, pipeline } from 'node:stream';
-import { parse } from 'csv-parse';
+import Papa from 'papaparse';
 import { decodeUtf8 } from './utf8-lines.js';
 import { InputError } from './input-error.js';
 
@@ -36,28 +35,67 @@ export function inputFormatOf(file: string): InputFormat {
 
 /** Rows (and row-level problems) of a CSV or JSONL file, in file order. Throws InputError when the file as a whole is unusable. */
 export async function* readRows(file: string, format: InputFormat = inputFormatOf(file)): AsyncGenerator<InputItem> {
-  const bytes = createReadStream(file);
+  for await (const batch of readRowBatches(file, format)) yield* batch.items;
+}
+
+/** Where a batch starts in the file, so a later pass can begin there instead of at the top. */
+export interface ResumePoint {
+  byte: number;
+  line: number;
+  /** CSV: the header and line ending already read (undefined at the top of the file). */
+  header?: string[] | undefined;
+  newline?: LineEnding | undefined;
+}
+
+export interface RowBatch {
+  items: InputItem[];
+  start: ResumePoint;
+}
+
+/**
+ * The same rows, a read chunk's worth at a time (a million rows cost a few hundred awaits, not
+ * a million), each batch with the point it starts at; `from` starts at such a point.
+ */
+export async function* readRowBatches(file: string, format: InputFormat = inputFormatOf(file), from?: ResumePoint): AsyncGenerator<RowBatch> {
+  const bytes = createReadStream(file, { highWaterMark: 256 * 1024, start: from?.byte ?? 0 });
   const opened = new Promise<void>((resolve, reject) => {
     bytes.once('open', () => resolve());
     bytes.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(file, undefined, `cannot read the input file (${error.code ?? error.message})`)));
   });
   await opened;
-  const text = decodeUtf8(bytes, file);
+  const text = decodeUtf8(bytes, file, from?.line ?? 1);
+  const at = from ?? { byte: 0, line: 1 };
   try {
-    yield* format === 'csv' ? readCsv(text, file) : readJsonl(text, file);
+    yield* format === 'csv' ? readCsv(text, file, at) : readJsonl(text, file, at);
   } finally {
     bytes.destroy();
   }
 }
 
-async function* readCsv(text: AsyncIterable<string>, file: string): AsyncGenerator<InputItem> {
-  // pipeline (not pipe) so a decoding error reaches the loop below.
-  const parser = pipeline(Readable.from(text), parse({ bom: true, relax_column_count: true }), () => {});
-  let header: string[] | undefined;
-  let nextLine = 1;
+type LineEnding = '\r\n' | '\n' | '\r';
+
+async function* readCsv(text: AsyncIterable<string>, file: string, from: ResumePoint): AsyncGenerator<RowBatch> {
+  let header = from.header;
+  let parser = from.newline === undefined ? undefined : new Papa.Parser({ newline: from.newline });
+  let newline = from.newline;
+  let nextLine = from.line;
+  let byte = from.byte;
   let rows = 0;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+  let carry = '';
+  let waitFor = 0;
+  // Each parse's complete records. Papa Parse reads on past a malformed quote, so the first
+  // quote error ends the file: everything after it would be misread.
+  const records = (data: string[][], errors: Papa.ParseError[], final: boolean): InputItem[] => {
+    const quoteError = errors.find((e) => e.type === 'Quotes' && (final || (e.row ?? 0) < data.length));
+    if (quoteError) {
+      const row = quoteError.row ?? 0;
+      const line = nextLine + row + countNewlines(data.slice(0, row).flat());
+      throw new InputError(file, line, quoteError.code === 'InvalidQuotes'
+        ? 'not valid CSV: text after the closing quote of a quoted field (write a quote inside a quoted field as "")'
+        : 'not valid CSV: a quoted field is never closed (a missing closing quote)');
+    }
+    const items: InputItem[] = [];
+    for (const record of data) {
       const line = nextLine;
       nextLine += 1 + countNewlines(record);
       if (record.length === 1 && record[0] === '') continue; // an empty line
@@ -67,23 +105,54 @@ async function* readCsv(text: AsyncIterable<string>, file: string): AsyncGenerat
       }
       rows++;
       if (record.length !== header.length) {
-        yield { kind: 'problem', line, message: `has ${record.length} fields but the header has ${header.length} (check quotes and commas)` };
+        items.push({ kind: 'problem', line, message: `has ${record.length} fields but the header has ${header.length} (check quotes and commas)` });
         continue;
       }
       const values: Record<string, unknown> = {};
       for (let i = 1; i < header.length; i++) values[header[i]!] = record[i]!;
-      yield { kind: 'row', id: record[0]!, line, values };
+      items.push({ kind: 'row', id: record[0]!, line, values });
     }
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    const csvError = error as { code?: string; lines?: number; message: string };
-    if (typeof csvError.code === 'string' && csvError.code.startsWith('CSV_')) {
-      throw new InputError(file, csvError.lines ?? nextLine, `not valid CSV: ${csvError.message.replace(/^[^:]*: /, '')}`);
+    return items;
+  };
+  const parse = (final: boolean): RowBatch => {
+    const start: ResumePoint = { byte, line: nextLine, header, newline };
+    const result = parser!.parse(carry, 0, !final) as Papa.ParseResult<string[]>;
+    const rest = final ? '' : carry.slice(result.meta.cursor);
+    byte += Buffer.byteLength(carry) - Buffer.byteLength(rest);
+    carry = rest;
+    waitFor = result.data.length === 0 ? carry.length * 2 : 0;
+    return { items: records(result.data, result.errors, final), start };
+  };
+  for await (const chunk of text) {
+    if (byte === 0 && carry === '' && chunk.startsWith('\uFEFF')) {
+      byte = 3;
+      carry = chunk.slice(1);
+    } else {
+      carry += chunk;
     }
-    throw error;
+    if (parser === undefined) {
+      if (!/[\r\n]/.test(carry)) continue;
+      newline = lineEndingOf(carry);
+      parser = new Papa.Parser({ newline });
+    }
+    // A record longer than what is buffered (a huge cell, or a quote never closed) is parsed
+    // again only once the buffer has doubled, so a long record costs O(n log n), not O(n²).
+    if (carry.length < waitFor) continue;
+    yield parse(false);
+  }
+  if (carry !== '') {
+    parser ??= new Papa.Parser({ newline: '\n' });
+    yield parse(true);
   }
   if (header === undefined) throw new InputError(file, undefined, 'the file is empty (expected a header row starting with "id")');
-  if (rows === 0) throw new InputError(file, undefined, 'the file has a header but no rows');
+  if (rows === 0 && from.byte === 0) throw new InputError(file, undefined, 'the file has a header but no rows');
+}
+
+/** The record separator, from the first line end in the file: CRLF (Excel), LF, or CR. */
+function lineEndingOf(text: string): LineEnding {
+  const at = text.search(/[\r\n]/);
+  if (at === -1 || text[at] === '\n') return '\n';
+  return text[at + 1] === '\n' ? '\r\n' : '\r';
 }
 
 function checkHeader(record: string[], file: string, line: number): string[] {
@@ -106,8 +175,9 @@ function countNewlines(record: string[]): number {
   return count;
 }
 
-async function* readJsonl(text: AsyncIterable<string>, file: string): AsyncGenerator<InputItem> {
-  let line = 0;
+async function* readJsonl(text: AsyncIterable<string>, file: string, from: ResumePoint): AsyncGenerator<RowBatch> {
+  let line = from.line - 1;
+  let byte = from.byte;
   let rows = 0;
   let carry = '';
   const handle = (raw: string): InputItem | undefined => {
@@ -136,17 +206,21 @@ async function* readJsonl(text: AsyncIterable<string>, file: string): AsyncGener
     }
     return { kind: 'row', id: String(id), line, values };
   };
+  const batch = (lines: string[]): RowBatch => {
+    const start: ResumePoint = { byte, line: line + 1 };
+    const items: InputItem[] = [];
+    for (const part of lines) {
+      byte += Buffer.byteLength(part) + 1;
+      const item = handle(part);
+      if (item) items.push(item);
+    }
+    return { items, start };
+  };
   for await (const chunk of text) {
     const parts = (carry + chunk).split('\n');
     carry = parts.pop()!;
-    for (const part of parts) {
-      const item = handle(part);
-      if (item) yield item;
-    }
+    yield batch(parts);
   }
-  if (carry !== '') {
-    const item = handle(carry);
-    if (item) yield item;
-  }
-  if (rows === 0) throw new InputError(file, undefined, 'the file has no rows');
+  if (carry !== '') yield batch([carry]);
+  if (rows === 0 && from.byte === 0) throw new InputError(file, undefined, 'the file has no rows');
 }

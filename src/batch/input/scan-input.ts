@@ -5,7 +5,7 @@
  */
 import type { RowPreparer } from '../prepare/row-preparer.js';
 import { IdTable } from './id-table.js';
-import { readRows, type InputRow } from './read-rows.js';
+import { readRowBatches, type InputRow, type ResumePoint } from './read-rows.js';
 
 export interface InputProblem {
   line: number;
@@ -27,6 +27,8 @@ export interface InputScan {
   /** Rows this run will process, and rows skipped because they already succeeded. */
   selected: number;
   alreadySucceeded: number;
+  /** Where the batch holding the first selected row starts: a resumed run need not read anything before it again. */
+  resumeAt: ResumePoint | undefined;
 }
 
 /** Whether a row is part of this run (`run`), already done (`succeeded`), or left out by --retry (`skip`). */
@@ -35,40 +37,41 @@ export type RowSelection = (row: InputRow) => 'run' | 'succeeded' | 'skip';
 const KEEP = 50;
 
 export async function scanInput(file: string, preparer: RowPreparer, select: RowSelection = () => 'run'): Promise<InputScan> {
-  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, invalid: [], invalidCount: 0, undeclared: [], firstValid: [], selected: 0, alreadySucceeded: 0 };
+  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, invalid: [], invalidCount: 0, undeclared: [], firstValid: [], selected: 0, alreadySucceeded: 0, resumeAt: undefined };
   const firstLine = new IdTable();
   const undeclared = new Set<string>();
   const problem = (line: number, message: string) => {
     scan.problemCount++;
     if (scan.problems.length < KEEP) scan.problems.push({ line, message });
   };
-  for await (const item of readRows(file)) {
-    if (item.kind === 'problem') {
-      problem(item.line, item.message);
-      continue;
-    }
-    scan.rows++;
-    if (item.id.trim() === '') {
-      problem(item.line, 'empty id');
-      continue;
-    }
-    const seenAt = firstLine.get(item.id);
-    if (seenAt !== undefined) {
-      problem(item.line, `duplicate id "${item.id}" (first on line ${seenAt})`);
-      continue;
-    }
-    firstLine.set(item.id, item.line);
-    const selection = select(item);
-    if (selection === 'succeeded') scan.alreadySucceeded++;
-    if (selection !== 'run') continue;
-    scan.selected++;
-    if (undeclared.size < 100) for (const key of preparer.undeclared(item)) undeclared.add(key);
-    const prepared = preparer.prepare(item);
-    if (!prepared.ok) {
-      scan.invalidCount++;
-      if (scan.invalid.length < KEEP) scan.invalid.push({ line: item.line, id: item.id, message: `column "${prepared.column}": ${prepared.message}` });
-    } else if (scan.firstValid.length < 3) {
-      scan.firstValid.push(item);
+  for await (const batch of readRowBatches(file)) {
+    for (const item of batch.items) {
+      if (item.kind === 'problem') {
+        problem(item.line, item.message);
+        continue;
+      }
+      scan.rows++;
+      if (item.id.trim() === '') {
+        problem(item.line, 'empty id');
+        continue;
+      }
+      const seenAt = firstLine.setIfAbsent(item.id, item.line);
+      if (seenAt !== undefined) {
+        problem(item.line, `duplicate id "${item.id}" (first on line ${seenAt})`);
+        continue;
+      }
+      const selection = select(item);
+      if (selection === 'succeeded') scan.alreadySucceeded++;
+      if (selection !== 'run') continue;
+      if (scan.selected++ === 0) scan.resumeAt = batch.start;
+      if (undeclared.size < 100) for (const key of preparer.undeclared(item)) undeclared.add(key);
+      const prepared = preparer.prepare(item);
+      if (!prepared.ok) {
+        scan.invalidCount++;
+        if (scan.invalid.length < KEEP) scan.invalid.push({ line: item.line, id: item.id, message: `column "${prepared.column}": ${prepared.message}` });
+      } else if (scan.firstValid.length < 3) {
+        scan.firstValid.push(item);
+      }
     }
   }
   scan.undeclared = [...undeclared];

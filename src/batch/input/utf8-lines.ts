@@ -5,9 +5,9 @@
 import type { Readable } from 'node:stream';
 import { InputError } from './input-error.js';
 
-export async function* decodeUtf8(bytes: Readable, file: string): AsyncGenerator<string> {
+export async function* decodeUtf8(bytes: Readable, file: string, firstLine = 1): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  let line = 1;
+  let line = firstLine;
   let column = 1;
   let pending: Uint8Array = new Uint8Array(0);
   for await (const chunk of bytes as AsyncIterable<Uint8Array>) {

@@ -3,44 +3,46 @@
  * where it stands in the file. Two streaming passes keep memory flat; the new file replaces
  * the old one atomically, so a crash mid-compaction leaves the original intact.
  */
-import { createReadStream } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { IdTable } from '../input/id-table.js';
+import { idOfLine } from './ledger.js';
+import { forEachLine } from './line-reader.js';
 
 export interface CompactResult {
   linesBefore: number;
   linesAfter: number;
 }
 
-export async function compactLedger(path: string): Promise<CompactResult> {
+/** Undefined when the file does not exist. */
+export async function compactLedger(path: string): Promise<CompactResult | undefined> {
   const lastLine = new IdTable();
   let linesBefore = 0;
-  let bom = false;
-  await forEachLine(path, (text, index, hadBom) => {
-    bom ||= hadBom;
+  const read = await forEachLine(path, ({ buffer, start, end, line }) => {
     linesBefore++;
-    const id = idOf(text);
-    if (id !== undefined) lastLine.set(id, index);
+    const id = idOfLine(buffer, start, end);
+    if (id !== undefined) lastLine.set(id, line);
   });
+  if (read === undefined) return undefined;
   const temp = `${path}.compact-${process.pid}`;
   const out = await open(temp, 'w');
   let linesAfter = 0;
   // Keep a --bom file's BOM.
-  let buffer = bom ? '\uFEFF' : '';
+  const pending: Buffer[] = read.bom ? [Buffer.from('\uFEFF')] : [];
+  let pendingBytes = 0;
   try {
-    await forEachLine(path, async (text, index) => {
-      const id = idOf(text);
+    await forEachLine(path, async ({ buffer, start, end, line }) => {
+      const id = idOfLine(buffer, start, end);
       // Lines that are not records are kept: compaction never drops what it does not understand.
-      if (id !== undefined && lastLine.get(id) !== index) return;
-      buffer += `${text}\n`;
+      if (id !== undefined && lastLine.get(id) !== line) return;
+      pending.push(Buffer.from(buffer.subarray(start, end)), NEWLINE);
+      pendingBytes += end - start + 1;
       linesAfter++;
-      if (buffer.length > 1 << 20) {
-        await out.write(buffer);
-        buffer = '';
+      if (pendingBytes > 1 << 20) {
+        await out.writev(pending.splice(0));
+        pendingBytes = 0;
       }
     });
-    await out.write(buffer);
+    await out.writev(pending);
     await out.sync();
   } finally {
     await out.close();
@@ -49,21 +51,4 @@ export async function compactLedger(path: string): Promise<CompactResult> {
   return { linesBefore, linesAfter };
 }
 
-function idOf(text: string): string | undefined {
-  try {
-    const record = JSON.parse(text) as { id?: unknown };
-    return typeof record.id === 'string' ? record.id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function forEachLine(path: string, visit: (text: string, index: number, hadBom: boolean) => void | Promise<void>): Promise<void> {
-  let index = 0;
-  for await (const raw of createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })) {
-    const hadBom = index === 0 && raw.startsWith('\uFEFF');
-    const text = hadBom ? raw.slice(1) : raw;
-    if (text.trim() !== '') await visit(text, index, hadBom);
-    index++;
-  }
-}
+const NEWLINE = Buffer.from('\n');

@@ -2,9 +2,8 @@
  * The output JSONL is the batch's ledger: state after any sequence of runs, retries and
  * crashes is rebuilt from it (the last line per id wins), the way GNU parallel's joblog works.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { IdTable } from '../input/id-table.js';
+import { forEachLine } from './line-reader.js';
 
 export const ROW_SUCCEEDED = 1;
 export const ROW_FAILED = 2;
@@ -24,39 +23,64 @@ export interface LedgerState {
   badLines: number[];
 }
 
-/** Reads the ledger line by line; `onLine` sees each parsed record. A missing file is an empty ledger. */
-export async function readLedger(path: string, onLine?: (line: LedgerLine) => void): Promise<LedgerState> {
+/**
+ * Reads the ledger; `onLine` sees the whole record of each line whose id `wanted` accepts
+ * (the rows left in flight). A missing file is an empty ledger.
+ */
+export async function readLedger(path: string, onLine?: (line: LedgerLine) => void, wanted: (id: string) => boolean = () => true): Promise<LedgerState> {
   const rows = new IdTable();
   const badLines: number[] = [];
-  let lines = 0;
-  let stream;
+  const read = await forEachLine(path, ({ buffer, start, end, line }) => {
+    const key = keyFields(buffer, start, end);
+    if (key === undefined) {
+      badLines.push(line);
+      return;
+    }
+    rows.set(key.id, key.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
+    if (onLine && wanted(key.id)) onLine(JSON.parse(buffer.toString('utf8', start, end)) as LedgerLine);
+  });
+  return { rows, lines: read?.lines ?? 0, badLines };
+}
+
+/** The id of a ledger line, or undefined when the line is not a record with a string id. */
+export function idOfLine(buffer: Buffer, start: number, end: number): string | undefined {
+  return keyFields(buffer, start, end)?.id;
+}
+
+const PREFIX = Buffer.from('{"id":"');
+const STATUS = Buffer.from(',"status":"');
+const SUCCESS = Buffer.from('success"');
+
+/**
+ * id and status of a line. Lines difyrun wrote start `{"id":"…","status":"…"`, so they are read
+ * without parsing the whole record; anything else (edited by hand, escapes in the id) is parsed.
+ */
+function keyFields(buffer: Buffer, start: number, end: number): { id: string; succeeded: boolean } | undefined {
+  const idStart = start + PREFIX.length;
+  if (buffer[end - 1] === 0x7d && bytesAt(buffer, start, PREFIX, end)) {
+    const idEnd = buffer.indexOf(0x22, idStart);
+    if (idEnd !== -1 && idEnd < end && !hasBackslash(buffer, idStart, idEnd) && bytesAt(buffer, idEnd + 1, STATUS, end)) {
+      return { id: buffer.toString('utf8', idStart, idEnd), succeeded: bytesAt(buffer, idEnd + 1 + STATUS.length, SUCCESS, end) };
+    }
+  }
+  let record: { id?: unknown; status?: unknown };
   try {
-    stream = createReadStream(path, { encoding: 'utf8' });
-    await new Promise<void>((resolve, reject) => {
-      stream!.once('open', () => resolve());
-      stream!.once('error', reject);
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { rows, lines, badLines };
-    throw error;
+    record = JSON.parse(buffer.toString('utf8', start, end)) as typeof record;
+  } catch {
+    return undefined;
   }
-  for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
-    lines++;
-    const text = lines === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (text.trim() === '') continue;
-    let record: LedgerLine;
-    try {
-      record = JSON.parse(text) as LedgerLine;
-    } catch {
-      badLines.push(lines);
-      continue;
-    }
-    if (typeof record.id !== 'string') {
-      badLines.push(lines);
-      continue;
-    }
-    rows.set(record.id, record.status === 'success' ? ROW_SUCCEEDED : ROW_FAILED);
-    onLine?.(record);
-  }
-  return { rows, lines, badLines };
+  if (record === null || typeof record !== 'object' || typeof record.id !== 'string') return undefined;
+  return { id: record.id, succeeded: record.status === 'success' };
+}
+
+function hasBackslash(buffer: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buffer[i] === 0x5c) return true;
+  return false;
+}
+
+/** Whether `expected` occurs in `buffer` at `at`, within `limit`. (A loop: Buffer.compare's checks cost more than these few bytes.) */
+function bytesAt(buffer: Buffer, at: number, expected: Buffer, limit: number): boolean {
+  if (at + expected.length > limit) return false;
+  for (let i = 0; i < expected.length; i++) if (buffer[at + i] !== expected[i]) return false;
+  return true;
 }

@@ -9,8 +9,7 @@ import { readTextIfExists } from './read-if-exists.js';
 import { writeAtomically } from './write-atomically.js';
 
 export async function writeRetryFile(path: string, rows: IdTable): Promise<number> {
-  const failed: string[] = [];
-  for (const [id, state] of rows.entries()) if (state === ROW_FAILED) failed.push(id);
+  const failed = rows.idsWith(ROW_FAILED);
   if (failed.length === 0) {
     await rm(path, { force: true });
     return 0;

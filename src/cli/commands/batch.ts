@@ -92,6 +92,7 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
     if (flags.compact) {
       if (!flags.output) throw new OptionError('--compact needs --output FILE');
       const result = await compactLedger(flags.output);
+      if (result === undefined) throw new OptionError(`--compact: ${flags.output} does not exist`);
       process.stderr.write(`${flags.output}: ${result.linesBefore} lines → ${result.linesAfter} (one per id)\n`);
       return EXIT.ok;
     }
