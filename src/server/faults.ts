@@ -14,6 +14,8 @@
  *   stallRate                probability a stream goes silent (no bytes, no pings) after its first event
  *   blockingTimeoutSeconds   blocking runs still going after N s get an HTML 504 (the run goes on)
  *   quotaRuns                after this many executed runs, 429 rate_limit_error
+ *   unpublishAfterRuns       after this many executed runs the app is unpublished: runs get 400
+ *                            invalid_param "Workflow not published", /parameters 400 app_unavailable
  */
 import { readFileSync, existsSync } from 'node:fs';
 
@@ -33,9 +35,10 @@ export interface FaultSpec {
   stallRate?: number;
   blockingTimeoutSeconds?: number;
   quotaRuns?: number;
+  unpublishAfterRuns?: number;
 }
 
-const KNOWN_KEYS = new Set(['seed', 'latencyMs', 'maxActiveRequests', 'rate429', 'rate500', 'rate502', 'rate504', 'resetRate', 'dropRate', 'dropAfterEvents', 'stallRate', 'blockingTimeoutSeconds', 'quotaRuns']);
+const KNOWN_KEYS = new Set(['seed', 'latencyMs', 'maxActiveRequests', 'rate429', 'rate500', 'rate502', 'rate504', 'resetRate', 'dropRate', 'dropAfterEvents', 'stallRate', 'blockingTimeoutSeconds', 'quotaRuns', 'unpublishAfterRuns']);
 
 /** A bad `--faults` spec; the message names the field at fault. */
 export class FaultSpecError extends Error {

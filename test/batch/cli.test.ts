@@ -107,6 +107,32 @@ describe('pre-flight and stops', () => {
     }
   });
 
+  test('the app unpublished mid-batch: the batch stops at once with exit 3, the rows not run are left for a rerun', async () => {
+    const server = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, faults: { unpublishAfterRuns: 8, latencyMs: 20 } });
+    try {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'in.csv'), reviewsCsv(60));
+      const env = { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL };
+      const run = await cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl', '-c', '4'], { cwd: dir, env }).done;
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /The workflow app is not published/);
+      const lines = readOutput(join(dir, 'out.jsonl'));
+      assert.equal(lines.filter((line) => line.status === 'success').length, 8);
+      assert.ok(lines.length <= 8 + 4, `no row ground on after the first refusal (${lines.length} lines)`);
+      assert.ok(lines.every((line) => line.status === 'success' || (line.error as { code: string }).code === 'invalid_param'));
+      const summary = JSON.parse(readFileSync(join(dir, 'out.jsonl.summary.json'), 'utf8')) as { not_started: number; stopped_reason: string };
+      assert.ok(summary.not_started >= 60 - 12);
+      assert.match(summary.stopped_reason, /not published/);
+      // Run again while it is still unpublished: /parameters is refused before anything runs.
+      const again = await cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl'], { cwd: dir, env }).done;
+      assert.equal(again.code, 3, again.stderr);
+      assert.match(again.stderr.trim(), /^difyrun batch: The workflow app is not published/);
+      assert.equal(readOutput(join(dir, 'out.jsonl')).length, lines.length, 'nothing written');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('Ctrl-C stops in-flight runs on the server, records them as stopped, exits 130', async () => {
     const server = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 4 } });
     try {

@@ -141,5 +141,6 @@ export function formatSummary(s: BatchSummary): string {
   if (s.top_errors.length) lines.push(`top errors: ${s.top_errors.map((e) => `${e.code} ×${e.count}`).join(', ')}`);
   if (s.stopped_reason) lines.push(`stopped: ${s.stopped_reason}`);
   if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);
+  if (s.not_started) lines.push(`to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} that failed` : ''}`);
   return lines.join('\n');
 }
