@@ -39,8 +39,8 @@ export async function runCommand(
     connection = await connect(flags, env, { warn: (message) => process.stderr.write(`${message}\n`) });
     process.exitCode = (await body(connection, env)) ?? EXIT.ok;
   } catch (error) {
-    if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.stderr.write(`difyrun ${name}: ${describeError(error, connection?.baseURL ?? flags.baseUrl ?? 'the server')}\n`);
+    if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = exitCodeFor(error);
   } finally {
     await connection?.close();

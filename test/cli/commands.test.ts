@@ -101,6 +101,70 @@ describe('status, logs, stop, upload, info, params, init', () => {
   });
 });
 
+describe('long runs and many runs', () => {
+  test('status --watch follows a running run until it finishes', async () => {
+    const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 8 } });
+    try {
+      // Start a streaming run over raw HTTP and walk away after the first event: the run goes on.
+      const controller = new AbortController();
+      const response = await fetch(`${slow.baseURL}/workflows/run`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${slow.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ inputs: { text: 'Watch this sentence being translated', target_language: 'French' }, response_mode: 'streaming', user: 'watcher' }),
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      let text = '';
+      while (!/"workflow_run_id": ?"([0-9a-f-]{36})"/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+      const runId = /"workflow_run_id": ?"([0-9a-f-]{36})"/.exec(text)![1]!;
+      controller.abort();
+      const watched = await cli(['status', runId, '--watch'], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } }).done;
+      assert.equal(watched.code, 0, watched.stderr);
+      assert.match(watched.stderr, /running… \d+ steps so far/);
+      assert.match(watched.stdout, /status +succeeded/);
+      assert.match(watched.stdout, /French/);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  test('logs pages: the first page says how many more; --all fetches every page', async () => {
+    const post = (i: number) =>
+      fetch(`${server.baseURL}/workflows/run`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${server.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ inputs: { review: `Paged ${i}`, rating: 3 }, response_mode: 'blocking', user: 'pager' }),
+      }).then((response) => response.json());
+    await Promise.all(Array.from({ length: 23 }, (_, i) => post(i)));
+    const first = await run(['logs', '--user', 'pager', '--limit', '10', '--json']);
+    assert.equal(first.stdout.trim().split('\n').length, 10);
+    assert.match(first.stderr, /10 of 23 runs \(--all for every page\)/);
+    const all = await run(['logs', '--user', 'pager', '--limit', '10', '--all', '--json']);
+    const ids = all.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { workflow_run: { id: string } }).workflow_run.id);
+    assert.equal(new Set(ids).size, 23, 'every run once across three pages');
+    const table = await run(['logs', '--user', 'pager', '--limit', '10', '--all']);
+    assert.equal(table.stdout.trim().split('\n').length, 1 + 23);
+  });
+});
+
+describe('app and plan errors', () => {
+  test('an unpublished app and an exhausted quota: one line each, exit 3', async () => {
+    const unpublished = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, faults: { unpublishAfterRuns: 0 } });
+    const quota = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, faults: { quotaRuns: 0 } });
+    try {
+      const args = ['run', '--input', 'review=x', '--input', 'rating=3'];
+      const a = await cli(args, { env: { DIFY_API_KEY: unpublished.apiKey, DIFY_API_BASE_URL: unpublished.baseURL } }).done;
+      assert.equal(a.code, 3);
+      assert.equal(a.stderr.trim(), 'difyrun run: The workflow app is not published (App unavailable, please check your app configurations.) — publish it in Dify, then try again');
+      const q = await cli(args, { env: { DIFY_API_KEY: quota.apiKey, DIFY_API_BASE_URL: quota.baseURL } }).done;
+      assert.equal(q.code, 3);
+      assert.match(q.stderr.trim(), /^difyrun run: The Dify plan's quota is exhausted \(Workflow execution quota limit reached for tenant [\w-]+\) — wait for it to reset or upgrade the plan$/);
+    } finally {
+      await Promise.all([unpublished.close(), quota.close()]);
+    }
+  });
+});
+
 describe('errors and global behaviour', () => {
   test('a rejected key is one line and exit 3; no key at all is exit 2; --api-key warns', async () => {
     const rejected = await run(['info'], { DIFY_API_KEY: 'app-nope' });
@@ -129,6 +193,15 @@ describe('errors and global behaviour', () => {
     const flag = await run(['logs', '--limt', '3']);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /Did you mean --limit\?/);
+  });
+
+  test('--debug adds the stack trace; without it the error is one line', async () => {
+    const plain = await run(['status', '00000000-0000-4000-8000-000000000000']);
+    assert.equal(plain.stderr.trim().split('\n').length, 1);
+    const debug = await run(['status', '00000000-0000-4000-8000-000000000000', '--debug']);
+    assert.equal(debug.code, 1);
+    assert.match(debug.stderr, /^difyrun status: Not found/);
+    assert.match(debug.stderr, /NotFoundError: Workflow run not found\.\n\s+at /);
   });
 
   test('Ctrl-C during a streaming run stops it on the server and exits 130', async () => {

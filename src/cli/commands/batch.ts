@@ -123,8 +123,8 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
       await connection.close();
     }
   } catch (error) {
-    if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.stderr.write(`difyrun batch: ${describeError(error, baseURL)}\n`);
+    if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
   }
 }

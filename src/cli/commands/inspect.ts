@@ -74,8 +74,10 @@ export function registerInspect(program: Command): void {
         entries.push(...page.data);
         total = page.total;
       }
+      const more = !flags.all && total > entries.length ? `${entries.length} of ${total} runs (--all for every page)\n` : '';
       if (flags.json) {
         for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
+        process.stderr.write(more);
         return;
       }
       const rows = entries.map((entry) => [
@@ -87,7 +89,7 @@ export function registerInspect(program: Command): void {
         entry.created_by_end_user?.session_id ?? entry.created_by_account?.email ?? '-',
       ]);
       process.stdout.write(`${table(['TIME', 'RUN ID', 'STATUS', 'ELAPSED', 'TOKENS', 'USER'], rows)}\n`);
-      if (!flags.all && total > entries.length) process.stderr.write(`${entries.length} of ${total} runs (--all for every page)\n`);
+      process.stderr.write(more);
     }),
   );
 
