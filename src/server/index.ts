@@ -14,11 +14,14 @@ import type { ServerParts } from './http/context.js';
 import { createRequestHandler } from './http/router.js';
 import { RunManager } from './run-manager.js';
 import { MemoryStore } from './store/memory.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { RunStore } from './store/types.js';
 import { stableUuid } from './stable-id.js';
 
 export { DslError, parseWorkflow, loadWorkflowFile, SUPPORTED_NODE_TYPES } from './dsl/load.js';
 export type { FaultSpec } from './faults.js';
 export { FaultSpecError, parseFaultSpec } from './faults.js';
+export { DataDirError } from './store/sqlite.js';
 
 /** The documented default key of the local server. */
 export const LOCAL_API_KEY = 'app-local';
@@ -40,6 +43,8 @@ export interface ServerOptions {
   uploadLimits?: Partial<ServerParts['uploadLimits']>;
   /** Start the Python runtime at once when the workflow has Python code nodes (default true). */
   warmPython?: boolean;
+  /** Keep runs, logs and uploads here (SQLite + files) so they survive a restart; default: in memory. */
+  dataDir?: string | undefined;
 }
 
 export interface RunningServer {
@@ -57,8 +62,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = typeof options.workflow !== 'string' ? options.workflow : options.workflow.includes('\n') ? parseWorkflow(options.workflow) : loadWorkflowFile(options.workflow);
   const apiKey = options.apiKey ?? LOCAL_API_KEY;
   const faultSpec = typeof options.faults === 'string' ? parseFaultSpec(options.faults) : validateFaultSpec(options.faults ?? {});
+  const store: RunStore = options.dataDir === undefined ? new MemoryStore() : SqliteStore.open(options.dataDir);
   const sandbox = new Sandbox(options.sandbox);
-  const store = new MemoryStore();
   const appId = stableUuid(`app:${app.workflowId}`);
   const tenantId = stableUuid(`tenant:${app.workflowId}`);
   const llm: LlmSettings = { tokensPerSecond: 100, pricePer1kTokens: 0.002, currency: 'USD', ...options.llm };
@@ -81,10 +86,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 5001, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 5001, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    store.close();
+    await sandbox.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseURL = `http://${host}:${address.port}/v1`;

@@ -1,6 +1,6 @@
 /** `difyrun serve`: the local Dify-compatible server in the foreground. */
 import type { Command } from 'commander';
-import { DslError, FaultSpecError, LOCAL_API_KEY, startServer } from '../../server/index.js';
+import { DataDirError, DslError, FaultSpecError, LOCAL_API_KEY, startServer } from '../../server/index.js';
 import { EXIT } from '../../exit-codes.js';
 
 export function registerServe(program: Command): void {
@@ -14,13 +14,15 @@ export function registerServe(program: Command): void {
     .option('--faults <json|file>', 'fault injection spec (see README "Fault injection")')
     .option('--llm-rate <tokens/s>', 'tokens per second streamed by the local LLM stand-in', '100')
     .option('--ping-interval <seconds>', 'heartbeat interval of streams', '10')
+    .option('--data-dir <dir>', 'keep runs, logs and uploads here (SQLite + files) so they survive a restart; default: in memory')
     .addHelpText('after', `
 Examples:
   difyrun serve --workflow examples/workflows/review-triage.yml
+  difyrun serve --workflow app.yml --data-dir .difyrun-data
   difyrun serve --workflow app.yml --port 0 --faults '{"seed":7,"rate429":0.1,"latencyMs":{"min":100,"max":400}}'
 
 Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
-    .action(async (options: { workflow: string; host: string; port: string; apiKey?: string; faults?: string; llmRate: string; pingInterval: string }) => {
+    .action(async (options: { workflow: string; host: string; port: string; apiKey?: string; faults?: string; llmRate: string; pingInterval: string; dataDir?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`--port must be a number from 0 to 65535, got "${options.port}"`);
       const rate = Number(options.llmRate);
@@ -31,10 +33,10 @@ Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
       try {
         server = await startServer({
           workflow: options.workflow, host: options.host, port, apiKey: options.apiKey, faults: options.faults,
-          llm: { tokensPerSecond: rate }, pingIntervalMs: ping * 1000,
+          llm: { tokensPerSecond: rate }, pingIntervalMs: ping * 1000, dataDir: options.dataDir,
         });
       } catch (error) {
-        if (error instanceof DslError || error instanceof FaultSpecError) return usage(error.message);
+        if (error instanceof DslError || error instanceof FaultSpecError || error instanceof DataDirError) return usage(error.message);
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return usage(`port ${port} on ${options.host} is already in use (try --port 0)`);
         throw error;
       }
@@ -44,6 +46,7 @@ Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
           `  DIFY_API_BASE_URL=${server.baseURL}\n` +
           `  DIFY_API_KEY=${options.apiKey ? '(the key you passed with --api-key)' : server.apiKey}\n` +
           (options.faults ? `  fault injection: ${options.faults}\n` : '') +
+          (options.dataDir ? `  runs, logs and uploads kept in ${options.dataDir}\n` : '') +
           `Press Ctrl-C to stop.\n`,
       );
       const stop = async () => {

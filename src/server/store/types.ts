@@ -67,11 +67,11 @@ export function matchesFilter(run: RunRecord, filter: LogFilter): boolean {
   if (filter.user !== undefined && run.user !== filter.user) return false;
   if (filter.before !== undefined && run.createdAtMs >= filter.before) return false;
   if (filter.after !== undefined && run.createdAtMs <= filter.after) return false;
-  if (filter.keyword) {
-    const keyword = filter.keyword.slice(0, 30).toLowerCase();
-    if (run.id === filter.keyword) return true;
-    const haystack = `${JSON.stringify(run.inputs)}\n${JSON.stringify(run.outputs ?? {})}\n${run.user}`.toLowerCase();
-    if (!haystack.includes(keyword)) return false;
-  }
-  return true;
+  return filter.keyword ? matchesKeyword(run.id, JSON.stringify(run.inputs), JSON.stringify(run.outputs ?? {}), run.user, filter.keyword) : true;
+}
+
+/** Dify's keyword filter: the exact run id, or a case-insensitive substring (first 30 characters) of the inputs or outputs JSON or the user. */
+export function matchesKeyword(id: string, inputsJson: string, outputsJson: string, user: string, keyword: string): boolean {
+  if (id === keyword) return true;
+  return `${inputsJson}\n${outputsJson}\n${user}`.toLowerCase().includes(keyword.slice(0, 30).toLowerCase());
 }

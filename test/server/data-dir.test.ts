@@ -1,0 +1,124 @@
+/** `--data-dir`: runs, logs and uploads survive a restart; one server per data dir. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { tempDir } from '../helpers/batch-harness.js';
+
+const TRIAGE = 'examples/workflows/review-triage.yml';
+const auth = { Authorization: 'Bearer app-local' };
+
+const runBlocking = async (server: RunningServer, inputs: Record<string, unknown>, user: string) =>
+  (await (
+    await fetch(`${server.baseURL}/workflows/run`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs, response_mode: 'blocking', user }) })
+  ).json()) as { workflow_run_id: string; data: { status: string; outputs: Record<string, unknown> } };
+const getJson = async (server: RunningServer, path: string) => {
+  const response = await fetch(`${server.baseURL}${path}`, { headers: auth });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+test('run detail, logs (with every filter) and uploads survive a restart', async () => {
+  const dataDir = tempDir();
+  let server = await startServer({ workflow: TRIAGE, port: 0, dataDir });
+  const happy = await runBlocking(server, { review: 'Great, 素晴らしい', rating: 5 }, 'alice');
+  const sad = await runBlocking(server, { review: 'Broken on arrival', rating: 0 }, 'bob');
+  assert.equal(sad.data.status, 'failed');
+  const form = new FormData();
+  form.append('file', new Blob(['id,text\n1,hello\n'], { type: 'text/csv' }), 'notes.csv');
+  form.append('user', 'alice');
+  const uploaded = (await (await fetch(`${server.baseURL}/files/upload`, { method: 'POST', headers: auth, body: form })).json()) as { id: string };
+  assert.deepEqual(readdirSync(join(dataDir, 'uploads')), [uploaded.id], 'stored under the server-chosen id, not the client filename');
+  const before = await getJson(server, `/workflows/run/${happy.workflow_run_id}`);
+  await server.close();
+
+  server = await startServer({ workflow: TRIAGE, port: 0, dataDir });
+  try {
+    const after = await getJson(server, `/workflows/run/${happy.workflow_run_id}`);
+    assert.deepEqual(after, before, 'run detail is the same after the restart');
+    const logs = async (query: string) => ((await getJson(server, `/workflows/logs?${query}`)).body.data as { workflow_run: { id: string } }[]).map((entry) => entry.workflow_run.id);
+    assert.deepEqual(await logs(''), [sad.workflow_run_id, happy.workflow_run_id], 'newest first');
+    assert.deepEqual(await logs('status=failed'), [sad.workflow_run_id]);
+    assert.deepEqual(await logs('created_by_end_user_session_id=alice'), [happy.workflow_run_id]);
+    assert.deepEqual(await logs(`keyword=${encodeURIComponent('素晴らしい')}`), [happy.workflow_run_id]);
+    assert.deepEqual(await logs('keyword=BROKEN'), [sad.workflow_run_id], 'keyword is case-insensitive');
+    assert.deepEqual(await logs(`keyword=${sad.workflow_run_id}`), [sad.workflow_run_id], 'or the exact run id');
+    assert.deepEqual(await logs('limit=1&page=2'), [happy.workflow_run_id]);
+    assert.equal((await getJson(server, '/workflows/logs?limit=1')).body.total, 2);
+    const preview = await fetch(`${server.baseURL}/files/${uploaded.id}/preview`, { headers: auth });
+    assert.equal(preview.status, 200);
+    assert.equal(await preview.text(), 'id,text\n1,hello\n');
+    // Same end user id for the same session after the restart.
+    const again = await runBlocking(server, { review: 'Fine', rating: 3 }, 'alice');
+    const detail = (await getJson(server, `/workflows/logs?created_by_end_user_session_id=alice`)).body.data as { created_by_end_user: { id: string } }[];
+    assert.equal(detail.length, 2);
+    assert.equal(detail[0]!.created_by_end_user.id, detail[1]!.created_by_end_user.id);
+    assert.equal(again.data.status, 'succeeded');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a second server on the same data dir is refused; the lock goes with the server', async () => {
+  const dataDir = tempDir();
+  const first = await startServer({ workflow: TRIAGE, port: 0, dataDir });
+  await assert.rejects(startServer({ workflow: TRIAGE, port: 0, dataDir }), /--data-dir .* is in use by another difyrun server \(pid \d+, this process\)/);
+  await first.close();
+  assert.equal(existsSync(join(dataDir, 'difyrun.lock')), false);
+  const second = await startServer({ workflow: TRIAGE, port: 0, dataDir });
+  await second.close();
+});
+
+test('a run in progress when the server is killed is failed on the next start; the stale lock is taken over', async () => {
+  const dataDir = tempDir();
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const args = ['--import', tsx, 'src/cli/main.ts', 'serve', '--workflow', 'examples/workflows/translate-stream.yml', '--port', '0', '--llm-rate', '2', '--data-dir', dataDir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let runId: string;
+  try {
+    const baseURL = await printedBaseURL(child.stdout);
+    const response = await fetch(`${baseURL}/workflows/run`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs: { text: 'A slow sentence', target_language: 'French' }, response_mode: 'streaming', user: 'killed' }),
+    });
+    runId = await firstRunId(response.body!);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the 'running' record reach the database
+  } finally {
+    child.kill('SIGKILL');
+  }
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(readFileSync(join(dataDir, 'difyrun.lock'), 'utf8'), String(child.pid), 'the dead server left its lock');
+
+  const server = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, dataDir });
+  try {
+    const detail = await getJson(server, `/workflows/run/${runId}`);
+    assert.equal(detail.body.status, 'failed');
+    assert.equal(detail.body.error, 'The local server stopped while this run was running.');
+  } finally {
+    await server.close();
+  }
+});
+
+async function printedBaseURL(stdout: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of stdout) {
+    out += String(chunk);
+    const match = /DIFY_API_BASE_URL=(\S+)/.exec(out);
+    if (match) return match[1]!;
+  }
+  throw new Error(`difyrun serve did not print its URL: ${out}`);
+}
+
+async function firstRunId(body: ReadableStream<Uint8Array>): Promise<string> {
+  let text = '';
+  const reader = body.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    text += new TextDecoder().decode(read.value);
+    const match = /"workflow_run_id": ?"([0-9a-f-]{36})"/.exec(text);
+    if (match) return match[1]!;
+  }
+  throw new Error(`the stream ended before workflow_started: ${text}`);
+}
