@@ -3,23 +3,56 @@
  * user code — the JS globals that reach the host (process, fetch, require …) and the Python
  * modules that bridge to JS. Code runs as `main(**args)`; the result must be JSON-serialisable.
  */
-import { parentPort } from 'node:worker_threads';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
 import { loadPyodide, type PyodideInterface } from 'pyodide';
+
+/**
+ * Emscripten's system() spawns a host shell through node:child_process: this worker may not
+ * start processes at all (the Python-level block below gives the clean error; this is the wall).
+ */
+function forbidProcesses(): void {
+  const childProcess = createRequire(import.meta.url)('node:child_process') as Record<string, unknown>;
+  for (const name of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']) {
+    childProcess[name] = () => {
+      throw new Error('starting processes is not allowed in the sandbox');
+    };
+  }
+  syncBuiltinESMExports();
+}
+
+/** Caps Pyodide's WebAssembly heap: past it, allocation fails and Python raises MemoryError. */
+function capWasmMemory(maxBytes: number): void {
+  const Original = WebAssembly.Memory;
+  const maximum = Math.ceil(maxBytes / 65536);
+  WebAssembly.Memory = function Memory(descriptor: WebAssembly.MemoryDescriptor) {
+    const capped = descriptor.shared ? descriptor : { ...descriptor, maximum: Math.max(descriptor.initial, Math.min(descriptor.maximum ?? maximum, maximum)) };
+    return new Original(capped);
+  } as unknown as typeof WebAssembly.Memory;
+  WebAssembly.Memory.prototype = Original.prototype;
+}
 
 const HOST_GLOBALS = ['process', 'require', 'fetch', 'XMLHttpRequest', 'WebSocket', 'Worker', 'importScripts', 'Deno', 'Bun', 'module', '__dirname', '__filename', 'global'];
 
 const PRELUDE = `
 import sys, json, builtins
-_BLOCKED = {'js', 'pyodide_js', 'pyodide', 'pyodide.ffi', 'pyodide.code', 'pyodide.http', 'pyodide.webloop', '_pyodide', '_pyodide_core', 'micropip', 'pyodide_http'}
+_BLOCKED_TOP = ('js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'micropip', 'pyodide_http', 'ctypes', '_ctypes', 'subprocess', '_posixsubprocess', 'socket', '_socket')
 for _name in list(sys.modules):
-    if _name in _BLOCKED or _name.split('.')[0] in ('js', 'pyodide_js', 'pyodide', '_pyodide', 'micropip'):
+    if _name.split('.')[0] in _BLOCKED_TOP:
         del sys.modules[_name]
 class _Blocker:
     def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('js', 'pyodide_js', 'pyodide', '_pyodide', 'micropip', 'pyodide_http', 'ctypes', 'subprocess', 'socket'):
+        if name.split('.')[0] in _BLOCKED_TOP:
             raise ImportError(f"import of {name} is not allowed in the sandbox")
         return None
 sys.meta_path.insert(0, _Blocker())
+import os, posix
+def _no_processes(*args, **kwargs):
+    raise PermissionError('starting processes is not allowed in the sandbox')
+for _module in (os, posix):
+    for _name in ('system', 'popen', 'posix_spawn', 'posix_spawnp', 'fork', 'forkpty', 'execv', 'execve', 'execl', 'execle', 'execlp', 'execlpe', 'execvp', 'execvpe', 'spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv', 'spawnve', 'spawnvp', 'spawnvpe'):
+        if hasattr(_module, _name):
+            setattr(_module, _name, _no_processes)
 def __difyrun_run(code, args_json):
     namespace = {'__name__': '__main__'}
     exec(compile(code, 'main.py', 'exec'), namespace)
@@ -30,6 +63,8 @@ def __difyrun_run(code, args_json):
 `;
 
 async function start(): Promise<PyodideInterface> {
+  forbidProcesses();
+  capWasmMemory((workerData as { maxHeapBytes: number }).maxHeapBytes);
   const pyodide = await loadPyodide();
   pyodide.runPython(PRELUDE);
   for (const name of HOST_GLOBALS) {

@@ -53,8 +53,9 @@ export class PythonSandbox {
   #start(): Promise<void> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(workerEntry(), {
-        // Pyodide's own heap is WebAssembly memory; this caps the JS side.
+        // Pyodide's own heap is WebAssembly memory, capped inside the worker (maxHeapBytes); this caps the JS side.
         resourceLimits: { maxOldGenerationSizeMb: 256 },
+        workerData: { maxHeapBytes: this.limits.memoryMb * 1024 * 1024 + BASE_HEAP_BYTES },
         stdout: true,
         stderr: true,
       });
@@ -94,7 +95,8 @@ export class PythonSandbox {
     if (!job || job.id !== reply.id) return;
     clearTimeout(this.#timer);
     this.#current = undefined;
-    if (reply.heapBytes > this.limits.memoryMb * 1024 * 1024 + BASE_HEAP_BYTES) {
+    // The worker caps its heap, so running out shows as MemoryError; a fresh worker follows either way.
+    if (reply.heapBytes > this.limits.memoryMb * 1024 * 1024 + BASE_HEAP_BYTES || (!reply.ok && /^MemoryError\b/.test(reply.error))) {
       job.reject(new CodeExecutionError(`Code execution exceeded the memory limit of ${this.limits.memoryMb} MB`));
       this.#restart();
     } else if (reply.ok) {
