@@ -182,3 +182,69 @@ describe('logs, parameters, files', () => {
     assert.equal((await none.json()).code, 'no_file_uploaded');
   });
 });
+
+describe('long streams', () => {
+  let slow: RunningServer;
+  before(async () => {
+    slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, pingIntervalMs: 100, llm: { tokensPerSecond: 20 } });
+  });
+  after(() => slow.close());
+  const start = (user: string, signal?: AbortSignal) =>
+    fetch(`${slow.baseURL}/workflows/run`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs: { text: 'A sentence long enough to stream for a while', target_language: 'French' }, response_mode: 'streaming', user }),
+      ...(signal ? { signal } : {}),
+    });
+  /** Reads until the run id shows up, then hangs up. */
+  const startAndHangUp = async (user: string) => {
+    const controller = new AbortController();
+    const reader = (await start(user, controller.signal)).body!.getReader();
+    let text = '';
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      text += new TextDecoder().decode(read.value);
+      const match = /"workflow_run_id":"([0-9a-f-]{36})"/.exec(text);
+      if (match) {
+        controller.abort();
+        return match[1]!;
+      }
+    }
+    throw new Error(`no run id in ${text}`);
+  };
+  const detail = async (runId: string) => (await fetch(`${slow.baseURL}/workflows/run/${runId}`, { headers: auth })).json() as Promise<{ status: string; outputs: Record<string, string> }>;
+
+  test('pings keep coming at the configured interval while a run streams', async () => {
+    const text = await (await start('pinger')).text();
+    const frames = text.split('\n\n');
+    const pings = frames.filter((frame) => frame === 'event: ping').length;
+    const finished = JSON.parse(frames.find((frame) => frame.includes('"workflow_finished"'))!.slice(6)) as { data: { elapsed_time: number } };
+    assert.ok(pings >= 1 + Math.floor(finished.data.elapsed_time / 0.1) - 2, `${pings} pings over ${finished.data.elapsed_time} s`);
+  });
+
+  test('a client that hangs up does not stop its run: it finishes and shows in detail and logs', async () => {
+    const runId = await startAndHangUp('hang-up');
+    assert.equal((await detail(runId)).status, 'running');
+    const deadline = Date.now() + 30_000;
+    while ((await detail(runId)).status === 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const finished = await detail(runId);
+    assert.equal(finished.status, 'succeeded');
+    assert.ok(finished.outputs.translation!.length > 0);
+    const logs = (await (await fetch(`${slow.baseURL}/workflows/logs?created_by_end_user_session_id=hang-up`, { headers: auth })).json()) as { data: { workflow_run: { id: string } }[] };
+    assert.deepEqual(logs.data.map((entry) => entry.workflow_run.id), [runId]);
+  });
+
+  test('reattaching to a running run streams it to the end; to a finished run, replays it', async () => {
+    const runId = await startAndHangUp('reattach');
+    const events = async () =>
+      (await (await fetch(`${slow.baseURL}/workflow/${runId}/events?user=reattach`, { headers: auth })).text())
+        .split('\n\n')
+        .filter((frame) => frame.startsWith('data: '))
+        .map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: { status?: string } });
+    const live = await events();
+    assert.equal(live.at(-1)!.event, 'workflow_finished');
+    assert.equal(live.at(-1)!.data.status, 'succeeded');
+    assert.ok(live.some((event) => event.event === 'text_chunk'));
+    const replay = await events();
+    assert.equal(replay.at(-1)!.event, 'workflow_finished');
+  });
+});
