@@ -3,6 +3,7 @@
  * result into BENCHMARKS.md with the command that produced it.
  */
 import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
+import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchSseDecode } from './sse-decode.js';
 import { writeSection, type BenchResult } from './report.js';
 
@@ -13,6 +14,8 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'batch-memory': benchBatchMemory,
   'batch-resume': benchBatchResume,
   'batch-vs-seed': benchBatchVsSeed,
+  'server-runs': benchServerRuns,
+  'server-streams': benchServerStreams,
 };
 
 const wanted = process.argv.slice(2);
