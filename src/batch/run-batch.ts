@@ -198,6 +198,7 @@ class BatchRunner {
   stopReason: string | undefined;
   stopKind: 'fatal' | 'quota' | 'interrupt' | undefined;
   abandoned = 0;
+  #starts = 0;
   readonly #window: AdaptiveWindow;
   readonly #ctx: ExecutionContext;
   readonly #uploader: FileUploader;
@@ -272,6 +273,9 @@ class BatchRunner {
       return;
     }
     await this.#window.acquire();
+    // The first window of rows starts staggered, not all at once: rows that start together
+    // finish together, and then each waits for the others' responses to be handled.
+    if (this.#starts++ > 0 && this.#starts <= this.config.concurrency) await new Promise((resolve) => setTimeout(resolve, 1));
     if (this.stopReason !== undefined && !inFlight) {
       this.#window.release();
       return;

@@ -1,16 +1,31 @@
 /**
- * Appends whole lines to a file and resolves each append once its bytes are on disk.
+ * Appends whole lines to a file, in order, each in a single write(2) on an O_APPEND
+ * descriptor: a crash can tear at most the last line, which `repairTornTail` removes on the
+ * next start.
  *
- * Lines arriving while a write is in progress are grouped into the next write + fdatasync
- * (group commit), so durability costs one sync per batch, not one per row. Each line goes out
- * in a single write(2) on an O_APPEND descriptor: a crash can tear at most the last line,
- * which `repairTornTail` removes on the next start.
+ * Two promises of durability: `append` resolves once the line is synced to disk (fdatasync:
+ * survives power loss); `appendWritten` once it is written (in the kernel: survives the
+ * process being killed) with the sync following. Lines arriving while a write or sync is in
+ * progress are grouped into the next one (group commit): one sync per batch, not per line,
+ * and writes are not held up by a sync in progress.
  */
 import { open, readFile, stat, truncate, appendFile, type FileHandle } from 'node:fs/promises';
 
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class DurableAppender {
-  #queue: { text: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  #flushing: Promise<void> | undefined;
+  #lines: string[] = [];
+  #writtenWaiters: Waiter[] = [];
+  #syncedWaiters: Waiter[] = [];
+  /** Written, waiting for the next sync. */
+  #unsynced: Waiter[] = [];
+  /** Bytes written since the last sync started. */
+  #dirty = false;
+  #writing: Promise<void> | undefined;
+  #syncing: Promise<void> | undefined;
   #failure: unknown;
 
   private constructor(
@@ -26,37 +41,79 @@ export class DurableAppender {
     return appender;
   }
 
-  /** Appends `text` (which should end with a newline); resolves when it is durable. */
+  /** Appends `text` (which should end with a newline); resolves when it is on disk. */
   append(text: string): Promise<void> {
+    return this.#enqueue(text, this.#syncedWaiters);
+  }
+
+  /** Appends `text`; resolves when the write is done (a killed process cannot lose it); synced soon after. */
+  appendWritten(text: string): Promise<void> {
+    return this.#enqueue(text, this.#writtenWaiters);
+  }
+
+  #enqueue(text: string, waiters: Waiter[]): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ text, resolve, reject });
-      this.#flushing ??= this.#flush();
+      this.#lines.push(text);
+      waiters.push({ resolve, reject });
+      this.#writing ??= this.#writeLoop();
     });
   }
 
-  async #flush(): Promise<void> {
-    // Let appends from the same tick join this batch.
+  async #writeLoop(): Promise<void> {
+    // Let appends from the same tick join this write.
     await new Promise((resolve) => setImmediate(resolve));
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
+    while (this.#lines.length > 0 && this.#failure === undefined) {
+      const text = this.#lines.join('');
+      const written = this.#writtenWaiters;
+      const synced = this.#syncedWaiters;
+      this.#lines = [];
+      this.#writtenWaiters = [];
+      this.#syncedWaiters = [];
       try {
-        await this.handle.write(batch.map((item) => item.text).join(''));
-        await this.handle.datasync();
-        for (const item of batch) item.resolve();
+        await this.handle.write(text);
       } catch (error) {
-        this.#failure = error;
-        for (const item of [...batch, ...this.#queue]) item.reject(error);
-        this.#queue = [];
+        this.#fail(error, [...written, ...synced]);
+        break;
       }
+      for (const waiter of written) waiter.resolve();
+      this.#unsynced.push(...synced);
+      this.#dirty = true;
+      // (Started only with work to do, so it always awaits before finishing.)
+      this.#syncing ??= this.#syncLoop();
     }
-    this.#flushing = undefined;
+    this.#writing = undefined;
   }
 
-  /** Waits for pending appends, then closes the file. */
+  async #syncLoop(): Promise<void> {
+    while (this.#dirty && this.#failure === undefined) {
+      const waiters = this.#unsynced;
+      this.#unsynced = [];
+      this.#dirty = false;
+      try {
+        await this.handle.datasync();
+      } catch (error) {
+        this.#fail(error, waiters);
+        break;
+      }
+      for (const waiter of waiters) waiter.resolve();
+    }
+    this.#syncing = undefined;
+  }
+
+  #fail(error: unknown, waiters: Waiter[]): void {
+    this.#failure = error;
+    for (const waiter of [...waiters, ...this.#writtenWaiters, ...this.#syncedWaiters, ...this.#unsynced]) waiter.reject(error);
+    this.#lines = [];
+    this.#writtenWaiters = [];
+    this.#syncedWaiters = [];
+    this.#unsynced = [];
+  }
+
+  /** Waits for pending writes, syncs, then closes the file. */
   async close(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    while (this.#writing || this.#syncing) await (this.#writing ?? this.#syncing);
+    if (this.#failure === undefined) await this.handle.datasync();
     await this.handle.close();
   }
 }

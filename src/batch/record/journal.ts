@@ -1,7 +1,9 @@
 /**
  * The in-flight journal (`<output>.journal`): what was sent to the server but has no outcome
- * line yet. Written durably *before* a run is POSTed and the moment its run id arrives, so a
- * crash never leaves a run we cannot find again. A clean end of a batch deletes it.
+ * line yet. Written *before* a run is POSTed and the moment its run id arrives, so a killed
+ * process never leaves a run we cannot find again. Entries are synced to disk right after,
+ * without holding up the POST: only a power loss in that instant could lose one (that row would
+ * then be sent again on resume). A clean end deletes the file.
  *
  *   {"e":"post","id":"r1","user":"difyrun-r1","at":1732186800123}
  *   {"e":"run","id":"r1","run":"<workflow_run_id>","task":"<task_id>","at":…}
@@ -58,11 +60,11 @@ export class Journal {
   }
 
   posting(id: string, user: string, at: number): Promise<void> {
-    return this.appender.append(`${JSON.stringify({ e: 'post', id, user, at })}\n`);
+    return this.appender.appendWritten(`${JSON.stringify({ e: 'post', id, user, at })}\n`);
   }
 
   started(id: string, runId: string, taskId: string): Promise<void> {
-    return this.appender.append(`${JSON.stringify({ e: 'run', id, run: runId, task: taskId, at: Date.now() })}\n`);
+    return this.appender.appendWritten(`${JSON.stringify({ e: 'run', id, run: runId, task: taskId, at: Date.now() })}\n`);
   }
 
   /** Closes the journal; deletes it when nothing is left in flight. */

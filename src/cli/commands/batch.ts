@@ -7,6 +7,7 @@ import { describeError } from '../../client/describe-error.js';
 import { exitCodeFor } from '../command-kit.js';
 import { loadEnvironment, numberOption, OptionError } from '../config/environment.js';
 import { EXIT } from '../../exit-codes.js';
+import { tuneHeapForBatch } from '../heap-tuning.js';
 import { watchInterrupts } from '../interrupts.js';
 
 interface BatchFlags {
@@ -87,6 +88,7 @@ export function registerBatch(program: Command): void {
 }
 
 async function batchCommand(flags: BatchFlags): Promise<number> {
+  tuneHeapForBatch();
   let baseURL = flags.baseUrl ?? 'the server';
   try {
     if (flags.compact) {
