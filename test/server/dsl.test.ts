@@ -132,3 +132,75 @@ describe('branching and events', () => {
     });
   });
 });
+
+/** start(mode) → JavaScript code node → grouped aggregator → end. */
+function codeWorkflow(): string {
+  const code = `function main({ mode }) {
+  if (mode === 'not-dict') return [1, 2];
+  if (mode === 'missing') return { label: 'x' };
+  if (mode === 'wrong-type') return { label: 'x', count: 'three' };
+  return { label: mode.toUpperCase(), count: mode.length };
+}`;
+  return stringify({
+    app: { name: 'code-and-groups', mode: 'workflow', description: '' },
+    kind: 'app',
+    version: '0.3.1',
+    workflow: {
+      features: {},
+      graph: {
+        nodes: [
+          { id: 'start', data: { type: 'start', title: 'Start', variables: [{ variable: 'mode', type: 'text-input', required: true, label: 'mode' }] } },
+          { id: 'code', data: { type: 'code', title: 'Code', code_language: 'javascript', code, variables: [{ variable: 'mode', value_selector: ['start', 'mode'] }], outputs: { label: { type: 'string', children: null }, count: { type: 'number', children: null } } } },
+          {
+            id: 'merge',
+            data: {
+              type: 'variable-aggregator',
+              title: 'Merge',
+              output_type: 'string',
+              variables: [],
+              advanced_settings: {
+                group_enabled: true,
+                groups: [
+                  { group_name: 'text', output_type: 'string', variables: [['code', 'label']] },
+                  { group_name: 'size', output_type: 'number', variables: [['code', 'count']] },
+                ],
+              },
+            },
+          },
+          { id: 'end', data: { type: 'end', title: 'End', outputs: [{ variable: 'label', value_selector: ['merge', 'text', 'output'] }, { variable: 'count', value_selector: ['merge', 'size', 'output'] }] } },
+        ],
+        edges: [['start', 'code'], ['code', 'merge'], ['merge', 'end']].map(([source, target]) => ({ id: `${source}-${target}`, source, sourceHandle: 'source', target, targetHandle: 'target' })),
+      },
+    },
+  });
+}
+
+describe('code outputs and aggregator groups', () => {
+  test("declared outputs are checked with Dify's messages; groups aggregate separately", async () => {
+    const server = await startServer({ workflow: codeWorkflow(), port: 0 });
+    try {
+      const run = async (mode: string) => {
+        const response = await fetch(`${server.baseURL}/workflows/run`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${server.apiKey}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ inputs: { mode }, response_mode: 'blocking', user: 'dsl' }),
+        });
+        return ((await response.json()) as { data: { status: string; outputs: unknown; error: string | null } }).data;
+      };
+      const ok = await run('hello');
+      assert.equal(ok.status, 'succeeded');
+      assert.deepEqual(ok.outputs, { label: 'HELLO', count: 5 });
+      for (const [mode, message] of [
+        ['not-dict', 'Output must be a dict, got list instead.'],
+        ['missing', 'Output count is missing.'],
+        ['wrong-type', 'Output count must be a number, got str instead.'],
+      ] as const) {
+        const failed = await run(mode);
+        assert.equal(failed.status, 'failed', mode);
+        assert.match(failed.error!, new RegExp(message.replace(/[.()]/g, '\\$&')), mode);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
