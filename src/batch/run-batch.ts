@@ -27,7 +27,7 @@ import { RateGate } from './schedule/rate-gate.js';
 import { RowAbandoned, runRow, type ExecutionContext, type RowJob } from './execute/run-row.js';
 import { DurableAppender, repairTornTail } from './record/durable-appender.js';
 import { Journal, type InFlight } from './record/journal.js';
-import { readLedger, ROW_FAILED, ROW_SUCCEEDED } from './record/ledger.js';
+import { readLedger, ROW_FAILED, ROW_SUCCEEDED, type LedgerLine } from './record/ledger.js';
 import { outcomeLine, type OutcomeRecord } from './record/outcome.js';
 import { readRetryFile, writeRetryFile } from './record/retry-file.js';
 import { writeAtomically } from './record/write-atomically.js';
@@ -95,15 +95,13 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   const torn = config.dryRun ? 0 : await repairTornTail(output);
   if (torn > 0) io.stderr.write(`warning: removed a torn last line (${torn} bytes) left by a crash; kept in ${config.output}.torn\n`);
   const inFlight = await Journal.load(`${output}.journal`);
-  const ledger = await readLedger(
-    output,
-    (line) => {
-      const entry = inFlight.get(line.id)!;
-      const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
-      if (resolved) inFlight.delete(line.id);
-    },
-    (id) => inFlight.has(id),
-  );
+  // Rows left in flight whose outcome did reach the output are no longer in flight.
+  const settleInFlight = (line: LedgerLine) => {
+    const entry = inFlight.get(line.id)!;
+    const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
+    if (resolved) inFlight.delete(line.id);
+  };
+  const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id));
   if (ledger.badLines.length > 0) {
     io.stderr.write(`warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`);
   }

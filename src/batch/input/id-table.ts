@@ -28,9 +28,8 @@ export class IdTable {
 
   /** The state stored for `id`, or undefined when the id is absent. */
   get(id: string): number | undefined {
-    const bytes = this.#bytesOf(id);
-    const slot = this.#find(bytes, hash(bytes));
-    const entry = this.#slots[slot]!;
+    const length = this.#encode(id);
+    const entry = this.#slots[this.#find(this.#scratch, 0, length, hash(this.#scratch, 0, length))]!;
     return entry === EMPTY ? undefined : this.#states[entry];
   }
 
@@ -40,31 +39,19 @@ export class IdTable {
 
   /** Sets the state of `id`; returns the previous state (undefined when new). */
   set(id: string, state: number): number | undefined {
-    return this.#put(id, state, true);
+    const length = this.#encode(id); // first: it may replace the scratch buffer
+    return this.#put(this.#scratch, 0, length, state, true);
+  }
+
+  /** `set` for an id given as UTF-8 bytes at [from, to) of a buffer being read: no string is built. */
+  setBytes(bytes: Uint8Array, from: number, to: number, state: number): number | undefined {
+    return this.#put(bytes, from, to, state, true);
   }
 
   /** Adds `id` with `state` unless present; returns the state already there (undefined when added). One lookup, not two. */
   setIfAbsent(id: string, state: number): number | undefined {
-    return this.#put(id, state, false);
-  }
-
-  #put(id: string, state: number, overwrite: boolean): number | undefined {
-    const bytes = this.#bytesOf(id);
-    const h = hash(bytes);
-    let slot = this.#find(bytes, h);
-    const existing = this.#slots[slot]!;
-    if (existing !== EMPTY) {
-      const previous = this.#states[existing];
-      if (overwrite) this.#states[existing] = state;
-      return previous;
-    }
-    if ((this.#count + 1) * 2 > this.#slots.length) {
-      this.#grow();
-      slot = this.#find(bytes, h);
-    }
-    const entry = this.#append(bytes, state, h);
-    this.#slots[slot] = entry;
-    return undefined;
+    const length = this.#encode(id);
+    return this.#put(this.#scratch, 0, length, state, false);
   }
 
   /** Every id with its state, in insertion order. */
@@ -79,41 +66,61 @@ export class IdTable {
     return ids;
   }
 
+  // Ids travel as (bytes, from, to): a lookup allocates nothing, which matters a million times over.
+
+  #put(bytes: Uint8Array, from: number, to: number, state: number, overwrite: boolean): number | undefined {
+    const h = hash(bytes, from, to);
+    let slot = this.#find(bytes, from, to, h);
+    const existing = this.#slots[slot]!;
+    if (existing !== EMPTY) {
+      const previous = this.#states[existing];
+      if (overwrite) this.#states[existing] = state;
+      return previous;
+    }
+    if ((this.#count + 1) * 2 > this.#slots.length) {
+      this.#grow();
+      slot = this.#find(bytes, from, to, h);
+    }
+    this.#slots[slot] = this.#append(bytes, from, to, state, h);
+    return undefined;
+  }
+
   #idAt(entry: number): string {
     const start = this.#offsets[entry]!;
     return this.#decoder.decode(this.#arena.subarray(start, start + this.#lengths[entry]!));
   }
 
-  /** The UTF-8 bytes of `id` in the scratch buffer (valid until the next call). ASCII, the common case, skips the encoder. */
-  #bytesOf(id: string): Uint8Array {
+  /** Writes the UTF-8 bytes of `id` into the scratch buffer; returns their length. ASCII, the common case, skips the encoder. */
+  #encode(id: string): number {
     if (id.length * 3 > this.#scratch.length) this.#scratch = new Uint8Array(id.length * 3);
     const scratch = this.#scratch;
     for (let i = 0; i < id.length; i++) {
       const code = id.charCodeAt(i);
-      if (code >= 0x80) return scratch.subarray(0, this.#encoder.encodeInto(id, scratch).written);
+      if (code >= 0x80) return this.#encoder.encodeInto(id, scratch).written;
       scratch[i] = code;
     }
-    return scratch.subarray(0, id.length);
+    return id.length;
   }
 
-  #find(bytes: Uint8Array, h: number): number {
+  #find(bytes: Uint8Array, from: number, to: number, h: number): number {
     const mask = this.#slots.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const entry = this.#slots[slot]!;
-      if (entry === EMPTY || (this.#hashes[entry] === (h | 0) && this.#equals(entry, bytes))) return slot;
+      if (entry === EMPTY || (this.#hashes[entry] === (h | 0) && this.#equals(entry, bytes, from, to))) return slot;
     }
   }
 
-  #equals(entry: number, bytes: Uint8Array): boolean {
-    if (this.#lengths[entry] !== bytes.length) return false;
-    const start = this.#offsets[entry]!;
-    for (let i = 0; i < bytes.length; i++) if (this.#arena[start + i] !== bytes[i]) return false;
+  #equals(entry: number, bytes: Uint8Array, from: number, to: number): boolean {
+    if (this.#lengths[entry] !== to - from) return false;
+    const start = this.#offsets[entry]! - from;
+    for (let i = from; i < to; i++) if (this.#arena[start + i] !== bytes[i]) return false;
     return true;
   }
 
-  #append(bytes: Uint8Array, state: number, h: number): number {
-    if (this.#arenaUsed + bytes.length > this.#arena.length) {
-      const bigger = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + bytes.length));
+  #append(bytes: Uint8Array, from: number, to: number, state: number, h: number): number {
+    const length = to - from;
+    if (this.#arenaUsed + length > this.#arena.length) {
+      const bigger = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + length));
       bigger.set(this.#arena.subarray(0, this.#arenaUsed));
       this.#arena = bigger;
     }
@@ -124,12 +131,12 @@ export class IdTable {
       this.#hashes = growInt32(this.#hashes);
     }
     const entry = this.#count++;
-    this.#arena.set(bytes, this.#arenaUsed);
+    this.#arena.set(bytes.subarray(from, to), this.#arenaUsed);
     this.#offsets[entry] = this.#arenaUsed;
-    this.#lengths[entry] = bytes.length;
+    this.#lengths[entry] = length;
     this.#states[entry] = state;
     this.#hashes[entry] = h;
-    this.#arenaUsed += bytes.length;
+    this.#arenaUsed += length;
     return entry;
   }
 
@@ -150,10 +157,10 @@ function growInt32(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return bigger;
 }
 
-/** FNV-1a, 32-bit. */
-function hash(bytes: Uint8Array): number {
+/** FNV-1a, 32-bit, of bytes[from, to). */
+function hash(bytes: Uint8Array, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = from; i < to; i++) {
     h ^= bytes[i]!;
     h = Math.imul(h, 0x01000193);
   }

@@ -108,9 +108,7 @@ async function* readCsv(text: AsyncIterable<string>, file: string, from: ResumeP
         items.push({ kind: 'problem', line, message: `has ${record.length} fields but the header has ${header.length} (check quotes and commas)` });
         continue;
       }
-      const values: Record<string, unknown> = {};
-      for (let i = 1; i < header.length; i++) values[header[i]!] = record[i]!;
-      items.push({ kind: 'row', id: record[0]!, line, values });
+      items.push(new CsvRow(record, header, line));
     }
     return items;
   };
@@ -146,6 +144,33 @@ async function* readCsv(text: AsyncIterable<string>, file: string, from: ResumeP
   }
   if (header === undefined) throw new InputError(file, undefined, 'the file is empty (expected a header row starting with "id")');
   if (rows === 0 && from.byte === 0) throw new InputError(file, undefined, 'the file has a header but no rows');
+}
+
+/** A CSV row. Its values object is built only when asked for: a resumed run passes over most rows without it. */
+class CsvRow implements InputRow {
+  readonly kind = 'row';
+  readonly id: string;
+  readonly #record: string[];
+  readonly #header: string[];
+  #values: Record<string, unknown> | undefined;
+
+  constructor(
+    record: string[],
+    header: string[],
+    readonly line: number,
+  ) {
+    this.id = record[0]!;
+    this.#record = record;
+    this.#header = header;
+  }
+
+  get values(): Record<string, unknown> {
+    if (this.#values === undefined) {
+      this.#values = {};
+      for (let i = 1; i < this.#header.length; i++) this.#values[this.#header[i]!] = this.#record[i]!;
+    }
+    return this.#values;
+  }
 }
 
 /** The record separator, from the first line end in the file: CRLF (Excel), LF, or CR. */
