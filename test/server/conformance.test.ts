@@ -154,6 +154,31 @@ describe('logs, parameters, files', () => {
     assert.equal((await get('/workflows/logs?limit=101')).status, 400);
   });
 
+  test('/meta and /site answer in Dify shape', async () => {
+    assert.deepEqual(await (await get('/meta')).json(), { tool_icons: {} });
+    const site = (await (await get('/site')).json()) as Record<string, unknown>;
+    assert.equal(site.title, 'review-triage');
+    for (const key of ['icon_type', 'icon', 'icon_background', 'description', 'default_language', 'show_workflow_steps']) assert.ok(key in site, key);
+  });
+
+  test("a concurrency cap answers 429 too_many_requests with Dify's message and no Retry-After", async () => {
+    const capped = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, faults: { maxActiveRequests: 1, latencyMs: 300 } });
+    try {
+      const run = () => fetch(`${capped.baseURL}/workflows/run`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs: REVIEW, response_mode: 'blocking', user: 'u' }) });
+      const first = run();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const second = await run();
+      assert.equal(second.status, 429);
+      assert.equal(second.headers.get('retry-after'), null);
+      const body = (await second.json()) as { code: string; message: string };
+      assert.equal(body.code, 'too_many_requests');
+      assert.match(body.message, /^Too many requests\. Please try again later\. The current maximum concurrent requests allowed for [0-9a-f-]{36} is 1\.$/);
+      assert.equal((await first).status, 200);
+    } finally {
+      await capped.close();
+    }
+  });
+
   test('/parameters in Dify shape with system_parameters', async () => {
     const params = await (await get('/parameters')).json();
     assert.deepEqual(Object.keys(params.user_input_form[0]), ['paragraph']);
@@ -231,6 +256,29 @@ describe('long streams', () => {
     assert.ok(finished.outputs.translation!.length > 0);
     const logs = (await (await fetch(`${slow.baseURL}/workflows/logs?created_by_end_user_session_id=hang-up`, { headers: auth })).json()) as { data: { workflow_run: { id: string } }[] };
     assert.deepEqual(logs.data.map((entry) => entry.workflow_run.id), [runId]);
+  });
+
+  test('stop by task id: the stream ends with node_finished(stopped) and workflow_finished(stopped, "Stopped by user.")', async () => {
+    const response = await start('stopper');
+    const reader = response.body!.getReader();
+    let text = '';
+    let stopped = false;
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      text += new TextDecoder().decode(read.value);
+      const task = /"task_id":"([0-9a-f-]{36})"/.exec(text);
+      if (task && !stopped && text.includes('"text_chunk"')) {
+        stopped = true;
+        const runId = /"workflow_run_id":"([0-9a-f-]{36})"/.exec(text)![1]!;
+        const running = (await (await fetch(`${slow.baseURL}/workflows/run/${runId}`, { headers: auth })).json()) as { status: string; finished_at: number | null };
+        assert.deepEqual([running.status, running.finished_at], ['running', null], 'finished_at is null while running');
+        const stop = await fetch(`${slow.baseURL}/workflows/tasks/${task[1]}/stop`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'stopper' }) });
+        assert.deepEqual(await stop.json(), { result: 'success' });
+      }
+    }
+    const events = text.split('\n\n').filter((frame) => frame.startsWith('data: ')).map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: { status?: string; error?: string } });
+    const [nodeFinished, workflowFinished] = events.slice(-2);
+    assert.deepEqual([nodeFinished!.event, nodeFinished!.data.status], ['node_finished', 'stopped']);
+    assert.deepEqual([workflowFinished!.event, workflowFinished!.data.status, workflowFinished!.data.error], ['workflow_finished', 'stopped', 'Stopped by user.']);
   });
 
   test('reattaching to a running run streams it to the end; to a finished run, replays it', async () => {
