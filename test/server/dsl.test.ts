@@ -61,40 +61,38 @@ describe('Jinja2 in template-transform, as Dify renders it', () => {
   });
 });
 
+/** A Dify app export (DSL 0.3) around a graph; edges as [source, target, sourceHandle]. */
+function appDsl(name: string, nodes: object[], edges: [string, string, string?][]): string {
+  const graphEdges = edges.map(([source, target, sourceHandle = 'source']) => ({ id: `${source}-${target}`, source, sourceHandle, target, targetHandle: 'target' }));
+  return stringify({ app: { name, mode: 'workflow', description: '' }, kind: 'app', version: '0.3.1', workflow: { features: {}, graph: { nodes, edges: graphEdges } } });
+}
+
 /** start(kind, n) → if-else (case big: n > 10 and kind is "x"; case small: n < 0 or kind empty; ELSE) → three templates → aggregator → end. */
 function branchingWorkflow(): string {
   const template = (id: string, text: string) => ({ id, data: { type: 'template-transform', title: id, template: text, variables: [{ variable: 'n', value_selector: ['start', 'n'] }] } });
-  const edge = (source: string, target: string, sourceHandle = 'source') => ({ id: `${source}-${target}`, source, sourceHandle, target, targetHandle: 'target' });
-  return stringify({
-    app: { name: 'branching', mode: 'workflow', description: '' },
-    kind: 'app',
-    version: '0.3.1',
-    workflow: {
-      features: {},
-      graph: {
-        nodes: [
-          { id: 'start', data: { type: 'start', title: 'Start', variables: [{ variable: 'kind', type: 'text-input', required: false, label: 'kind' }, { variable: 'n', type: 'number', required: true, label: 'n' }] } },
-          {
-            id: 'route',
-            data: {
-              type: 'if-else',
-              title: 'Route',
-              cases: [
-                { case_id: 'big', logical_operator: 'and', conditions: [{ variable_selector: ['start', 'n'], comparison_operator: '>', value: '10' }, { variable_selector: ['start', 'kind'], comparison_operator: 'is', value: 'x' }] },
-                { case_id: 'small', logical_operator: 'or', conditions: [{ variable_selector: ['start', 'n'], comparison_operator: '<', value: '0' }, { variable_selector: ['start', 'kind'], comparison_operator: 'empty' }] },
-              ],
-            },
-          },
-          template('t_big', 'big {{ n }}'),
-          template('t_small', 'small {{ n }}'),
-          template('t_else', 'other {{ n }}'),
-          { id: 'merge', data: { type: 'variable-aggregator', title: 'Merge', output_type: 'string', variables: [['t_big', 'output'], ['t_small', 'output'], ['t_else', 'output']] } },
-          { id: 'end', data: { type: 'end', title: 'End', outputs: [{ variable: 'answer', value_selector: ['merge', 'output'] }] } },
-        ],
-        edges: [edge('start', 'route'), edge('route', 't_big', 'big'), edge('route', 't_small', 'small'), edge('route', 't_else', 'false'), edge('t_big', 'merge'), edge('t_small', 'merge'), edge('t_else', 'merge'), edge('merge', 'end')],
+  return appDsl(
+    'branching',
+    [
+      { id: 'start', data: { type: 'start', title: 'Start', variables: [{ variable: 'kind', type: 'text-input', required: false, label: 'kind' }, { variable: 'n', type: 'number', required: true, label: 'n' }] } },
+      {
+        id: 'route',
+        data: {
+          type: 'if-else',
+          title: 'Route',
+          cases: [
+            { case_id: 'big', logical_operator: 'and', conditions: [{ variable_selector: ['start', 'n'], comparison_operator: '>', value: '10' }, { variable_selector: ['start', 'kind'], comparison_operator: 'is', value: 'x' }] },
+            { case_id: 'small', logical_operator: 'or', conditions: [{ variable_selector: ['start', 'n'], comparison_operator: '<', value: '0' }, { variable_selector: ['start', 'kind'], comparison_operator: 'empty' }] },
+          ],
+        },
       },
-    },
-  });
+      template('t_big', 'big {{ n }}'),
+      template('t_small', 'small {{ n }}'),
+      template('t_else', 'other {{ n }}'),
+      { id: 'merge', data: { type: 'variable-aggregator', title: 'Merge', output_type: 'string', variables: [['t_big', 'output'], ['t_small', 'output'], ['t_else', 'output']] } },
+      { id: 'end', data: { type: 'end', title: 'End', outputs: [{ variable: 'answer', value_selector: ['merge', 'output'] }] } },
+    ],
+    [['start', 'route'], ['route', 't_big', 'big'], ['route', 't_small', 'small'], ['route', 't_else', 'false'], ['t_big', 'merge'], ['t_small', 'merge'], ['t_else', 'merge'], ['merge', 'end']],
+  );
 }
 
 describe('branching and events', () => {
@@ -141,38 +139,31 @@ function codeWorkflow(): string {
   if (mode === 'wrong-type') return { label: 'x', count: 'three' };
   return { label: mode.toUpperCase(), count: mode.length };
 }`;
-  return stringify({
-    app: { name: 'code-and-groups', mode: 'workflow', description: '' },
-    kind: 'app',
-    version: '0.3.1',
-    workflow: {
-      features: {},
-      graph: {
-        nodes: [
-          { id: 'start', data: { type: 'start', title: 'Start', variables: [{ variable: 'mode', type: 'text-input', required: true, label: 'mode' }] } },
-          { id: 'code', data: { type: 'code', title: 'Code', code_language: 'javascript', code, variables: [{ variable: 'mode', value_selector: ['start', 'mode'] }], outputs: { label: { type: 'string', children: null }, count: { type: 'number', children: null } } } },
-          {
-            id: 'merge',
-            data: {
-              type: 'variable-aggregator',
-              title: 'Merge',
-              output_type: 'string',
-              variables: [],
-              advanced_settings: {
-                group_enabled: true,
-                groups: [
-                  { group_name: 'text', output_type: 'string', variables: [['code', 'label']] },
-                  { group_name: 'size', output_type: 'number', variables: [['code', 'count']] },
-                ],
-              },
-            },
+  return appDsl(
+    'code-and-groups',
+    [
+      { id: 'start', data: { type: 'start', title: 'Start', variables: [{ variable: 'mode', type: 'text-input', required: true, label: 'mode' }] } },
+      { id: 'code', data: { type: 'code', title: 'Code', code_language: 'javascript', code, variables: [{ variable: 'mode', value_selector: ['start', 'mode'] }], outputs: { label: { type: 'string', children: null }, count: { type: 'number', children: null } } } },
+      {
+        id: 'merge',
+        data: {
+          type: 'variable-aggregator',
+          title: 'Merge',
+          output_type: 'string',
+          variables: [],
+          advanced_settings: {
+            group_enabled: true,
+            groups: [
+              { group_name: 'text', output_type: 'string', variables: [['code', 'label']] },
+              { group_name: 'size', output_type: 'number', variables: [['code', 'count']] },
+            ],
           },
-          { id: 'end', data: { type: 'end', title: 'End', outputs: [{ variable: 'label', value_selector: ['merge', 'text', 'output'] }, { variable: 'count', value_selector: ['merge', 'size', 'output'] }] } },
-        ],
-        edges: [['start', 'code'], ['code', 'merge'], ['merge', 'end']].map(([source, target]) => ({ id: `${source}-${target}`, source, sourceHandle: 'source', target, targetHandle: 'target' })),
+        },
       },
-    },
-  });
+      { id: 'end', data: { type: 'end', title: 'End', outputs: [{ variable: 'label', value_selector: ['merge', 'text', 'output'] }, { variable: 'count', value_selector: ['merge', 'size', 'output'] }] } },
+    ],
+    [['start', 'code'], ['code', 'merge'], ['merge', 'end']],
+  );
 }
 
 describe('code outputs and aggregator groups', () => {
