@@ -2,7 +2,7 @@
  * A compact map from row id to a 32-bit number (a state code or a line number), exact (no hashing false positives).
  *
  * A million ids as JS strings in a Map cost ~100 MB; here they cost their UTF-8 bytes plus
- * ~24 bytes each: the ids live in one growing byte arena, an open-addressing table of
+ * ~20 bytes each: the ids live in one growing byte arena, an open-addressing table of
  * Int32 slots points into it. This keeps `difyrun batch` flat in memory on huge inputs.
  */
 const EMPTY = -1;
@@ -10,8 +10,8 @@ const EMPTY = -1;
 export class IdTable {
   #arena = new Uint8Array(1 << 16);
   #arenaUsed = 0;
+  /** Where each entry's bytes start in the arena; they end where the next entry's start. */
   #offsets = new Int32Array(1024);
-  #lengths = new Int32Array(1024);
   #states = new Int32Array(1024);
   /** Each entry's hash, so growing the table never rehashes the ids. */
   #hashes = new Int32Array(1024);
@@ -87,7 +87,7 @@ export class IdTable {
 
   #idAt(entry: number): string {
     const start = this.#offsets[entry]!;
-    return this.#decoder.decode(this.#arena.subarray(start, start + this.#lengths[entry]!));
+    return this.#decoder.decode(this.#arena.subarray(start, this.#end(entry)));
   }
 
   /** Writes the UTF-8 bytes of `id` into the scratch buffer; returns their length. ASCII, the common case, skips the encoder. */
@@ -110,8 +110,12 @@ export class IdTable {
     }
   }
 
+  #end(entry: number): number {
+    return entry + 1 < this.#count ? this.#offsets[entry + 1]! : this.#arenaUsed;
+  }
+
   #equals(entry: number, bytes: Uint8Array, from: number, to: number): boolean {
-    if (this.#lengths[entry] !== to - from) return false;
+    if (this.#end(entry) - this.#offsets[entry]! !== to - from) return false;
     const start = this.#offsets[entry]! - from;
     for (let i = from; i < to; i++) if (this.#arena[start + i] !== bytes[i]) return false;
     return true;
@@ -120,20 +124,18 @@ export class IdTable {
   #append(bytes: Uint8Array, from: number, to: number, state: number, h: number): number {
     const length = to - from;
     if (this.#arenaUsed + length > this.#arena.length) {
-      const bigger = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + length));
+      const bigger = new Uint8Array(Math.max(Math.ceil(this.#arena.length * 1.5), this.#arenaUsed + length));
       bigger.set(this.#arena.subarray(0, this.#arenaUsed));
       this.#arena = bigger;
     }
     if (this.#count === this.#offsets.length) {
       this.#offsets = growInt32(this.#offsets);
-      this.#lengths = growInt32(this.#lengths);
       this.#states = growInt32(this.#states);
       this.#hashes = growInt32(this.#hashes);
     }
     const entry = this.#count++;
     this.#arena.set(bytes.subarray(from, to), this.#arenaUsed);
     this.#offsets[entry] = this.#arenaUsed;
-    this.#lengths[entry] = length;
     this.#states[entry] = state;
     this.#hashes[entry] = h;
     this.#arenaUsed += length;
