@@ -34,6 +34,11 @@ describe('python3 (Pyodide in a worker)', () => {
     await assert.rejects(python("import importlib\ndef main():\n    return {'r': str(importlib.import_module('js'))}"), /import of js is not allowed/);
   });
 
+  test("a run's changes to the builtins do not reach the next run", async () => {
+    await python("import builtins\ndef main():\n    builtins.len = lambda value: 42\n    builtins.sneaky = 1\n    return {'len': len('abc')}");
+    assert.deepEqual(await python("import builtins\ndef main():\n    return {'len': len('abc'), 'sneaky': hasattr(builtins, 'sneaky')}"), { len: 3, sneaky: false });
+  });
+
   test('CPU time and memory limits; the sandbox keeps working afterwards', async () => {
     await assert.rejects(python('def main():\n    while True:\n        pass'), /Code execution timed out after 3 s/);
     await assert.rejects(python("def main():\n    x = []\n    while True:\n        x.append('x' * 10_000_000)"), /Code execution exceeded the memory limit of 64 MB/);

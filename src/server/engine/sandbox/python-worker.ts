@@ -53,13 +53,20 @@ for _module in (os, posix):
     for _name in ('system', 'popen', 'posix_spawn', 'posix_spawnp', 'fork', 'forkpty', 'execv', 'execve', 'execl', 'execle', 'execlp', 'execlpe', 'execvp', 'execvpe', 'spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv', 'spawnve', 'spawnvp', 'spawnvpe'):
         if hasattr(_module, _name):
             setattr(_module, _name, _no_processes)
+_BUILTINS = dict(builtins.__dict__)
 def __difyrun_run(code, args_json):
-    namespace = {'__name__': '__main__'}
-    exec(compile(code, 'main.py', 'exec'), namespace)
-    main = namespace.get('main')
-    if not callable(main):
-        raise NameError('main function is not defined')
-    return json.dumps(main(**json.loads(args_json)), ensure_ascii=False)
+    try:
+        namespace = {'__name__': '__main__'}
+        exec(compile(code, 'main.py', 'exec'), namespace)
+        main = namespace.get('main')
+        if not callable(main):
+            raise NameError('main function is not defined')
+        return json.dumps(main(**json.loads(args_json)), ensure_ascii=False)
+    finally:
+        # One interpreter serves every run: what a run did to the builtins does not outlive it.
+        if builtins.__dict__ != _BUILTINS:
+            builtins.__dict__.clear()
+            builtins.__dict__.update(_BUILTINS)
 `;
 
 async function start(): Promise<PyodideInterface> {
