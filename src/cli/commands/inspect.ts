@@ -18,11 +18,16 @@ export function registerInspect(program: Command): void {
     runCommand('status', flags, async ({ client }) => {
       let detail = await client.workflows.get(runId);
       const never = new AbortController().signal;
+      // On a terminal the progress line is rewritten in place; in a log, one line per poll.
+      const inPlace = Boolean(process.stderr.isTTY);
+      let polled = false;
       while (flags.watch && detail.status === 'running') {
-        if (!flags.json) process.stderr.write(`running… ${detail.total_steps} steps so far\n`);
+        if (!flags.json) process.stderr.write(inPlace ? `\r\u001b[2Krunning… ${detail.total_steps} steps so far` : `running… ${detail.total_steps} steps so far\n`);
+        polled = true;
         await abortableDelay(1000, never);
         detail = await client.workflows.get(runId);
       }
+      if (polled && inPlace && !flags.json) process.stderr.write('\r\u001b[2K');
       if (flags.json) printJson(detail);
       else {
         const c = colour(process.stdout);
