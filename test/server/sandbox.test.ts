@@ -37,6 +37,9 @@ describe('python3 (Pyodide in a worker)', () => {
   test("a run's changes to the builtins do not reach the next run", async () => {
     await python("import builtins\ndef main():\n    builtins.len = lambda value: 42\n    builtins.sneaky = 1\n    return {'len': len('abc')}");
     assert.deepEqual(await python("import builtins\ndef main():\n    return {'len': len('abc'), 'sneaky': hasattr(builtins, 'sneaky')}"), { len: 3, sneaky: false });
+    // Nor does replacing json.dumps break how later results are returned.
+    await python("import json\ndef main():\n    json.dumps = lambda *a, **k: 'broken'\n    return {}");
+    assert.deepEqual(await python("def main():\n    return {'ok': [1, '日本']}"), { ok: [1, '日本'] });
   });
 
   test('CPU time and memory limits; the sandbox keeps working afterwards', async () => {

@@ -54,14 +54,15 @@ for _module in (os, posix):
         if hasattr(_module, _name):
             setattr(_module, _name, _no_processes)
 _BUILTINS = dict(builtins.__dict__)
+_dumps, _loads, _compile, _exec = json.dumps, json.loads, compile, exec
 def __difyrun_run(code, args_json):
     try:
         namespace = {'__name__': '__main__'}
-        exec(compile(code, 'main.py', 'exec'), namespace)
+        _exec(_compile(code, 'main.py', 'exec'), namespace)
         main = namespace.get('main')
         if not callable(main):
             raise NameError('main function is not defined')
-        return json.dumps(main(**json.loads(args_json)), ensure_ascii=False)
+        return _dumps(main(**_loads(args_json)), ensure_ascii=False)
     finally:
         # One interpreter serves every run: what a run did to the builtins does not outlive it.
         if builtins.__dict__ != _BUILTINS:
