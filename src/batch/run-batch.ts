@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { DifyClient } from '../client/client.js';
@@ -273,7 +274,7 @@ class BatchRunner {
     await this.#window.acquire();
     // The first window of rows starts staggered, not all at once: rows that start together
     // finish together, and then each waits for the others' responses to be handled.
-    if (this.#starts++ > 0 && this.#starts <= this.config.concurrency) await new Promise((resolve) => setTimeout(resolve, 1));
+    if (this.#starts++ > 0 && this.#starts <= this.config.concurrency) await delay(1);
     if (this.stopReason !== undefined && !inFlight) {
       this.#window.release();
       return;

@@ -109,6 +109,11 @@ export class FaultInjector {
     return { kind: 'none' };
   }
 
+  /** The `unpublishAfterRuns` fault: past that many executed runs the app acts as unpublished. */
+  isUnpublished(executedRuns: number): boolean {
+    return this.spec.unpublishAfterRuns !== undefined && executedRuns >= this.spec.unpublishAfterRuns;
+  }
+
   /** Milliseconds of extra latency for one run. */
   latencyMs(): number {
     const latency = this.spec.latencyMs;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readRowBatches, readRows, type InputItem } from '../../src/batch/input/read-rows.js';
+import { readRowBatches, type InputItem } from '../../src/batch/input/read-rows.js';
 import { tempDir } from '../helpers/batch-harness.js';
 
 const dir = tempDir();
@@ -12,7 +12,7 @@ async function read(name: string, content: string): Promise<InputItem[]> {
   const file = join(dir, name);
   writeFileSync(file, content);
   const items: InputItem[] = [];
-  for await (const item of readRows(file)) items.push(item);
+  for await (const batch of readRowBatches(file)) items.push(...batch.items);
   return items;
 }
 

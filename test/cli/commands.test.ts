@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { cli, tempDir } from '../helpers/batch-harness.js';
+import { startRunAndHangUp } from '../helpers/streaming-run.js';
 
 let server: RunningServer;
 let env: Record<string, string>;
@@ -106,18 +107,7 @@ describe('long runs and many runs', () => {
     const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 8 } });
     try {
       // Start a streaming run over raw HTTP and walk away after the first event: the run goes on.
-      const controller = new AbortController();
-      const response = await fetch(`${slow.baseURL}/workflows/run`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${slow.apiKey}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ inputs: { text: 'Watch this sentence being translated', target_language: 'French' }, response_mode: 'streaming', user: 'watcher' }),
-        signal: controller.signal,
-      });
-      const reader = response.body!.getReader();
-      let text = '';
-      while (!/"workflow_run_id": ?"([0-9a-f-]{36})"/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
-      const runId = /"workflow_run_id": ?"([0-9a-f-]{36})"/.exec(text)![1]!;
-      controller.abort();
+      const runId = await startRunAndHangUp(slow.baseURL, slow.apiKey, { text: 'Watch this sentence being translated', target_language: 'French' }, 'watcher');
       const watched = await cli(['status', runId, '--watch'], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } }).done;
       assert.equal(watched.code, 0, watched.stderr);
       assert.match(watched.stderr, /running… \d+ steps so far/);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import { startRunAndHangUp } from '../helpers/streaming-run.js';
 
 let server: RunningServer;
 const auth = { Authorization: 'Bearer app-local' };
@@ -214,28 +215,10 @@ describe('long streams', () => {
     slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, pingIntervalMs: 100, llm: { tokensPerSecond: 20 } });
   });
   after(() => slow.close());
-  const start = (user: string, signal?: AbortSignal) =>
-    fetch(`${slow.baseURL}/workflows/run`, {
-      method: 'POST',
-      headers: { ...auth, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ inputs: { text: 'A sentence long enough to stream for a while', target_language: 'French' }, response_mode: 'streaming', user }),
-      ...(signal ? { signal } : {}),
-    });
-  /** Reads until the run id shows up, then hangs up. */
-  const startAndHangUp = async (user: string) => {
-    const controller = new AbortController();
-    const reader = (await start(user, controller.signal)).body!.getReader();
-    let text = '';
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      text += new TextDecoder().decode(read.value);
-      const match = /"workflow_run_id":"([0-9a-f-]{36})"/.exec(text);
-      if (match) {
-        controller.abort();
-        return match[1]!;
-      }
-    }
-    throw new Error(`no run id in ${text}`);
-  };
+  const inputs = { text: 'A sentence long enough to stream for a while', target_language: 'French' };
+  const start = (user: string) =>
+    fetch(`${slow.baseURL}/workflows/run`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs, response_mode: 'streaming', user }) });
+  const startAndHangUp = (user: string) => startRunAndHangUp(slow.baseURL, slow.apiKey, inputs, user);
   const detail = async (runId: string) => (await fetch(`${slow.baseURL}/workflows/run/${runId}`, { headers: auth })).json() as Promise<{ status: string; outputs: Record<string, string> }>;
 
   test('pings keep coming at the configured interval while a run streams', async () => {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { tempDir } from '../helpers/batch-harness.js';
+import { startRunAndHangUp } from '../helpers/streaming-run.js';
 
 const TRIAGE = 'examples/workflows/review-triage.yml';
 const auth = { Authorization: 'Bearer app-local' };
@@ -79,12 +80,7 @@ test('a run in progress when the server is killed is failed on the next start; t
   let runId: string;
   try {
     const baseURL = await printedBaseURL(child.stdout);
-    const response = await fetch(`${baseURL}/workflows/run`, {
-      method: 'POST',
-      headers: { ...auth, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ inputs: { text: 'A slow sentence', target_language: 'French' }, response_mode: 'streaming', user: 'killed' }),
-    });
-    runId = await firstRunId(response.body!);
+    runId = await startRunAndHangUp(baseURL, 'app-local', { text: 'A slow sentence', target_language: 'French' }, 'killed');
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the 'running' record reach the database
   } finally {
     child.kill('SIGKILL');
@@ -110,15 +106,4 @@ async function printedBaseURL(stdout: NodeJS.ReadableStream): Promise<string> {
     if (match) return match[1]!;
   }
   throw new Error(`difyrun serve did not print its URL: ${out}`);
-}
-
-async function firstRunId(body: ReadableStream<Uint8Array>): Promise<string> {
-  let text = '';
-  const reader = body.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    text += new TextDecoder().decode(read.value);
-    const match = /"workflow_run_id": ?"([0-9a-f-]{36})"/.exec(text);
-    if (match) return match[1]!;
-  }
-  throw new Error(`the stream ended before workflow_started: ${text}`);
 }

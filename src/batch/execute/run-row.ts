@@ -12,7 +12,7 @@ import type { OutcomeRecord, RowError } from '../record/outcome.js';
 import type { AdaptiveWindow } from '../schedule/adaptive-window.js';
 import type { RateGate } from '../schedule/rate-gate.js';
 import { classify, type Verdict } from './classify.js';
-import { recoverRun } from './recover.js';
+import { recoverRun, type Recovered, type RecoveryTarget } from './recover.js';
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -84,16 +84,12 @@ export async function runRow(job: RowJob, ctx: ExecutionContext): Promise<Outcom
 
   if (job.inFlight) {
     tally.knownRunIds.push(...job.inFlight.earlierRunIds);
-    const recovered = await recoverRun(
+    const recovered = await recover(
       { user: job.inFlight.user, since: job.inFlight.at, runId: job.inFlight.runId, knownRunIds: tally.knownRunIds },
       // A known run is followed to its end; a logs lookup waits counting from when the earlier process posted.
-      {
-        client: ctx.client,
-        waitMs: job.inFlight.runId !== undefined ? ctx.recoveryWaitMs() : Math.max(0, job.inFlight.at + ctx.recoveryWaitMs() - Date.now()),
-        streamIdleTimeoutMs: ctx.streamIdleTimeoutMs,
-        signal: ctx.hardStop,
-      },
-    ).catch((error: unknown) => error as Error);
+      job.inFlight.runId !== undefined ? ctx.recoveryWaitMs() : Math.max(0, job.inFlight.at + ctx.recoveryWaitMs() - Date.now()),
+      ctx,
+    );
     if (recovered instanceof Error) return finish(undefined, recoveryFailed(recovered));
     if (recovered) {
       ctx.events.onRecovered(job.id, recovered.extraRuns);
@@ -154,15 +150,7 @@ export async function runRow(job: RowJob, ctx: ExecutionContext): Promise<Outcom
         await abortableDelay(backoffMs(transientRetries - 1, ctx), ctx.interrupt);
         break;
       case 'ambiguous': {
-        const recovered = await recoverRun(
-          { user: job.user, since, runId: verdict.runId, knownRunIds: tally.knownRunIds },
-          {
-            client: ctx.client,
-            waitMs: verdict.likelyRunning ? ctx.recoveryWaitMs() : 0,
-            streamIdleTimeoutMs: ctx.streamIdleTimeoutMs,
-            signal: ctx.hardStop,
-          },
-        ).catch((error: unknown) => error as Error);
+        const recovered = await recover({ user: job.user, since, runId: verdict.runId, knownRunIds: tally.knownRunIds }, verdict.likelyRunning ? ctx.recoveryWaitMs() : 0, ctx);
         // Sending again without knowing whether the first run exists could bill it twice.
         if (recovered instanceof Error) return finish(undefined, recoveryFailed(recovered));
         if (recovered) {
@@ -180,6 +168,12 @@ export async function runRow(job: RowJob, ctx: ExecutionContext): Promise<Outcom
     tally.retries++;
     ctx.events.onRetry(job.id, verdict);
   }
+}
+
+/** What became of an earlier attempt, asked of the server; an Error when the server could not say. */
+function recover(target: RecoveryTarget, waitMs: number, ctx: ExecutionContext): Promise<Recovered | undefined | Error> {
+  const options = { client: ctx.client, waitMs, streamIdleTimeoutMs: ctx.streamIdleTimeoutMs, signal: ctx.hardStop };
+  return recoverRun(target, options).catch((error: unknown) => error as Error);
 }
 
 /** One POST: streaming (journal the run id on the first event) or blocking. */

@@ -33,11 +33,6 @@ export function inputFormatOf(file: string): InputFormat {
   return /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv';
 }
 
-/** Rows (and row-level problems) of a CSV or JSONL file, in file order. Throws InputError when the file as a whole is unusable. */
-export async function* readRows(file: string, format: InputFormat = inputFormatOf(file)): AsyncGenerator<InputItem> {
-  for await (const batch of readRowBatches(file, format)) yield* batch.items;
-}
-
 /** Where a batch starts in the file, so a later pass can begin there instead of at the top. */
 export interface ResumePoint {
   byte: number;
@@ -53,8 +48,9 @@ export interface RowBatch {
 }
 
 /**
- * The same rows, a read chunk's worth at a time (a million rows cost a few hundred awaits, not
- * a million), each batch with the point it starts at; `from` starts at such a point.
+ * Rows (and row-level problems) of a CSV or JSONL file in file order, a read chunk's worth at a
+ * time (a million rows cost a few thousand awaits, not a million), each batch with the point it
+ * starts at; `from` starts at such a point. Throws InputError when the file as a whole is unusable.
  */
 export async function* readRowBatches(file: string, format: InputFormat = inputFormatOf(file), from?: ResumePoint): AsyncGenerator<RowBatch> {
   // 64 KiB reads (Node's default): larger batches keep more rows alive at once, and a million-row

@@ -1,7 +1,6 @@
 /** GET /info, /parameters, /meta, /site. */
 import { ApiError } from '../api-error.js';
 import { sendJson, type RequestContext } from '../context.js';
-import { isUnpublished } from './runs.js';
 
 export function appInfo(ctx: RequestContext): void {
   const { app } = ctx.parts;
@@ -9,7 +8,7 @@ export function appInfo(ctx: RequestContext): void {
 }
 
 export function appParameters(ctx: RequestContext): void {
-  if (isUnpublished(ctx)) throw new ApiError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
+  if (ctx.parts.faults.isUnpublished(ctx.parts.runs.executedRuns)) throw new ApiError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
   const { app, uploadLimits } = ctx.parts;
   const f = app.features;
   const feature = (key: string, fallback: object) => (f[key] && typeof f[key] === 'object' ? f[key] : fallback);

@@ -10,12 +10,6 @@ import { sendJson, type RequestContext } from '../context.js';
 import { pythonJsonDumps, pythonRepr, pythonTypeName } from '../../python-style.js';
 import { SseWriter } from '../sse.js';
 
-/** The `unpublishAfterRuns` fault: the app behaves as if it had been unpublished (or never published). */
-export function isUnpublished(ctx: RequestContext): boolean {
-  const after = ctx.parts.faults.spec.unpublishAfterRuns;
-  return after !== undefined && ctx.parts.runs.executedRuns >= after;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A silent (stalled) stream is cut after this long so sockets are not held forever. */
 const MAX_STALL_MS = 10 * 60 * 1000;
@@ -45,7 +39,7 @@ export async function runWorkflow(ctx: RequestContext): Promise<void> {
     throw new ApiError(429, 'rate_limit_error', `Workflow execution quota limit reached for tenant ${parts.tenantId}`);
   }
   if (spec.maxActiveRequests !== undefined && parts.runs.activeCount >= spec.maxActiveRequests) throw tooManyRequests(ctx, spec.maxActiveRequests);
-  if (isUnpublished(ctx)) throw invalidParam('Workflow not published');
+  if (parts.faults.isUnpublished(parts.runs.executedRuns)) throw invalidParam('Workflow not published');
   const fault: RunFault = parts.faults.active ? parts.faults.decide(streaming) : { kind: 'none' };
   if (fault.kind === 'reject') throw fault.status === 429 ? tooManyRequests(ctx, spec.maxActiveRequests ?? 10) : internalError();
 

@@ -1,0 +1,27 @@
+/** Raw-HTTP helpers for tests that need a run still going on the server. */
+
+/**
+ * Starts a streaming run, reads until its workflow_run_id arrives, then hangs up. Like real
+ * Dify, the local server keeps the run going; the id is returned.
+ */
+export async function startRunAndHangUp(baseURL: string, apiKey: string, inputs: Record<string, unknown>, user: string): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(`${baseURL}/workflows/run`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ inputs, response_mode: 'streaming', user }),
+    signal: controller.signal,
+  });
+  const reader = response.body!.getReader();
+  let text = '';
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      text += new TextDecoder().decode(read.value);
+      const match = /"workflow_run_id": ?"([0-9a-f-]{36})"/.exec(text);
+      if (match) return match[1]!;
+    }
+  } finally {
+    controller.abort();
+  }
+  throw new Error(`the stream ended before a run id arrived: ${text}`);
+}
