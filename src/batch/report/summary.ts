@@ -94,7 +94,8 @@ export class BatchStats {
   }): BatchSummary {
     const wall = (Date.now() - this.startedAt) / 1000;
     const latencies = this.#latencies;
-    const at = (p: number) => latencies.getValueAtPercentile(p);
+    // The histogram answers with its bucket's upper edge, which can exceed the exact maximum.
+    const at = (p: number) => Math.min(latencies.getValueAtPercentile(p), latencies.maxValue);
     return {
       input: context.input,
       output: context.output,
@@ -133,7 +134,7 @@ export function formatSummary(s: BatchSummary): string {
   const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
   lines.push(`${s.succeeded} succeeded, ${s.failed} failed` + (s.not_started ? `, ${s.not_started} not started` : '') + ` of ${s.rows_to_process} rows in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`);
   if (s.skipped_already_succeeded) lines.push(`skipped ${s.skipped_already_succeeded} rows that already succeeded in ${s.output}`);
-  if (s.invalid_inputs) lines.push(`${s.invalid_inputs} rows had invalid inputs and were not sent`);
+  if (s.invalid_inputs) lines.push(`${s.invalid_inputs === 1 ? '1 row' : `${s.invalid_inputs} rows`} had invalid inputs and were not sent`);
   lines.push(`attempts ${s.attempts}, retries ${s.retries}, re-executions avoided ${s.reexecutions_avoided}, duplicate executions ${s.duplicate_executions}`);
   const cost = s.total_price > 0 ? `, cost ${s.total_price} ${s.currency ?? ''}`.trimEnd() : '';
   lines.push(`tokens ${s.total_tokens}${cost}`);
