@@ -1,5 +1,5 @@
 /**
- * Every event of a workflow SSE stream (Dify 1.13, research/dify-api.md §2.3).
+ * Every event of a workflow SSE stream (Dify 1.13, as documented for POST /workflows/run).
  *
  * On the wire each event is one `data: {json}` frame whose JSON carries the name in `event`;
  * the key order is event, workflow_run_id, task_id, data. `ping` is not JSON (it is

@@ -1,4 +1,4 @@
-/** The parts of a Dify app export (DSL, research/dify-api.md §7) the local engine reads. */
+/** The parts of a Dify app export (DSL, `kind: app` YAML) the local engine reads. */
 import type { InputVariable } from '../../protocol/index.js';
 
 export type Selector = string[];

@@ -1,4 +1,4 @@
-/** Dify's error envelope `{code, message, status}` (research/dify-api.md §3.1), as a throwable. */
+/** Dify's error envelope `{code, message, status}`, as a throwable. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
