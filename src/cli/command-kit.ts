@@ -3,7 +3,7 @@
  * error into a one-line message and an exit code, and small output helpers.
  */
 import type { Command } from 'commander';
-import { describeError } from '../client/describe-error.js';
+import { describeError, isNoSuchRoute } from '../client/describe-error.js';
 import stringWidth from 'string-width';
 import {
   APIConnectionError,
@@ -16,7 +16,6 @@ import {
   StreamEndedError,
 } from '../client/errors.js';
 import { InputError } from '../batch/input/input-error.js';
-import { UsageError } from '../batch/run-batch.js';
 import { classify } from '../batch/execute/classify.js';
 import { connect, type Connection, type ConnectionFlags } from './config/connect.js';
 import { loadEnvironment, OptionError, type Env } from './config/environment.js';
@@ -69,7 +68,9 @@ export function reportFailure(name: string, error: unknown, flags: { debug?: boo
  * timeout, a URL with no Dify API behind it, 5xx, busy, a stream that broke); 1: the run failed.
  */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof OptionError || error instanceof InputError || error instanceof UsageError) return EXIT.usage;
+  // UsageError (src/batch/run-batch.ts) is matched by name: importing the batch executor here
+  // would load it into every command (0.3 s of start-up for `difyrun status`).
+  if (error instanceof OptionError || error instanceof InputError || (error instanceof Error && error.name === 'UsageError')) return EXIT.usage;
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return EXIT.auth;
   if (error instanceof RateLimitError && error.isQuotaExhausted) return EXIT.auth;
   if (error instanceof APIUserAbortError) return EXIT.interrupted;
@@ -78,7 +79,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof APIError) {
     const verdict = classify(error).kind;
     if (verdict === 'fatal') return EXIT.auth;
-    if (verdict === 'overloaded' || error.status >= 500 || error.code === undefined) return EXIT.server;
+    if (verdict === 'overloaded' || error.status >= 500 || error.code === undefined || isNoSuchRoute(error)) return EXIT.server;
     return EXIT.usage;
   }
   return EXIT.failed;

@@ -32,7 +32,7 @@ export function describeError(error: unknown, baseURL: string, sources: SettingS
       return `The workflow app is not published (${error.message}) — publish it in Dify, then try again`;
     }
     if (error.code === 'not_workflow_app') return `This API key belongs to an app that is not a workflow app (${error.message})`;
-    if (error.code === undefined && error.status === 404) return `No Dify API at ${baseURL} (HTTP 404) — check ${sources.baseURL} (it usually ends in /v1)`;
+    if (isNoSuchRoute(error)) return `No Dify API at ${baseURL} (HTTP 404) — check ${sources.baseURL} (it usually ends in /v1)`;
     if (error.status === 404) return `Not found at ${baseURL}: ${error.message}`;
     if (error.code === undefined && error.status >= 500) return `${baseURL} answered HTTP ${error.status} (${error.message}) — the server or a proxy in front of it failed`;
     return `${error.message} (HTTP ${error.status}${error.code ? ` ${error.code}` : ''})`;
@@ -46,6 +46,14 @@ export function describeError(error: unknown, baseURL: string, sources: SettingS
   }
   if (error instanceof APIUserAbortError) return 'Interrupted';
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A 404 for the URL itself rather than for a run or file: an HTML page, or Flask's generic
+ * "The requested URL was not found" (a base URL without /v1, or not a Dify server at all).
+ */
+export function isNoSuchRoute(error: APIError): boolean {
+  return error.status === 404 && (error.code === undefined || error.message.startsWith('The requested URL was not found on the server'));
 }
 
 /** The first system error code (ECONNREFUSED, ENOTFOUND, …) along an error's cause chain. */

@@ -6,6 +6,7 @@ import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, DifyS
 import { exitCodeFor } from '../../src/cli/command-kit.js';
 import { OptionError } from '../../src/cli/config/environment.js';
 import { InputError } from '../../src/batch/input/input-error.js';
+import { UsageError } from '../../src/batch/run-batch.js';
 
 const BASE = 'https://dify.example/v1';
 const api = (status: number, code: string | undefined, message: string) => APIError.from({ status, code, message, body: { code, message, status } });
@@ -22,6 +23,7 @@ const cases: [string, unknown, RegExp, number][] = [
   ['invalid_param', api(400, 'invalid_param', 'rating is required in input form'), /^rating is required in input form \(HTTP 400 invalid_param\)$/, 2],
   ['404 from Dify', api(404, 'not_found', 'Workflow run not found.'), /^Not found at .*: Workflow run not found\.$/, 2],
   ['404 not Dify', APIError.from({ status: 404, code: undefined, message: 'Not Found', body: '<html>' }), /^No Dify API at .* — check DIFY_API_BASE_URL \(it usually ends in \/v1\)$/, 4],
+  ['404 route, Flask JSON', api(404, 'not_found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'), /^No Dify API at .* \(it usually ends in \/v1\)$/, 4],
   ['502 gateway', APIError.from({ status: 502, code: undefined, message: '502 Bad Gateway', body: '<html>' }), /^https:\/\/dify\.example\/v1 answered HTTP 502 .* — the server or a proxy in front of it failed$/, 4],
   ['refused', new APIConnectionError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }), /^Cannot reach .* \(ECONNREFUSED\) — check DIFY_API_BASE_URL/, 4],
   ['timeout', new APITimeoutError(300_000), /— raise --timeout or check the server$/, 4],
@@ -31,6 +33,7 @@ const cases: [string, unknown, RegExp, number][] = [
   ['aborted', new APIUserAbortError(), /^Interrupted$/, 130],
   ['bad option', new OptionError('--concurrency must be a whole number ≥ 1, got "x"'), /^--concurrency must be/, 2],
   ['bad input', new InputError('in.csv', 3, 'empty id'), /in\.csv:3: empty id/, 2],
+  ['batch usage', new UsageError('--output must not be the input file'), /^--output must not be the input file$/, 2],
 ];
 
 for (const [name, error, message, exitCode] of cases) {

@@ -4,7 +4,8 @@
  * that names where a setting came from, and aligned tables.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +15,7 @@ import { table } from '../../src/cli/command-kit.js';
 import { cli, tempDir } from '../helpers/batch-harness.js';
 
 const TRIAGE = resolve('examples/workflows/review-triage.yml');
-const TRANSLATE = resolve('examples/workflows/translate-stream.yml');
+const TWO_OUTPUTS = resolve('test/fixtures/workflows/stream-two-outputs.yml');
 
 let server: RunningServer;
 let env: Record<string, string>;
@@ -75,6 +76,7 @@ describe('exit codes', () => {
     const noV1 = { ...env, DIFY_API_BASE_URL: server.baseURL.replace(/\/v1$/, '') };
     const info = await cli(['info'], { env: noV1 }).done;
     assert.equal(info.code, 4, info.stderr);
+    assert.match(info.stderr, /No Dify API at .* \(it usually ends in \/v1\)/);
     const batch = await cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl'], { cwd: dir, env: { ...env, DIFY_API_BASE_URL: 'http://127.0.0.1:9/v1' } }).done;
     assert.equal(batch.code, 4, batch.stderr);
     assert.match(batch.stderr, /Cannot reach http:\/\/127\.0\.0\.1:9\/v1/);
@@ -140,18 +142,22 @@ describe('output', () => {
 
   const hasScript = spawnSync('script', ['--version']).status === 0;
   test('run on a terminal shows the streamed outputs once', { skip: !hasScript && 'needs script(1) for a terminal' }, async () => {
-    const slow = await startServer({ workflow: TRANSLATE, port: 0, llm: { tokensPerSecond: 200 } });
+    const slow = await startServer({ workflow: TWO_OUTPUTS, port: 0, llm: { tokensPerSecond: 200 } });
     try {
       const entry = process.env.DIFYRUN_TEST_CLI ? `node ${process.env.DIFYRUN_TEST_CLI}` : `node --import tsx ${resolve('src/cli/main.ts')}`;
-      const command = `${entry} run --input text=Hello --input target_language=French 2>/dev/null`;
-      const result = spawnSync('script', ['-qec', command, '/dev/null'], {
-        encoding: 'utf8',
+      const command = `${entry} run --input text=Hello 2>/dev/null`;
+      // Asynchronously: the server runs in this process and must keep answering meanwhile.
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
         env: { ...process.env, NO_COLOR: '1', DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL },
       });
-      assert.equal(result.status, 0, result.stdout);
-      const shown = result.stdout.replace(/\r/g, '');
-      assert.equal(shown.split('Translate into French: Hello').length, 2, `the translation once:\n${shown}`);
-      assert.doesNotMatch(shown, /"translation"/, 'not repeated as JSON');
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const [code] = (await once(child, 'close')) as [number | null];
+      assert.equal(code, 0, stdout);
+      const shown = stdout.replace(/\r/g, '');
+      assert.equal(shown.split('Echo: Hello').length, 2, `the reply once:\n${shown}`);
+      assert.doesNotMatch(shown, /"reply"|reply:/, 'not repeated as JSON or labelled');
     } finally {
       await slow.close();
     }
