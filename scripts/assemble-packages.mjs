@@ -77,7 +77,7 @@ function dependencies(packages, label) {
 function copyBuilt(file, packageDir) {
   const target = join(packageDir, 'dist', relative(dist, file));
   mkdirSync(dirname(target), { recursive: true });
-  const text = readFileSync(file, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  const text = readFileSync(file, 'utf8').replace(/(^|\n)\/\/# sourceMappingURL=\S+\s*$/, '$1');
   if (file.endsWith('.d.ts')) {
     const unshipped = [...text.matchAll(/\b(?:research|seeds?|shared)\/[\w./-]+|\bseed \d{3}\b|\b[\w-]+\.md\b/g)].map((m) => m[0]).filter((doc) => !SHIPPED_DOCS.includes(doc));
     if (unshipped.length > 0) throw new Error(`${relative(root, file)} points at ${unshipped.join(', ')}, which the package does not ship`);
