@@ -3,7 +3,7 @@
  *
  * Command modules are loaded lazily: only the one the arguments name is imported (the batch
  * executor, the local server with its sandboxes and SQLite are big), so `difyrun --version` and
- * `difyrun --help` start in a few tens of milliseconds. The others appear as light stubs that
+ * `difyrun --help` load none of them. The others appear as light stubs that
  * carry their name and summary for the command list. A new command is one entry in COMMANDS.
  */
 import { Command, Help, type Option } from 'commander';

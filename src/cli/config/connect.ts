@@ -41,7 +41,10 @@ export async function connect(
       server = await startServer({ workflow: flags.local, host: '127.0.0.1', port: 0, faults: flags.localFaults, dataDir });
     } catch (error) {
       if (error instanceof DslError || error instanceof FaultSpecError) throw new OptionError(`--local: ${error.message}`);
-      if (error instanceof DataDirError) throw new OptionError(`--local: ${error.message.replace(/^--data-dir /, 'data directory ')}`);
+      if (error instanceof DataDirError) {
+        const busy = / in use /.test(error.message) ? ' — another --local command on this workflow is running; let it finish, or share one `difyrun serve --data-dir`' : '';
+        throw new OptionError(`--local: ${error.message.replace(/^--data-dir /, 'data directory ')}${busy}`);
+      }
       throw error;
     }
     const client = new DifyClient({ ...clientOptions, apiKey: server.apiKey, baseURL: server.baseURL });
