@@ -133,6 +133,37 @@ describe('help, defaults and advice', () => {
   });
 });
 
+describe('start-up', () => {
+  // A module-load hook logs every file the CLI loads: --version and --help must load no command
+  // module, and a command loads its own module but not the server or the batch executor.
+  const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (url.startsWith('file:')) appendFileSync(process.env.LOADED_LOG, url + '\\n');
+  return next(url, context);
+}`;
+  function loadedBy(args: string[]): string[] {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
+    writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n");
+    const entry = process.env.DIFYRUN_TEST_CLI ? [process.env.DIFYRUN_TEST_CLI] : ['--import', 'tsx', resolve('src/cli/main.ts')];
+    const log = join(dir, 'loaded.txt');
+    const result = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...entry, ...args], { encoding: 'utf8', env: { ...process.env, LOADED_LOG: log } });
+    assert.equal(result.status, 0, result.stderr);
+    return readFileSync(log, 'utf8').trim().split('\n');
+  }
+
+  test('--version and --help load no command module; status --help loads neither the server nor the batch executor', () => {
+    for (const args of [['--version'], ['--help']]) {
+      const loaded = loadedBy(args);
+      assert.ok(loaded.some((url) => /\/cli\/main\.[jt]s$/.test(url)), 'the hook saw the CLI load');
+      assert.deepEqual(loaded.filter((url) => /\/(cli\/commands|server|batch|client)\//.test(url)), [], args[0]);
+    }
+    const status = loadedBy(['status', '--help']);
+    assert.ok(status.some((url) => /\/cli\/commands\/inspect\.[jt]s$/.test(url)));
+    assert.deepEqual(status.filter((url) => /\/(server|batch\/run-batch)/.test(url)), []);
+  });
+});
+
 describe('output', () => {
   test('tables pad by display width, so CJK columns line up', () => {
     const text = table(['NAME', 'STATUS'], [['レビュー', 'ok'], ['abc', 'ok']]);
