@@ -196,18 +196,17 @@ export class StreamEndedError extends DifyError {
   }
 }
 
-/** No bytes at all (not even a ping) for `streamIdleTimeout`, or no event for `eventTimeout`. */
+/**
+ * The server went quiet: no bytes at all (not even a ping) for `streamIdleTimeout` (kind
+ * `bytes`), pings but no event for `eventTimeout` (`events`), or no first run event for
+ * `startTimeout` after the response opened (`start`).
+ */
 export class StreamIdleTimeoutError extends StreamEndedError {
   override name = 'StreamIdleTimeoutError';
   readonly timeoutMs: number;
-  readonly kind: 'bytes' | 'events';
-  constructor(progress: StreamProgress, timeoutMs: number, kind: 'bytes' | 'events') {
-    super(
-      progress,
-      kind === 'bytes'
-        ? `no data for ${formatMs(timeoutMs)}`
-        : `no event for ${formatMs(timeoutMs)}, only pings`,
-    );
+  readonly kind: 'bytes' | 'events' | 'start';
+  constructor(progress: StreamProgress, timeoutMs: number, kind: 'bytes' | 'events' | 'start') {
+    super(progress, IDLE_DETAIL[kind](formatMs(timeoutMs)));
     this.timeoutMs = timeoutMs;
     this.kind = kind;
   }
@@ -228,6 +227,12 @@ export function parseRetryAfterSeconds(headers: Headers): number | undefined {
   if (!Number.isNaN(date)) return Math.max(0, (date - Date.now()) / 1000);
   return undefined;
 }
+
+const IDLE_DETAIL = {
+  bytes: (t: string) => `no data for ${t}`,
+  events: (t: string) => `no event for ${t}, only pings`,
+  start: (t: string) => `the run did not start within ${t}`,
+};
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
