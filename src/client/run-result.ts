@@ -6,23 +6,26 @@
 import type { JsonObject, WorkflowBlockingResponse, WorkflowPausedEvent } from '../protocol/index.js';
 import type { WorkflowEvent } from './workflow-events.js';
 
-/** The outcome of a run: the blocking response, or the same built from `workflow_finished`. */
-export type WorkflowRunResult = WorkflowBlockingResponse;
+/**
+ * The outcome of a run: the blocking response, or the same built from `workflow_finished`.
+ * `O` is the outputs' shape as the caller states it (Dify does not check it).
+ */
+export type WorkflowRunResult<O extends object = JsonObject> = WorkflowBlockingResponse<O>;
 
-export class RunAccumulator {
+export class RunAccumulator<O extends object = JsonObject> {
   #textParts: string[] = [];
-  #result: WorkflowRunResult | undefined;
+  #result: WorkflowRunResult<O> | undefined;
 
   get text(): string {
     return this.#textParts.join('');
   }
 
   /** Set once the terminal event has been seen. */
-  get result(): WorkflowRunResult | undefined {
+  get result(): WorkflowRunResult<O> | undefined {
     return this.#result;
   }
 
-  add(event: WorkflowEvent): void {
+  add(event: WorkflowEvent<O>): void {
     switch (event.event) {
       case 'text_chunk':
         this.#textParts.push(event.data.text);
@@ -31,7 +34,7 @@ export class RunAccumulator {
         this.#textParts = [event.data.text];
         break;
       case 'workflow_finished':
-        this.#result = { task_id: event.task_id, workflow_run_id: event.workflow_run_id, data: event.data };
+        this.#result = { task_id: event.task_id, workflow_run_id: event.workflow_run_id, data: { ...event.data } };
         break;
       case 'workflow_paused':
         this.#result = resultFromPause(event);
@@ -42,16 +45,16 @@ export class RunAccumulator {
   }
 }
 
-function resultFromPause(event: WorkflowPausedEvent): WorkflowRunResult {
+function resultFromPause<O extends object>(event: WorkflowPausedEvent<O>): WorkflowRunResult<O> {
   const d = event.data;
   return {
     task_id: event.task_id,
     workflow_run_id: event.workflow_run_id,
     data: {
       id: event.workflow_run_id,
-      workflow_id: typeof d['workflow_id'] === 'string' ? d['workflow_id'] : '',
+      workflow_id: d.workflow_id ?? '',
       status: 'paused',
-      outputs: (d.outputs ?? {}) as JsonObject,
+      outputs: d.outputs ?? ({} as O),
       error: null,
       elapsed_time: d.elapsed_time,
       total_tokens: d.total_tokens,

@@ -9,7 +9,7 @@
  * is released); an `error` event throws `DifyStreamError`; any other end throws
  * `StreamEndedError` with the ids seen, so the caller can recover the run.
  */
-import type { StopResponse } from '../protocol/index.js';
+import type { JsonObject, StopResponse } from '../protocol/index.js';
 import { deferred } from './deferred.js';
 import {
   APIUserAbortError,
@@ -42,7 +42,8 @@ export interface WorkflowStreamOptions {
   signal?: AbortSignal | undefined;
 }
 
-export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
+/** `O` is the outputs' shape when the caller knows it (`workflows.stream<{ answer: string }>(…)`). */
+export class WorkflowStream<O extends object = JsonObject> implements AsyncIterable<WorkflowEvent<O>> {
   /** Known from the first event on. */
   taskId: string | undefined;
   /** Known from the first event on. */
@@ -57,13 +58,13 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   readonly #options: WorkflowStreamOptions;
   readonly #connection: EventStream;
   readonly #watchdog: IdleWatchdog;
-  readonly #run = new RunAccumulator();
-  readonly #done = deferred<WorkflowRunResult>();
+  readonly #run = new RunAccumulator<O>();
+  readonly #done = deferred<WorkflowRunResult<O>>();
   readonly #ids = deferred<string>();
   #detachSignal: (() => void) | undefined;
   #consumed = false;
   /** Events of the last network chunk not yet handed out, and an error to throw after them. */
-  #buffer: WorkflowEvent[] = [];
+  #buffer: WorkflowEvent<O>[] = [];
   #bufferIndex = 0;
   #pendingError: unknown;
   #ended = false;
@@ -110,7 +111,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<WorkflowEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<WorkflowEvent<O>> {
     if (this.#consumed) {
       throw new DifyError('This stream is already being consumed; iterate it once (finalResult() and text() can be awaited alongside).');
     }
@@ -143,7 +144,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   }
 
   /** The run's result, built from `workflow_finished` (or `workflow_paused`). Consumes the stream if nobody iterates it. */
-  finalResult(): Promise<WorkflowRunResult> {
+  finalResult(): Promise<WorkflowRunResult<O>> {
     this.#drainIfIdle();
     return this.#done.promise;
   }
@@ -171,7 +172,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
 
   // One promise per event and none of an async generator's extra ticks: events decoded from
   // a network chunk are handed out from a buffer (see bench/sse-decode.ts).
-  async #next(): Promise<IteratorResult<WorkflowEvent>> {
+  async #next(): Promise<IteratorResult<WorkflowEvent<O>>> {
     while (this.#bufferIndex >= this.#buffer.length) {
       const batch = await this.#readBatch();
       if (batch === null) return { value: undefined, done: true };
@@ -185,7 +186,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
    * Reads one network chunk and returns the events it completed ([] for none), or null once
    * the stream has ended with its terminal event. Throws (and settles #done) on any failure.
    */
-  async #readBatch(): Promise<WorkflowEvent[] | null> {
+  async #readBatch(): Promise<WorkflowEvent<O>[] | null> {
     if (this.#ended) return null;
     try {
       if (this.#pendingError !== undefined) throw this.#pendingError;
@@ -200,10 +201,10 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   }
 
   /** Decodes messages up to and including a terminal event, which ends the stream. */
-  #decodeAll(messages: SSEMessage[], atEnd: boolean): WorkflowEvent[] {
-    const events: WorkflowEvent[] = [];
+  #decodeAll(messages: SSEMessage[], atEnd: boolean): WorkflowEvent<O>[] {
+    const events: WorkflowEvent<O>[] = [];
     for (const message of messages) {
-      let event: WorkflowEvent;
+      let event: WorkflowEvent<O>;
       try {
         event = this.#decode(message, atEnd);
       } catch (error) {
@@ -223,12 +224,12 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   }
 
   /** One SSE message → a typed event, counted and added to the run's result. */
-  #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent {
+  #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent<O> {
     const parsed = parseEvent(message, atEnd, () => this.progress);
     this.eventCount++;
     this.lastEvent = parsed.name;
     this.#captureIds(parsed.raw);
-    const event = toWorkflowEvent(parsed, this.progress);
+    const event = toWorkflowEvent<O>(parsed, this.progress);
     this.#run.add(event);
     return event;
   }

@@ -1,18 +1,18 @@
 import type { JsonObject, JsonValue, WorkflowRunStatus } from './common.js';
 
-/** Body of a blocking run (`response_mode: "blocking"`). */
-export interface WorkflowBlockingResponse {
+/** Body of a blocking run (`response_mode: "blocking"`); `O` types the outputs when the caller knows them. */
+export interface WorkflowBlockingResponse<O extends object = JsonObject> {
   task_id: string;
   workflow_run_id: string;
-  data: WorkflowRunData;
+  data: WorkflowRunData<O>;
 }
 
-export interface WorkflowRunData {
+export interface WorkflowRunData<O extends object = JsonObject> {
   /** Equals `workflow_run_id`. */
   id: string;
   workflow_id: string;
   status: WorkflowRunStatus;
-  outputs: JsonObject | null;
+  outputs: O | null;
   error: string | null;
   elapsed_time: number;
   total_tokens: number;

@@ -35,10 +35,13 @@ export interface StreamOptions extends RequestOptions {
   onPing?: (() => void) | undefined;
 }
 
-/** Run detail with `inputs` and `outputs` always parsed into objects. */
-export interface WorkflowRunDetail extends WorkflowRunDetailFields {
+/**
+ * Run detail with `inputs` and `outputs` always parsed into objects. `O` is the outputs' shape
+ * as the caller states it; a run that is still running, failed or was stopped has `{}`.
+ */
+export interface WorkflowRunDetail<O extends object = JsonObject> extends WorkflowRunDetailFields {
   inputs: JsonObject;
-  outputs: JsonObject;
+  outputs: O;
 }
 
 export interface LogsParams {
@@ -76,28 +79,29 @@ export class Workflows {
    * Runs the workflow in blocking mode. Not retried once the request may have reached the
    * server (see README "Retries"): Dify would execute and bill it twice.
    */
-  run(params: RunParams, options?: RequestOptions): Promise<WorkflowRunResult> {
-    return this.transport.json<WorkflowBlockingResponse>(this.#runSpec(params, 'blocking'), options);
+  run<O extends object = JsonObject>(params: RunParams, options?: RequestOptions): Promise<WorkflowRunResult<O>> {
+    return this.transport.json<WorkflowBlockingResponse<O>>(this.#runSpec(params, 'blocking'), options);
   }
 
   /** Runs the workflow in streaming mode; the request starts at once. */
-  stream(params: RunParams, options: StreamOptions = {}): WorkflowStream {
+  stream<O extends object = JsonObject>(params: RunParams, options: StreamOptions = {}): WorkflowStream<O> {
     const spec = this.#runSpec(params, 'streaming');
-    return this.#stream(spec, params.user, options);
+    return this.#stream<O>(spec, params.user, options);
   }
 
   /** Streams internally (no gateway cut-off) and resolves to the same result as run(). */
-  runViaStream(params: RunParams, options?: StreamOptions): Promise<WorkflowRunResult> {
-    return this.stream(params, options).finalResult();
+  runViaStream<O extends object = JsonObject>(params: RunParams, options?: StreamOptions): Promise<WorkflowRunResult<O>> {
+    return this.stream<O>(params, options).finalResult();
   }
 
   /** Run detail; `inputs`/`outputs` are parsed when Dify sends them as JSON strings. */
-  async get(workflowRunId: string, options?: RequestOptions): Promise<WorkflowRunDetail> {
+  async get<O extends object = JsonObject>(workflowRunId: string, options?: RequestOptions): Promise<WorkflowRunDetail<O>> {
     const wire = await this.transport.json<WorkflowRunDetailWire>(
       { method: 'GET', path: `/workflows/run/${encodeURIComponent(workflowRunId)}`, idempotency: 'idempotent' },
       options,
     );
-    return { ...wire, inputs: parseJsonField(wire.inputs, 'inputs'), outputs: parseJsonField(wire.outputs, 'outputs') };
+    const outputs = parseJsonField(wire.outputs, 'outputs') as O;
+    return { ...wire, inputs: parseJsonField(wire.inputs, 'inputs'), outputs };
   }
 
   /** Stops a streaming run by its task id (not its run id). Dify answers success whatever the id. */
@@ -114,7 +118,11 @@ export class Workflows {
   }
 
   /** Reattaches to a run's event stream (GET /workflow/{id}/events); a finished run replays its final event. */
-  events(workflowRunId: string, params: EventsParams = {}, options: StreamOptions = {}): WorkflowStream {
+  events<O extends object = JsonObject>(
+    workflowRunId: string,
+    params: EventsParams = {},
+    options: StreamOptions = {},
+  ): WorkflowStream<O> {
     const spec: RequestSpec = {
       method: 'GET',
       path: `/workflow/${encodeURIComponent(workflowRunId)}/events`,
@@ -126,7 +134,7 @@ export class Workflows {
       idempotency: 'idempotent',
       stream: true,
     };
-    return this.#stream(spec, params.user, options);
+    return this.#stream<O>(spec, params.user, options);
   }
 
   /** One page of run logs, newest first. */
@@ -175,9 +183,9 @@ export class Workflows {
     };
   }
 
-  #stream(spec: RequestSpec, user: string | undefined, options: StreamOptions): WorkflowStream {
+  #stream<O extends object>(spec: RequestSpec, user: string | undefined, options: StreamOptions): WorkflowStream<O> {
     const { streamIdleTimeout, eventTimeout, onPing, signal, ...requestOptions } = options;
-    return new WorkflowStream({
+    return new WorkflowStream<O>({
       open: (streamSignal) => this.transport.open(spec, { ...requestOptions, signal: streamSignal }),
       stop: (taskId, stopUser) => this.stop(taskId, stopUser, requestOptions),
       user,
