@@ -118,6 +118,27 @@ function errorClassForStatus(status: number): new (init: APIErrorInit) => APIErr
   }
 }
 
+/**
+ * A run id that cannot be one (Dify's are UUIDs), caught before any request: the real server
+ * answers such an id with HTTP 500. Nothing was sent; the CLI treats it as a usage error.
+ */
+export class InvalidRunIdError extends DifyError {
+  override name = 'InvalidRunIdError';
+  readonly runId: string;
+  constructor(runId: string) {
+    const shown = runId.length > 60 ? `${runId.slice(0, 57)}...` : runId;
+    super(`"${shown}" is not a workflow run id: Dify run ids are UUIDs like 3c90c3cc-0d44-4b50-8888-8dd25736052a`);
+    this.runId = runId;
+  }
+}
+
+const UUID = /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+
+/** Throws InvalidRunIdError unless `runId` is a UUID (in any form PostgreSQL accepts). */
+export function assertRunId(runId: string): void {
+  if (!UUID.test(runId)) throw new InvalidRunIdError(runId);
+}
+
 /** The request never produced a response (refused, reset, DNS, TLS …). */
 export class APIConnectionError extends DifyError {
   override name = 'APIConnectionError';

@@ -19,6 +19,7 @@ export interface RawEvent {
 
 /** Who is told about reads and heartbeats (the idle watchdog, the ping counter). */
 export interface ConnectionObserver {
+  /** The response headers arrived (a 2xx). */
   opened(): void;
   readStarted(): void;
   readEnded(gotBytes: boolean): void;
@@ -52,6 +53,7 @@ export class EventStream {
     this.#opening = open(this.#controller.signal).then((response) => {
       this.#open = response;
       if (this.#controller.signal.aborted) response.controller.abort();
+      else observer.opened();
       return response;
     });
     // Failures surface when the stream is read.
@@ -115,7 +117,6 @@ export class EventStream {
     const body = open.response.body;
     if (!body) throw new StreamEndedError(this.#progress(), 'the response had no body');
     this.#reader = body.getReader();
-    this.#observer.opened();
     return this.#reader;
   }
 }

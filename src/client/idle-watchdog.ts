@@ -50,9 +50,9 @@ export class IdleWatchdog {
     this.#clock = clock;
   }
 
-  /** The response opened: every deadline starts now. */
+  /** The response opened: every deadline starts now (time until the first read is the consumer's). */
   arm(): void {
-    this.#lastByteAt = this.#lastEventAt = this.#openedAt = this.#clock.now();
+    this.#lastByteAt = this.#lastEventAt = this.#openedAt = this.#readEndedAt = this.#clock.now();
   }
 
   /** The consumer waits on the network again: its busy time since the last read is discounted. */

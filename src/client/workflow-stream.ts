@@ -38,6 +38,8 @@ export interface WorkflowStreamOptions {
   streamIdleTimeout: number;
   /** Pings but no event for this long aborts the stream (off when undefined). */
   eventTimeout?: number | undefined;
+  /** No first run event for this long after the response opened aborts the stream (off when undefined). */
+  startTimeout?: number | undefined;
   onPing?: (() => void) | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -53,6 +55,10 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   /** Data events received so far. */
   eventCount = 0;
   lastEvent: string | undefined;
+  /** When (epoch ms) the response opened, the first ping came and `workflow_started` came. */
+  openedAt: number | undefined;
+  firstPingAt: number | undefined;
+  startedAt: number | undefined;
   readonly user: string | undefined;
 
   readonly #options: WorkflowStreamOptions;
@@ -73,14 +79,17 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
     this.#options = options;
     this.user = options.user;
     this.#watchdog = new IdleWatchdog(
-      { byteTimeout: options.streamIdleTimeout, eventTimeout: options.eventTimeout },
+      { byteTimeout: options.streamIdleTimeout, eventTimeout: options.eventTimeout, startTimeout: options.startTimeout },
       (kind, timeoutMs) => this.#connection.abort(new StreamIdleTimeoutError(this.progress, timeoutMs, kind)),
     );
     const watchdog = this.#watchdog;
     this.#connection = new EventStream(
       options.open,
       {
-        opened: () => watchdog.arm(),
+        opened: () => {
+          this.openedAt = Date.now();
+          watchdog.arm();
+        },
         readStarted: () => watchdog.readStarted(),
         readEnded: (gotBytes) => watchdog.readEnded(gotBytes),
         ping: () => this.#onPing(),
@@ -95,6 +104,14 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
       userSignal.addEventListener('abort', onAbort, { once: true });
       this.#detachSignal = () => userSignal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * True once `workflow_started` arrived. A stream that opened and pinged but has not started
+   * is either queued behind Dify's workers or (real Dify) silently rejected.
+   */
+  get started(): boolean {
+    return this.startedAt !== undefined;
   }
 
   /** HTTP attempts it took to open the stream. */
@@ -226,6 +243,8 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   /** One SSE message → a typed event, counted and added to the run's result. */
   #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent<O> {
     const parsed = parseEvent(message, atEnd, () => this.progress);
+    if (this.eventCount === 0) this.#watchdog.sawStart();
+    if (parsed.name === 'workflow_started') this.startedAt ??= Date.now();
     this.eventCount++;
     this.lastEvent = parsed.name;
     this.#captureIds(parsed.raw);
@@ -265,6 +284,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   }
 
   #onPing(): void {
+    this.firstPingAt ??= Date.now();
     this.pingCount++;
     this.#options.onPing?.();
   }

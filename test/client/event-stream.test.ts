@@ -32,6 +32,7 @@ describe('EventStream (the connection layer)', () => {
     const observer = recorder();
     const stream = new EventStream(opened(streamOf([enc('event: ping\n\ndata: {"a":'), enc('1}\n\n')])), observer, () => PROGRESS);
     assert.deepEqual(await stream.read(), { messages: [], ended: false });
+    // 'opened' comes with the response headers, before anything is read.
     assert.deepEqual(await stream.read(), { messages: [{ event: undefined, data: '{"a":1}' }], ended: false });
     assert.deepEqual(await stream.read(), { messages: [], ended: true });
     assert.equal(stream.attempts, 2);

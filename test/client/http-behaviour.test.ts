@@ -107,7 +107,7 @@ describe('error envelopes', () => {
 
   test('404 run detail is NotFoundError', async () => {
     server.script((_req, res) => json(res, 404, { code: 'not_found', message: 'Workflow run not found.', status: 404 }));
-    await assert.rejects(dify.workflows.get('nope'), NotFoundError);
+    await assert.rejects(dify.workflows.get('00000000-0000-4000-8000-0000000000ff'), NotFoundError);
   });
 });
 
@@ -219,17 +219,17 @@ describe('resources', () => {
         total_steps: 3, total_tokens: 0, created_at: 1, finished_at: 2, elapsed_time: 0.5,
       }),
     );
-    const detail = await dify.workflows.get('run-1');
+    const detail = await dify.workflows.get('3c90c3cc-0d44-4b50-8888-8dd25736052a');
     assert.deepEqual(detail.inputs, { q: 'x', 'sys.user_id': 'u', 'sys.files': [] });
     assert.deepEqual(detail.outputs, { text: 'done' });
-    assert.equal(server.requests[0]!.url, '/v1/workflows/run/run-1');
+    assert.equal(server.requests[0]!.url, '/v1/workflows/run/3c90c3cc-0d44-4b50-8888-8dd25736052a');
   });
 
   test('run detail with object outputs (1.11+) stays an object; null becomes {}', async () => {
     server.script((_req, res) =>
       json(res, 200, { id: 'r', workflow_id: 'w', status: 'running', inputs: '{}', outputs: null, error: null, total_steps: 0, total_tokens: 0, created_at: 1, finished_at: null, elapsed_time: 0 }),
     );
-    const detail = await dify.workflows.get('r');
+    const detail = await dify.workflows.get('3c90c3cc-0d44-4b50-8888-8dd25736052a');
     assert.deepEqual(detail.outputs, {});
     assert.equal(detail.finished_at, null);
   });
@@ -305,8 +305,8 @@ describe('resources', () => {
 });
 
 describe('streaming over HTTP', () => {
-  const RUN = 'run-s';
-  const TASK = 'task-s';
+  const RUN = '0d7e5a10-0000-4000-8000-000000000001';
+  const TASK = '0d7e5a10-0000-4000-8000-000000000002';
   const ev = (event: string, data: object) => `data: ${JSON.stringify({ event, workflow_run_id: RUN, task_id: TASK, data })}\n\n`;
 
   test('stop() calls the stop endpoint with the task id and user; the stream ends with the server final event', async () => {

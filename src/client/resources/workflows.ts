@@ -11,7 +11,7 @@ import type {
   WorkflowRunDetailWire,
   WorkflowRunRequestBody,
 } from '../../protocol/index.js';
-import { DifyError } from '../errors.js';
+import { assertRunId, DifyError } from '../errors.js';
 import type { RequestOptions, RequestSpec, Transport } from '../transport.js';
 import { WorkflowStream, type WorkflowRunResult } from '../workflow-stream.js';
 
@@ -27,11 +27,21 @@ export interface RunParams {
   workflowId?: string | undefined;
 }
 
+/**
+ * Stream deadlines. Each is capped by `timeout` (the request's, else the client's), so no wait
+ * on a stream outlasts the configured timeout.
+ */
 export interface StreamOptions extends RequestOptions {
-  /** No bytes (not even a ping) for this long aborts with StreamIdleTimeoutError. */
+  /** No bytes (not even a ping) for this long aborts with StreamIdleTimeoutError (kind `bytes`). */
   streamIdleTimeout?: number | undefined;
-  /** Pings but no event for this long aborts with StreamIdleTimeoutError (off by default). */
+  /** Pings but no event for this long aborts with StreamIdleTimeoutError (kind `events`; off by default). */
   eventTimeout?: number | undefined;
+  /**
+   * No first run event for this long after the response opened aborts with
+   * StreamIdleTimeoutError (kind `start`). Default: `timeout`. Real Dify answers a streaming run
+   * whose inputs it rejects with one ping and then silence; a short start deadline catches it.
+   */
+  startTimeout?: number | undefined;
   onPing?: (() => void) | undefined;
 }
 
@@ -67,6 +77,7 @@ export interface EventsParams {
 export interface WorkflowStreamDefaults {
   streamIdleTimeout: number;
   eventTimeout: number | undefined;
+  startTimeout: number | undefined;
 }
 
 export class Workflows {
@@ -96,6 +107,7 @@ export class Workflows {
 
   /** Run detail; `inputs`/`outputs` are parsed when Dify sends them as JSON strings. */
   async get<O extends object = JsonObject>(workflowRunId: string, options?: RequestOptions): Promise<WorkflowRunDetail<O>> {
+    assertRunId(workflowRunId);
     const wire = await this.transport.json<WorkflowRunDetailWire>(
       { method: 'GET', path: `/workflows/run/${encodeURIComponent(workflowRunId)}`, idempotency: 'idempotent' },
       options,
@@ -123,6 +135,7 @@ export class Workflows {
     params: EventsParams = {},
     options: StreamOptions = {},
   ): WorkflowStream<O> {
+    assertRunId(workflowRunId);
     const spec: RequestSpec = {
       method: 'GET',
       path: `/workflow/${encodeURIComponent(workflowRunId)}/events`,
@@ -184,13 +197,17 @@ export class Workflows {
   }
 
   #stream<O extends object>(spec: RequestSpec, user: string | undefined, options: StreamOptions): WorkflowStream<O> {
-    const { streamIdleTimeout, eventTimeout, onPing, signal, ...requestOptions } = options;
+    const { streamIdleTimeout, eventTimeout, startTimeout, onPing, signal, ...requestOptions } = options;
+    const defaults = this.streamDefaults;
+    const timeout = requestOptions.timeout ?? this.transport.config.timeout;
+    const capped = (ms: number | undefined) => (ms === undefined ? undefined : Math.min(ms, timeout));
     return new WorkflowStream<O>({
       open: (streamSignal) => this.transport.open(spec, { ...requestOptions, signal: streamSignal }),
       stop: (taskId, stopUser) => this.stop(taskId, stopUser, requestOptions),
       user,
-      streamIdleTimeout: streamIdleTimeout ?? this.streamDefaults.streamIdleTimeout,
-      eventTimeout: eventTimeout ?? this.streamDefaults.eventTimeout,
+      streamIdleTimeout: Math.min(streamIdleTimeout ?? defaults.streamIdleTimeout, timeout),
+      eventTimeout: capped(eventTimeout ?? defaults.eventTimeout),
+      startTimeout: capped(startTimeout ?? defaults.startTimeout ?? timeout),
       onPing,
       signal,
     });
