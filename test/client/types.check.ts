@@ -67,7 +67,7 @@ export async function outputsCanBeTyped(): Promise<void> {
   const viaStream = await dify.workflows.runViaStream<Translation>({ inputs: {}, user: 'u' });
   const detail = await dify.workflows.get<Translation>('5d0d1c4e-0000-4000-8000-000000000000');
   const detailRating: number = detail.outputs.rating;
-  // @ts-expect-error
+  // @ts-expect-error not one of the stated outputs
   void detail.outputs.answer;
 
   // Without a type argument, outputs are any JSON object.
