@@ -4,8 +4,8 @@
  * `realDifyKit()` returns a skip reason (one line) instead when the kit is absent or cannot be
  * set up for reasons outside this project (no root, a registry unreachable).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export interface KitApp {
@@ -78,4 +78,65 @@ function isUp(dir: string): boolean {
 /** A name unique to this test run, for users and keywords that logs can be filtered by. */
 export function uniqueTag(label: string): string {
   return `it-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/**
+ * The CLI compiled file by file (esbuild, the layout of dist/) into node_modules/.cache, so the
+ * suite runs today's source at the speed of the built CLI: spawning it through tsx costs
+ * several seconds a command on a loaded machine.
+ */
+export async function buildCli(): Promise<string> {
+  const outdir = resolve('node_modules', '.cache', 'difyrun-it', String(process.pid));
+  rmSync(outdir, { recursive: true, force: true });
+  const { build } = await import('esbuild');
+  const sources = listTs(resolve('src'));
+  await build({ entryPoints: sources, outdir, outbase: resolve('src'), format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+  process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
+  return join(outdir, 'cli', 'main.js');
+}
+
+function listTs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return listTs(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns the built CLI with only the given DIFY_* settings (the developer's own never leak in). */
+export function spawnCli(entry: string, args: string[], options: { cwd: string; env: Record<string, string> }): { child: ChildProcess; done: Promise<CliResult> } {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  for (const key of Object.keys(env)) if (key.startsWith('DIFY_') || ['MAX_RETRIES', 'TIMEOUT', 'INITIAL_RETRY_DELAY', 'MAX_RETRY_DELAY'].includes(key)) delete env[key];
+  Object.assign(env, options.env);
+  const child = spawn(process.execPath, [entry, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliResult>((resolveDone) => child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+/** Resolves with the first stdout line that matches, from a child still running. */
+export function lineMatching(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((l) => pattern.test(l));
+      if (line !== undefined) {
+        child.stdout!.off('data', onData);
+        resolveLine(line);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.on('close', () => reject(new Error(`exited before printing ${pattern}: ${buffered.slice(-500)}`)));
+  });
 }
