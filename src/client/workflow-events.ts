@@ -26,14 +26,14 @@ export type WorkflowEvent<O extends object = JsonObject> = Exclude<KnownWorkflow
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(WORKFLOW_EVENT_NAMES);
 
 /** Types a raw event by its name; throws DifyStreamError for an `error` event. */
-export function toWorkflowEvent<O extends object>({ name, raw }: RawEvent, progress: StreamProgress): WorkflowEvent<O> {
+export function toWorkflowEvent<O extends object>({ name, raw }: RawEvent, progress: () => StreamProgress): WorkflowEvent<O> {
   if (name === 'error') {
     const error = raw as unknown as ErrorEvent;
     throw new DifyStreamError(
       typeof error.message === 'string' ? error.message : 'The workflow stream reported an error',
       typeof error.code === 'string' ? error.code : undefined,
       typeof error.status === 'number' ? error.status : undefined,
-      progress,
+      progress(),
     );
   }
   if (!KNOWN_EVENTS.has(name)) return { event: 'unknown', name, data: raw['data'], raw };

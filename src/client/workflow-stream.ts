@@ -65,6 +65,8 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   readonly #connection: EventStream;
   readonly #watchdog: IdleWatchdog;
   readonly #run = new RunAccumulator<O>();
+  /** Built only when an error needs it, not once per event. */
+  readonly #progressNow = () => this.progress;
   readonly #done = deferred<WorkflowRunResult<O>>();
   readonly #ids = deferred<string>();
   #detachSignal: (() => void) | undefined;
@@ -94,7 +96,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
         readEnded: (gotBytes) => watchdog.readEnded(gotBytes),
         ping: () => this.#onPing(),
       },
-      () => this.progress,
+      this.#progressNow,
     );
     const userSignal = options.signal;
     if (userSignal?.aborted) this.abort();
@@ -242,13 +244,13 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
 
   /** One SSE message → a typed event, counted and added to the run's result. */
   #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent<O> {
-    const parsed = parseEvent(message, atEnd, () => this.progress);
+    const parsed = parseEvent(message, atEnd, this.#progressNow);
     if (this.eventCount === 0) this.#watchdog.sawStart();
     if (parsed.name === 'workflow_started') this.startedAt ??= Date.now();
     this.eventCount++;
     this.lastEvent = parsed.name;
     this.#captureIds(parsed.raw);
-    const event = toWorkflowEvent<O>(parsed, this.progress);
+    const event = toWorkflowEvent<O>(parsed, this.#progressNow);
     this.#run.add(event);
     return event;
   }

@@ -415,7 +415,9 @@ describe('streaming over HTTP', () => {
     const error = await stream.finalResult().catch((e: unknown) => e);
     assert.ok(error instanceof StreamIdleTimeoutError, String(error));
     assert.equal(error.kind, 'events');
-    assert.ok(pings >= 3, `pings observed: ${pings}`);
+    // At least one ping arrived and none counted as an event (how many depends on CPU load;
+    // the deadline arithmetic is tested with a manual clock in idle-watchdog.test.ts).
+    assert.ok(pings >= 1, `pings observed: ${pings}`);
   });
 
   test('a dropped connection mid-stream is StreamEndedError, and the POST is not re-sent', async () => {
