@@ -42,14 +42,17 @@ export class EventStream {
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #abortReason: Error | undefined;
 
+  /** `abortedBefore`: the caller's signal had already fired, so nothing may be sent. */
   constructor(
     open: (signal: AbortSignal) => Promise<OpenResponse>,
     observer: ConnectionObserver,
     progress: () => StreamProgress,
+    abortedBefore?: Error,
   ) {
     this.#observer = observer;
     this.#progress = progress;
     this.#decoder = new SSEDecoder(() => observer.ping());
+    if (abortedBefore) this.abort(abortedBefore);
     this.#opening = open(this.#controller.signal).then((response) => {
       this.#open = response;
       if (this.#controller.signal.aborted) response.controller.abort();

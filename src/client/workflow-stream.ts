@@ -97,10 +97,10 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
         ping: () => this.#onPing(),
       },
       this.#progressNow,
+      options.signal?.aborted ? new APIUserAbortError('The stream was aborted.') : undefined,
     );
     const userSignal = options.signal;
-    if (userSignal?.aborted) this.abort();
-    else if (userSignal) {
+    if (userSignal && !userSignal.aborted) {
       // Removed in #cleanup: a long-lived signal shared by many streams must not collect listeners.
       const onAbort = () => this.abort();
       userSignal.addEventListener('abort', onAbort, { once: true });

@@ -368,6 +368,14 @@ describe('streaming over HTTP', () => {
     assert.ok(closed, 'server saw the connection close');
   });
 
+  test('a stream opened with an already-aborted signal sends nothing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const stream = dify.workflows.stream({ inputs: {}, user: 'u' }, { signal: controller.signal });
+    await assert.rejects(stream.finalResult(), APIUserAbortError);
+    assert.equal(server.requests.length, 0);
+  });
+
   test('an AbortSignal aborts a blocking call', async () => {
     server.script(hang);
     const controller = new AbortController();
