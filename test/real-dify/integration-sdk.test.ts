@@ -95,9 +95,12 @@ describe('real Dify: SDK', { skip, timeout: 120_000 }, () => {
   test('stop: the stream ends with status stopped, but the stored run stays running (Dify forgets stops)', async () => {
     const user = uniqueTag('stop');
     const stream = code.workflows.stream({ inputs: { query: 'slow', seconds: 6 }, user });
-    for await (const event of stream) if (event.event === 'workflow_started') assert.deepEqual(await stream.stop(), { result: 'success' });
+    // Stop while the Python node sleeps (stopping at workflow_started races the first nodes).
+    for await (const event of stream) {
+      if (event.event === 'node_started' && event.data.node_id === 'py') assert.deepEqual(await stream.stop(), { result: 'success' });
+    }
     const result = await stream.finalResult();
-    assert.equal(result.data.status, 'stopped');
+    assert.equal(result.data.status, 'stopped', `error: ${String(result.data.error)}`);
     assert.equal(result.data.error, 'Stopped by user.');
     const detail = await code.workflows.get(result.workflow_run_id);
     assert.equal(detail.status, 'running', 'real Dify never records the stop');
