@@ -1,4 +1,5 @@
 /** What a node executor gets, and what it returns. */
+import type { Selector } from '../dsl/types.js';
 import type { VariablePool } from './variable-pool.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 
@@ -10,25 +11,50 @@ export interface LlmSettings {
   currency: string;
 }
 
+/** Where a node runs: at the top level, or inside one round of an iteration or loop. */
+export interface Scope {
+  iterationId: string | null;
+  loopId: string | null;
+}
+
+export interface InnerRun {
+  /** The container-start node (iteration-start / loop-start) the round begins at. */
+  startNodeId: string;
+  /** The round's variables: a child of the container's pool. */
+  pool: VariablePool;
+  scope: Scope;
+}
+
 export interface NodeContext {
   pool: VariablePool;
   sandbox: Sandbox;
   llm: LlmSettings;
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
+  /** The run's validated inputs plus sys.* (what the start node outputs). */
+  runInputs: Record<string, unknown>;
   /** Streams text live as text_chunk (only for outputs the End node streams). */
   streamText: (text: string) => void;
   /** True when this node's `text` output is streamed live to the client. */
   streamsLive: boolean;
+  /** Containers: runs the nodes inside once; rejects with a NodeError when one of them fails. */
+  runInner: (round: InnerRun) => Promise<void>;
+  /** Containers: announces the next round (iteration_next / loop_next). */
+  nextRound: (index: number, extra?: Record<string, unknown>) => void;
+  /** The node's id and the scope it runs in. */
+  nodeId: string;
+  scope: Scope;
 }
 
 export interface NodeResult {
   inputs: Record<string, unknown> | null;
   outputs: Record<string, unknown>;
   processData?: Record<string, unknown> | null;
-  /** if-else: the sourceHandle to follow. */
+  /** The sourceHandle to follow (if-else cases, question-classifier classes). */
   handle?: string;
-  metadata?: { total_tokens?: number; total_price?: number; currency?: string } | null;
+  metadata?: { total_tokens?: number; total_price?: number; currency?: string; [key: string]: unknown } | null;
+  /** Containers: how many rounds ran (the `steps` of iteration_completed / loop_completed). */
+  steps?: number;
 }
 
 /** A failure inside a node: the node is marked failed with this message. */
@@ -41,3 +67,5 @@ export class NodeError extends Error {
     super(message);
   }
 }
+
+export type { Selector };
