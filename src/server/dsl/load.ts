@@ -1,5 +1,5 @@
 /**
- * Loads a Dify app export (YAML, `kind: app`, `app.mode: workflow`, DSL 0.1.x–0.5.x) into a
+ * Loads a Dify app export (YAML, `kind: app`, `app.mode: workflow`, DSL 0.1.x–0.6.x) into a
  * checked graph. Everything is validated up front: an unsupported node type or a malformed
  * node is an error naming the node, so the server never starts half-configured.
  */
@@ -39,7 +39,7 @@ export function parseWorkflow(text: string, source = 'workflow'): WorkflowApp {
   if (!isObject(doc)) return fail('not a Dify app export (expected a YAML mapping with kind: app)');
   if (doc['kind'] !== undefined && doc['kind'] !== 'app') fail(`kind is "${String(doc['kind'])}", expected "app"`);
   const dslVersion = String(doc['version'] ?? '0.1.0');
-  if (!/^0\.[1-5](\.\d+)?$/.test(dslVersion)) fail(`DSL version ${dslVersion} is not supported (0.1.x–0.5.x are)`);
+  if (!/^0\.[1-6](\.\d+)?$/.test(dslVersion)) fail(`DSL version ${dslVersion} is not supported (0.1.x–0.6.x are)`);
   const app = isObject(doc['app']) ? doc['app'] : fail('missing the "app" section');
   if (app['mode'] !== 'workflow') {
     fail(`app mode is "${String(app['mode'])}"; only workflow apps can be served (chatflow/advanced-chat, chat, agent and completion apps cannot)`);

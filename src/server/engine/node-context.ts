@@ -1,5 +1,5 @@
 /** What a node executor gets, and what it returns. */
-import type { Selector } from '../dsl/types.js';
+import type { NodeBase, Selector } from '../dsl/types.js';
 import type { VariablePool } from './variable-pool.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 
@@ -23,6 +23,8 @@ export interface InnerRun {
   /** The round's variables: a child of the container's pool. */
   pool: VariablePool;
   scope: Scope;
+  /** Parallel rounds: hold the round's events back and send them together when it ends. */
+  buffered?: boolean;
 }
 
 export interface NodeContext {
@@ -41,6 +43,8 @@ export interface NodeContext {
   runInner: (round: InnerRun) => Promise<void>;
   /** Containers: announces the next round (iteration_next / loop_next). */
   nextRound: (index: number, extra?: Record<string, unknown>) => void;
+  /** Containers: the nodes inside. */
+  innerNodes: (containerId: string) => NodeBase[];
   /** The node's id and the scope it runs in. */
   nodeId: string;
   scope: Scope;
@@ -52,7 +56,7 @@ export interface NodeResult {
   processData?: Record<string, unknown> | null;
   /** The sourceHandle to follow (if-else cases, question-classifier classes). */
   handle?: string;
-  metadata?: { total_tokens?: number; total_price?: number; currency?: string; [key: string]: unknown } | null;
+  metadata?: { total_tokens?: number; [key: string]: unknown } | null;
   /** Containers: how many rounds ran (the `steps` of iteration_completed / loop_completed). */
   steps?: number;
 }

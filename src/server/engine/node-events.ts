@@ -11,8 +11,6 @@ export interface NodeExecution {
   node: WorkflowNode;
   container: 'iteration' | 'loop' | undefined;
   scope: Scope;
-  index: number;
-  predecessor: string | null;
   startedAt: number;
 }
 
@@ -30,8 +28,9 @@ export interface NodeOutcome {
 
 export type NodeEvent = [event: string, data: Record<string, unknown>];
 
+/** Container events carry the node id as their id, as the real server's do. */
 function identity(exec: NodeExecution): Record<string, unknown> {
-  return { id: exec.id, node_id: exec.node.id, node_type: exec.node.type, title: exec.node.title };
+  return { id: exec.container ? exec.node.id : exec.id, node_id: exec.node.id, node_type: exec.node.type, title: exec.node.title };
 }
 
 export function startedEvent(exec: NodeExecution, containerStart?: { inputs: Record<string, unknown>; metadata: Record<string, unknown> }): NodeEvent {
@@ -41,7 +40,8 @@ export function startedEvent(exec: NodeExecution, containerStart?: { inputs: Rec
   return [
     'node_started',
     {
-      ...identity(exec), index: exec.index, predecessor_node_id: exec.predecessor, inputs: null, inputs_truncated: false, created_at: seconds(exec.startedAt),
+      // Dify 1.13's graph engine no longer numbers nodes: index is always 1, predecessor_node_id null.
+      ...identity(exec), index: 1, predecessor_node_id: null, inputs: null, inputs_truncated: false, created_at: seconds(exec.startedAt),
       extras: {}, iteration_id: exec.scope.iterationId, loop_id: exec.scope.loopId, agent_strategy: null,
     },
   ];

@@ -5,10 +5,10 @@
  */
 import type { WorkflowFinishedData } from '../../protocol/index.js';
 import type { WorkflowApp, WorkflowNode } from '../dsl/types.js';
-import { EndStream } from './end-stream.js';
+import { EndStream, type WalkProgress } from './end-stream.js';
 import { GraphWalk } from './graph-walk.js';
 import type { LlmSettings, NodeResult } from './node-context.js';
-import { finishedEvent, nextEvent, seconds, type NodeExecution } from './node-events.js';
+import { finishedEvent, seconds, type NodeExecution } from './node-events.js';
 import { isEndNode } from './nodes/end.js';
 import type { RunState } from './run-state.js';
 import type { Sandbox } from './sandbox/sandbox.js';
@@ -67,7 +67,7 @@ class GraphRun implements RunState {
     this.#pool.set('env', options.app.environment);
     this.runInputs = { ...options.inputs };
     for (const [key, value] of Object.entries(sys)) this.runInputs[`sys.${key}`] = value;
-    this.#endStream = new EndStream(options.app, (event, data) => this.emit(event, data));
+    this.#endStream = new EndStream(options.app, this.#pool, (event, data) => this.emit(event, data));
   }
 
   async run(): Promise<WorkflowFinishedData> {
@@ -123,21 +123,15 @@ class GraphRun implements RunState {
   nodeSucceeded(node: WorkflowNode, result: NodeResult): void {
     if (!isEndNode(node)) return;
     Object.assign(this.#outputs, result.outputs);
-    this.#endStream.endRan(node, result.outputs);
   }
 
   streamsLive(nodeId: string): boolean {
     return this.#endStream.streamsLive(nodeId);
   }
 
-  emitNext(exec: NodeExecution, index: number, extra?: Record<string, unknown>): void {
-    const [event, data] = nextEvent(exec, index, extra);
-    this.emit(event, data);
+  streamEndOutputs(progress: WalkProgress): void {
+    this.#endStream.update(progress);
   }
-
-  valuesChanged(): void {}
-
-  routed(): void {}
 
   #stopRunningNodes(): void {
     this.#stopped = true;

@@ -2,6 +2,7 @@
 import type { WorkflowApp, WorkflowNode } from '../dsl/types.js';
 import type { NodeResult } from './node-context.js';
 import type { NodeExecution } from './node-events.js';
+import type { WalkProgress } from './end-stream.js';
 import type { RunGraphOptions } from './run-graph.js';
 
 export interface RunState {
@@ -24,9 +25,6 @@ export interface RunState {
   noteException(): void;
   nodeSucceeded(node: WorkflowNode, result: NodeResult): void;
   streamsLive(nodeId: string): boolean;
-  emitNext(exec: NodeExecution, index: number, extra?: Record<string, unknown>): void;
-  /** A top-level node's values entered the pool. */
-  valuesChanged(): void;
-  /** A top-level node's outgoing edges were decided (or it was skipped). */
-  routed(nodeId: string, skipped?: boolean): void;
+  /** A top-level node completed: End outputs whose values now exist stream out. */
+  streamEndOutputs(progress: WalkProgress): void;
 }

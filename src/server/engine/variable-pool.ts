@@ -7,6 +7,8 @@ import type { Selector } from '../dsl/types.js';
 
 export class VariablePool {
   readonly #values = new Map<string, Record<string, unknown>>();
+  /** Owners whose variables an assigner may change (a loop's variables); node outputs are read-only. */
+  readonly #assignable = new Set<string>();
 
   constructor(private readonly parent?: VariablePool) {}
 
@@ -16,6 +18,17 @@ export class VariablePool {
 
   set(owner: string, values: Record<string, unknown>): void {
     this.#values.set(owner, values);
+  }
+
+  /** A loop's variables: values an assigner inside the loop may change. */
+  setVariables(owner: string, values: Record<string, unknown>): void {
+    this.#values.set(owner, values);
+    this.#assignable.add(owner);
+  }
+
+  /** True when the owner produced its values in this pool itself (not an outer one). */
+  hasOwn(owner: string): boolean {
+    return this.#values.has(owner);
   }
 
   /** True once the owner (a node, sys, env) has produced its values, here or in an outer pool. */
@@ -37,8 +50,8 @@ export class VariablePool {
   /** Changes one variable in the pool that holds its owner (a loop's variables, changed by an assigner inside the loop). */
   assign(selector: Selector, value: unknown): boolean {
     const [owner, name] = selector;
-    const values = this.#values.get(owner!);
-    if (values && name !== undefined) {
+    const values = this.#assignable.has(owner!) ? this.#values.get(owner!) : undefined;
+    if (values && name !== undefined && name in values) {
       this.#values.set(owner!, { ...values, [name]: value });
       return true;
     }

@@ -11,6 +11,8 @@ export interface NodeKind<N extends NodeBase = NodeBase> {
   readonly types: readonly string[];
   /** iteration/loop: emits <container>_started/_next/_completed instead of node_started/_finished. */
   readonly container?: 'iteration' | 'loop';
+  /** Runs nothing and sends no events; the walk just follows its edges (iteration-start, loop-start). */
+  readonly passThrough?: boolean;
   /** The node-type fields from the node's `data` (common fields are read by the loader). */
   parse(data: Record<string, unknown>, fail: Fail): Omit<N, keyof NodeBase>;
   /** Selectors the node reads, checked at load time to point at existing nodes. */

@@ -1,14 +1,21 @@
 /** Every node type the local engine runs. Adding a type = one module + one line here. */
 import { aggregatorNode } from './variable-aggregator.js';
+import { assignerNode } from './assigner.js';
 import { codeNode } from './code.js';
+import { containerStartNode, loopEndNode } from './container-start.js';
 import { endNode } from './end.js';
 import { ifElseNode } from './if-else.js';
 import type { NodeKind } from './kind.js';
+import { iterationNode } from './iteration.js';
 import { llmNode } from './llm.js';
+import { loopNode } from './loop.js';
 import { startNode } from './start.js';
 import { templateNode } from './template-transform.js';
 
-const KINDS: NodeKind[] = [startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode];
+const KINDS: NodeKind[] = [
+  startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode,
+  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode,
+];
 
 const BY_TYPE = new Map<string, NodeKind>(KINDS.flatMap((kind) => kind.types.map((type) => [type, kind] as const)));
 

@@ -10,7 +10,11 @@ export const startNode = defineNode<StartNode>({
   types: ['start'],
   parse: (data, fail) => ({ variables: listOf(data['variables']).map((v) => parseVariable(v, fail)) }),
   selectors: () => [],
-  run: (_node, ctx) => ({ inputs: ctx.runInputs, outputs: ctx.runInputs }),
+  run: (_node, ctx) => {
+    // The start node's values carry sys.timestamp too (workflow_started's inputs do not).
+    const values = { ...ctx.runInputs, 'sys.timestamp': Math.floor(Date.now() / 1000) };
+    return { inputs: values, outputs: values };
+  },
 });
 
 function parseVariable(raw: Record<string, unknown>, fail: Fail): InputVariable {
