@@ -6,6 +6,7 @@
  */
 import type { WorkflowApp } from '../dsl/types.js';
 import { isEndNode, type EndNode } from './nodes/end.js';
+import { nodeKind } from './nodes/registry.js';
 import type { VariablePool } from './variable-pool.js';
 
 type Emit = (event: string, data: Record<string, unknown>) => void;
@@ -85,7 +86,7 @@ function pythonRepr(value: unknown): string {
   return typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : pythonStr(value);
 }
 
-/** Nodes upstream of `target` with an edge other than the plain 'source' one (if-else, fail branches, classifiers). */
+/** Nodes upstream of `target` that decide whether it runs: branching ones (if-else, fail branches, classifiers) and containers. */
 function branchesBefore(app: WorkflowApp, target: string): string[] {
   const seen = new Set<string>([target]);
   const branches = new Set<string>();
@@ -99,6 +100,8 @@ function branchesBefore(app: WorkflowApp, target: string): string[] {
     }
   }
   for (const edge of app.edges) if (seen.has(edge.source) && edge.sourceHandle !== 'source') branches.add(edge.source);
+  // The real server also waits for every iteration and loop on the way to have completed.
+  for (const id of seen) if (nodeKind(app.nodes.get(id)!.type).container) branches.add(id);
   return [...branches];
 }
 

@@ -83,7 +83,10 @@ export class GraphWalk {
     const ctx = this.#context(exec);
     this.run.track(exec);
     this.#launched.add(node.id);
-    this.#emit(startedEvent(exec, kind.describeStart?.(node, ctx)));
+    // A container with nothing to go through (an empty list) sends no events at all, as the real server.
+    const containerStart = kind.describeStart?.(node, ctx);
+    const silent = containerStart === null;
+    if (!silent) this.#emit(startedEvent(exec, containerStart));
 
     let result: NodeResult | undefined;
     let error: NodeError | undefined;
@@ -123,7 +126,7 @@ export class GraphWalk {
       status: 'succeeded', inputs: done.inputs, outputs: done.outputs, processData: done.processData ?? null, metadata: done.metadata ?? null,
       error: null, finishedAt: this.run.now(), ...(done.steps !== undefined ? { steps: done.steps } : {}),
     };
-    this.#complete(exec, done.outputs, done.handle ?? 'source', outcome);
+    this.#complete(exec, done.outputs, done.handle ?? 'source', silent ? undefined : outcome);
   }
 
   /**
@@ -131,7 +134,7 @@ export class GraphWalk {
    * became available stream before the node's finish event (after it, for containers, as
    * the real server does); then the nodes this made ready are queued.
    */
-  #complete(exec: NodeExecution, values: Record<string, unknown>, handle: string, outcome: NodeOutcome): void {
+  #complete(exec: NodeExecution, values: Record<string, unknown>, handle: string, outcome: NodeOutcome | undefined): void {
     const { node } = exec;
     this.pool.set(node.id, values);
     const ready: WorkflowNode[] = [];
@@ -139,7 +142,7 @@ export class GraphWalk {
     this.#routed.add(node.id);
     const stream = () => this.parentId === null && this.run.streamEndOutputs(this);
     if (!exec.container) stream();
-    this.#emit(finishedEvent(exec, outcome));
+    if (outcome) this.#emit(finishedEvent(exec, outcome));
     if (exec.container) stream();
     this.#ready.push(...ready);
   }
@@ -205,7 +208,8 @@ export class GraphWalk {
 }
 
 function failedOutcome(error: NodeError, finishedAt: number): NodeOutcome {
-  return { status: 'failed', inputs: null, outputs: null, processData: null, error: error.message, finishedAt };
+  const { inputs = null, outputs = {}, steps } = error.partial;
+  return { status: 'failed', inputs, outputs, processData: null, error: error.message, finishedAt, ...(steps !== undefined ? { steps } : {}) };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -67,6 +67,8 @@ export class NodeError extends Error {
   constructor(
     message: string,
     readonly errorType = 'NodeError',
+    /** What the node had read and produced before it failed, reported in its finish event. */
+    readonly partial: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; steps?: number } = {},
   ) {
     super(message);
   }

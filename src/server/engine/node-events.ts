@@ -58,7 +58,8 @@ export function finishedEvent(exec: NodeExecution, outcome: NodeOutcome): NodeEv
       `${exec.container}_completed`,
       {
         ...identity(exec), outputs: outcome.outputs, outputs_truncated: false, created_at: seconds(exec.startedAt), extras: {}, inputs: outcome.inputs, inputs_truncated: false,
-        status: outcome.status, error: outcome.error, elapsed_time: elapsed, total_tokens: Number(outcome.metadata?.['total_tokens'] ?? 0),
+        // A failed container reports error null here; the inner node's error fails the run.
+        status: outcome.status, error: outcome.status === 'failed' ? null : outcome.error, elapsed_time: elapsed, total_tokens: Number(outcome.metadata?.['total_tokens'] ?? 0),
         execution_metadata: outcome.metadata ?? {}, finished_at: seconds(outcome.finishedAt), steps: outcome.steps ?? 0,
       },
     ];

@@ -53,7 +53,7 @@ async function runCode(node: CodeNode, ctx: NodeContext): Promise<NodeResult> {
   try {
     result = node.code_language === 'python3' ? await ctx.sandbox.runPython(node.code, args) : await ctx.sandbox.runJavaScript(node.code, args);
   } catch (error) {
-    if (error instanceof CodeExecutionError) throw new NodeError(error.message, 'CodeNodeError');
+    if (error instanceof CodeExecutionError) throw new NodeError(error.message, 'CodeNodeError', { inputs: args });
     throw error;
   }
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {

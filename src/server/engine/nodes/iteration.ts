@@ -42,6 +42,7 @@ export const iterationNode = defineNode<IterationNode>({
   selectors: (node) => [node.iterator_selector],
   describeStart: (node, ctx) => {
     const items = ctx.pool.get(node.iterator_selector);
+    if (items === null || (Array.isArray(items) && items.length === 0)) return null;
     return { inputs: { iterator_selector: items ?? null }, metadata: { iteration_length: Array.isArray(items) ? items.length : 0 } };
   },
   run: (node, ctx) => runIteration(node, ctx),
@@ -64,7 +65,12 @@ async function runIteration(node: IterationNode, ctx: NodeContext): Promise<Node
       await ctx.runInner({ startNodeId: node.start_node_id, pool, scope: { iterationId: node.id, loopId: null }, buffered: node.is_parallel });
       outputs[index] = pool.get(node.output_selector) ?? null;
     } catch (error) {
-      if (node.error_handle_mode === 'terminated' || ctx.signal.aborted) throw error;
+      if (node.error_handle_mode === 'terminated' || ctx.signal.aborted) {
+        // The rounds that finished before are reported with the failure.
+        const done = outputs.filter((_value, i) => i < index && !failed.has(i));
+        const message = error instanceof Error ? error.message : String(error);
+        throw new NodeError(message, 'IterationNodeError', { inputs: { iterator_selector: list }, outputs: { output: done }, steps: list.length });
+      }
       failed.add(index);
     } finally {
       durations[String(index)] = (Date.now() - started) / 1000;

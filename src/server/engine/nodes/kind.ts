@@ -18,8 +18,8 @@ export interface NodeKind<N extends NodeBase = NodeBase> {
   /** Selectors the node reads, checked at load time to point at existing nodes. */
   selectors(node: N): Selector[];
   run(node: N, ctx: NodeContext): Promise<NodeResult> | NodeResult;
-  /** Containers: the inputs and metadata their *_started event carries. */
-  describeStart?(node: N, ctx: NodeContext): { inputs: Record<string, unknown>; metadata: Record<string, unknown> };
+  /** Containers: the inputs and metadata their *_started event carries; null = no events at all (nothing to go through). */
+  describeStart?(node: N, ctx: NodeContext): { inputs: Record<string, unknown>; metadata: Record<string, unknown> } | null;
 }
 
 /** Erases a module's node type so the registry can hold every kind in one list. */

@@ -7,6 +7,7 @@ import { endNode } from './end.js';
 import { ifElseNode } from './if-else.js';
 import type { NodeKind } from './kind.js';
 import { iterationNode } from './iteration.js';
+import { listOperatorNode } from './list-operator.js';
 import { llmNode } from './llm.js';
 import { loopNode } from './loop.js';
 import { startNode } from './start.js';
@@ -14,7 +15,7 @@ import { templateNode } from './template-transform.js';
 
 const KINDS: NodeKind[] = [
   startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode,
-  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode,
+  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode,
 ];
 
 const BY_TYPE = new Map<string, NodeKind>(KINDS.flatMap((kind) => kind.types.map((type) => [type, kind] as const)));
