@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { DifyClient } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { tempDir } from '../helpers/batch-harness.js';
+import { streamSignatures } from '../helpers/event-signature.js';
 
 /** ../shared next to the repository, or DIFYRUN_SHARED_DIR (a worktree elsewhere). */
 const SHARED = process.env['DIFYRUN_SHARED_DIR'] ?? new URL('../../../shared/', import.meta.url).pathname;
@@ -24,25 +25,10 @@ const present = existsSync(TARBALL);
 interface RecordedCase {
   file: string;
   inputs: Record<string, string | number>;
-  /** One entry per event: [event, node_id, index (for *_next), status, ...], text chunks as [text_chunk, text, selector]. */
+  /** One signature per event (test/helpers/event-signature.ts). */
   events: unknown[][];
 }
 const RECORDED = JSON.parse(readFileSync(new URL('../fixtures/dify-fixture-events.json', import.meta.url), 'utf8')) as RecordedCase[];
-
-type Frame = { event: string; data: Record<string, unknown> };
-
-/** The parts of an event that must match the real server's; ids and times vary between runs. */
-function signature({ event, data }: Frame): unknown[] {
-  if (event === 'text_chunk') return [event, data['text'], data['from_variable_selector']];
-  if (event === 'workflow_started') return [event];
-  if (event === 'workflow_finished') return [event, data['status'], data['outputs'], data['total_steps']];
-  const parts: unknown[] = [event, data['node_id']];
-  if (event.endsWith('_next')) parts.push(data['index']);
-  if ('status' in data) parts.push(data['status']);
-  if (event === 'iteration_completed' || event === 'loop_completed') parts.push(data['outputs'], data['steps']);
-  if (event === 'iteration_started' || event === 'loop_started') parts.push(data['inputs'], data['metadata']);
-  return parts;
-}
 
 describe("Dify's own workflow fixtures match the real server", { skip: present ? false : `${TARBALL} not present` }, () => {
   let dir = '';
@@ -68,13 +54,7 @@ describe("Dify's own workflow fixtures match the real server", { skip: present ?
         server = await startServer({ workflow: join(dir, FIXTURES, recorded.file), port: 0 });
         servers.set(recorded.file, server);
       }
-      const response = await fetch(`${server.baseURL}/workflows/run`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${server.apiKey}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ inputs: recorded.inputs, response_mode: 'streaming', user: 'fixtures' }),
-      });
-      const frames = (await response.text()).split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)) as Frame);
-      assert.deepEqual(frames.map(signature), recorded.events);
+      assert.deepEqual(await streamSignatures(server.baseURL, server.apiKey, recorded.inputs), recorded.events);
 
       const finished = recorded.events.at(-1)!;
       const dify = new DifyClient({ apiKey: server.apiKey, baseURL: server.baseURL });

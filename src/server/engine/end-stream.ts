@@ -52,8 +52,10 @@ export class EndStream {
         const selector = node.outputs[end.next]!.value_selector;
         const owner = selector[0]!;
         if (this.pool.has(owner)) {
+          // A variable its node did not produce sends nothing; one that is None sends "".
           const live = end.next === 0 && selector.length === 2 && selector[1] === 'text' && this.#liveLlmNodes.has(owner);
-          if (!live) this.emit('text_chunk', { text: markdownText(this.pool.get(selector)), from_variable_selector: selector });
+          const value = this.pool.get(selector);
+          if (!live && value !== undefined) this.emit('text_chunk', { text: markdownText(value), from_variable_selector: selector });
         } else if (!progress.isSkipped(owner)) {
           break;
         }

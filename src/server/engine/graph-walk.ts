@@ -126,7 +126,7 @@ export class GraphWalk {
       status: 'succeeded', inputs: done.inputs, outputs: done.outputs, processData: done.processData ?? null, metadata: done.metadata ?? null,
       error: null, finishedAt: this.run.now(), ...(done.steps !== undefined ? { steps: done.steps } : {}),
     };
-    this.#complete(exec, done.outputs, done.handle ?? 'source', silent ? undefined : outcome);
+    this.#complete(exec, done.values ?? done.outputs, done.handle ?? 'source', silent ? undefined : outcome);
   }
 
   /**

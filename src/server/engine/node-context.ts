@@ -53,6 +53,8 @@ export interface NodeContext {
 export interface NodeResult {
   inputs: Record<string, unknown> | null;
   outputs: Record<string, unknown>;
+  /** What later nodes read, when it differs from the reported outputs (a loop that ran no round still holds its variables). */
+  values?: Record<string, unknown>;
   processData?: Record<string, unknown> | null;
   /** The sourceHandle to follow (if-else cases, question-classifier classes). */
   handle?: string;

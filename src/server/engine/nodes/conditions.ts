@@ -25,7 +25,9 @@ export function parseConditions(list: unknown, fail: Fail): Condition[] {
 
 /** Each condition's outcome, and whether they hold together under and/or. */
 export function checkConditions(conditions: Condition[], operator: 'and' | 'or', pool: VariablePool): { outcomes: boolean[]; matched: boolean } {
-  const outcomes = conditions.map((condition) => evaluate(condition, pool.get(condition.variable_selector)));
+  // A condition's value may refer to variables ({{#node.var#}}), rendered as text first.
+  const rendered = (condition: Condition): Condition => (typeof condition.value === 'string' ? { ...condition, value: pool.renderReferences(condition.value) } : condition);
+  const outcomes = conditions.map((condition) => evaluate(rendered(condition), pool.get(condition.variable_selector)));
   return { outcomes, matched: operator === 'or' ? outcomes.some(Boolean) : outcomes.every(Boolean) };
 }
 
@@ -87,7 +89,8 @@ export function evaluate(condition: Condition, actual: unknown): boolean {
 
 function contains(actual: unknown, expected: unknown): boolean {
   if (typeof actual === 'string') return actual.includes(String(expected ?? ''));
-  if (Array.isArray(actual)) return actual.some((item) => looseEqual(item, expected));
+  // Python's `in` on a list: 99 is not '99' (the real server, checked).
+  if (Array.isArray(actual)) return actual.some((item) => item === expected);
   return false;
 }
 

@@ -71,6 +71,7 @@ async function runLoop(node: LoopNode, ctx: NodeContext): Promise<NodeResult> {
   return {
     inputs: { loop_count: node.loop_count, ...initial },
     outputs,
+    values: { ...initial, ...outputs },
     metadata: {
       total_tokens: 0, total_price: '0.0', currency: 'USD', completed_reason: broke ? 'loop_break' : 'loop_completed',
       loop_duration_map: durations, loop_variable_map: variableMap,
