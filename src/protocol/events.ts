@@ -5,7 +5,8 @@
  * the key order is event, workflow_run_id, task_id, data. `ping` is not JSON (it is
  * `event: ping` with no data) and is not part of this union.
  */
-import type { JsonObject, JsonValue, NodeStatus, WorkflowRunStatus } from './common.js';
+import type { JsonObject, JsonValue, NodeStatus } from './common.js';
+import type { WorkflowRunFields } from './responses.js';
 
 interface EventBase<E extends string> {
   event: E;
@@ -208,18 +209,8 @@ export interface WorkflowPausedEvent extends EventBase<'workflow_paused'> {
   };
 }
 
-export interface WorkflowFinishedData {
-  /** Equals `workflow_run_id`. */
-  id: string;
-  workflow_id: string;
-  status: WorkflowRunStatus;
-  outputs: JsonObject | null;
-  error: string | null;
-  elapsed_time: number;
-  total_tokens: number;
-  total_steps: number;
+export interface WorkflowFinishedData extends WorkflowRunFields {
   created_by?: JsonObject;
-  created_at: number;
   finished_at: number;
   exceptions_count?: number;
   files?: JsonValue[];

@@ -7,7 +7,7 @@
  * nothing. Independent branches run concurrently. if-else picks edges by sourceHandle.
  */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowFinishedData } from '../../protocol/index.js';
+import type { JsonObject, KnownWorkflowEvent, NodeFinishedData, NodeStatus, WorkflowFinishedData } from '../../protocol/index.js';
 import type { Edge, WorkflowApp, WorkflowNode } from '../dsl/types.js';
 import { NodeError, type LlmSettings, type NodeContext, type NodeResult } from './node-context.js';
 import { runCode } from './nodes/code.js';
@@ -24,7 +24,9 @@ import { VariablePool } from './variable-pool.js';
 export const MAX_STEPS = 500;
 export const MAX_EXECUTION_SECONDS = 1200;
 
-export type EngineEvent = { event: string; workflow_run_id: string; task_id: string; data: Record<string, unknown> };
+/** The events a run emits: the protocol's own types, so a payload that drifts from the wire shape fails to compile. */
+export type EngineEvent = Exclude<KnownWorkflowEvent, { event: 'error' | 'tts_message' | 'tts_message_end' }>;
+type EventData<E extends EngineEvent['event']> = Extract<EngineEvent, { event: E }>['data'];
 
 export interface RunGraphOptions {
   app: WorkflowApp;
@@ -90,7 +92,7 @@ class GraphRun {
     const startValues: Record<string, unknown> = { ...o.inputs };
     for (const [key, value] of Object.entries(sys)) startValues[`sys.${key}`] = value;
 
-    this.#emit('workflow_started', { id: o.runId, workflow_id: o.app.workflowId, inputs: startValues, created_at: seconds(this.#startedAt), reason: 'initial' });
+    this.#emit('workflow_started', { id: o.runId, workflow_id: o.app.workflowId, inputs: startValues as JsonObject, created_at: seconds(this.#startedAt), reason: 'initial' });
 
     const stopped = new Promise<void>((resolve) => {
       if (o.signal.aborted) resolve();
@@ -241,7 +243,7 @@ class GraphRun {
       const node = this.#o.app.nodes.get(nodeId)!;
       this.#emit('node_finished', {
         id: running.execId, node_id: nodeId, node_type: node.type, title: node.title, index: running.index,
-        predecessor_node_id: running.predecessor, inputs: null, inputs_truncated: false, created_at: seconds(running.startedAt),
+        predecessor_node_id: running.predecessor, inputs_truncated: false, created_at: seconds(running.startedAt),
         extras: {}, iteration_id: null, loop_id: null, agent_strategy: null,
         ...finishedFields(null, null, 'stopped', 'Stopped by user.', running.startedAt, now, null),
       });
@@ -268,12 +270,13 @@ class GraphRun {
       exceptions_count: this.#exceptions,
       files: [],
     };
-    this.#emit('workflow_finished', data as unknown as Record<string, unknown>);
+    this.#emit('workflow_finished', data);
     return data;
   }
 
-  #emit(event: string, data: Record<string, unknown>): void {
-    this.#o.emit({ event, workflow_run_id: this.#o.runId, task_id: this.#o.taskId, data });
+  #emit<E extends EngineEvent['event']>(event: E, data: EventData<E>): void {
+    // TypeScript cannot correlate `event` with `data` across the union; each call site is checked by EventData.
+    this.#o.emit({ event, workflow_run_id: this.#o.runId, task_id: this.#o.taskId, data } as EngineEvent);
   }
 
   #now(): number {
@@ -284,15 +287,15 @@ class GraphRun {
 function finishedFields(
   inputs: Record<string, unknown> | null,
   outputs: Record<string, unknown> | null,
-  status: string,
+  status: NodeStatus,
   error: string | null,
   startedAt: number,
   finishedAt: number,
   processData: Record<string, unknown> | null,
-  metadata: Record<string, unknown> | null = null,
-): Record<string, unknown> {
+  metadata: NodeFinishedData['execution_metadata'] = null,
+): Pick<NodeFinishedData, 'inputs' | 'process_data' | 'process_data_truncated' | 'outputs' | 'outputs_truncated' | 'status' | 'error' | 'elapsed_time' | 'execution_metadata' | 'finished_at' | 'files'> {
   return {
-    inputs, process_data: processData, process_data_truncated: false, outputs, outputs_truncated: false, status, error,
+    inputs: inputs as JsonObject | null, process_data: processData as JsonObject | null, process_data_truncated: false, outputs: outputs as JsonObject | null, outputs_truncated: false, status, error,
     elapsed_time: (finishedAt - startedAt) / 1000, execution_metadata: metadata, finished_at: seconds(finishedAt), files: [],
   };
 }
