@@ -14,24 +14,28 @@ interface EventBase<E extends string> {
   task_id: string;
 }
 
-export interface NodeStartedData {
+/** What node_started and node_finished share. */
+interface NodeExecutionData {
   /** Node *execution* id (a new UUID per execution). */
   id: string;
   /** Graph node id. */
   node_id: string;
   node_type: string;
   title: string;
-  /** 1-based execution order. */
+  /** 1-based execution order (Dify 1.13 sends 1 for every node). */
   index: number;
   predecessor_node_id: string | null;
   inputs: JsonObject | null;
   inputs_truncated?: boolean;
   created_at: number;
-  extras: JsonObject;
   iteration_id: string | null;
   loop_id: string | null;
-  agent_strategy?: JsonValue;
   [extra: string]: unknown;
+}
+
+export interface NodeStartedData extends NodeExecutionData {
+  extras: JsonObject;
+  agent_strategy?: JsonValue;
 }
 
 export interface NodeExecutionMetadata {
@@ -41,7 +45,9 @@ export interface NodeExecutionMetadata {
   [extra: string]: unknown;
 }
 
-export interface NodeFinishedData extends NodeStartedData {
+/** Dify 1.13 sends no `extras` or `agent_strategy` here (older versions did). */
+export interface NodeFinishedData extends NodeExecutionData {
+  extras?: JsonObject;
   process_data: JsonObject | null;
   process_data_truncated?: boolean;
   outputs: JsonObject | null;

@@ -122,11 +122,9 @@ class GraphRun {
     const index = ++this.#index;
     const startedAt = this.#now();
     this.#running.set(node.id, { execId, index, predecessor, startedAt });
-    const base = {
-      id: execId, node_id: node.id, node_type: node.type, title: node.title, index, predecessor_node_id: predecessor,
-      inputs: null, inputs_truncated: false, created_at: seconds(startedAt), extras: {}, iteration_id: null, loop_id: null, agent_strategy: null,
-    };
-    this.#emit('node_started', base);
+    const base = { id: execId, node_id: node.id, node_type: node.type, title: node.title, index, predecessor_node_id: predecessor };
+    const placement = { created_at: seconds(startedAt), iteration_id: null, loop_id: null };
+    this.#emit('node_started', { ...base, inputs: null, inputs_truncated: false, created_at: placement.created_at, extras: {}, iteration_id: null, loop_id: null, agent_strategy: null });
 
     let result: NodeResult | undefined;
     let error: NodeError | undefined;
@@ -139,7 +137,7 @@ class GraphRun {
       } catch (caught) {
         error = caught instanceof NodeError ? caught : new NodeError((caught as Error).message ?? String(caught), 'InternalError');
         if (attempt >= maxRetries || this.#o.signal.aborted) break;
-        this.#emit('node_retry', { ...base, ...finishedFields(null, null, 'retry', error.message, startedAt, this.#now(), null), retry_index: attempt + 1 });
+        this.#emit('node_retry', { ...base, ...finishedFields(null, null, 'retry', error.message, startedAt, this.#now(), null), ...placement, retry_index: attempt + 1 });
         await delay(node.retry_config?.retry_interval ?? 0);
       }
     }
@@ -154,11 +152,11 @@ class GraphRun {
         const fallback: Record<string, unknown> = { error_message: error.message, error_type: error.errorType };
         if (strategy === 'default-value') for (const item of node.default_value ?? []) fallback[item.key] = item.value;
         this.#pool.set(node.id, fallback);
-        this.#emit('node_finished', { ...base, ...finishedFields(null, fallback, 'exception', error.message, startedAt, finishedAt, null) });
+        this.#emit('node_finished', { ...base, ...finishedFields(null, fallback, 'exception', error.message, startedAt, finishedAt, null), ...placement });
         this.#route(node, strategy === 'fail-branch' ? 'fail-branch' : 'source');
         return;
       }
-      this.#emit('node_finished', { ...base, ...finishedFields(null, null, 'failed', error.message, startedAt, finishedAt, null) });
+      this.#emit('node_finished', { ...base, ...finishedFields(null, null, 'failed', error.message, startedAt, finishedAt, null), ...placement });
       this.#fail(error.message);
       return;
     }
@@ -167,7 +165,7 @@ class GraphRun {
     this.#pool.set(node.id, done.outputs);
     if (done.metadata?.total_tokens) this.#totalTokens += done.metadata.total_tokens;
     if (node.type === 'end') Object.assign(this.#outputs, done.outputs);
-    this.#emit('node_finished', { ...base, ...finishedFields(done.inputs, done.outputs, 'succeeded', null, startedAt, finishedAt, done.processData ?? null, done.metadata ?? null) });
+    this.#emit('node_finished', { ...base, ...finishedFields(done.inputs, done.outputs, 'succeeded', null, startedAt, finishedAt, done.processData ?? null, done.metadata ?? null), ...placement });
     this.#route(node, done.handle ?? 'source');
   }
 
@@ -243,9 +241,8 @@ class GraphRun {
       const node = this.#o.app.nodes.get(nodeId)!;
       this.#emit('node_finished', {
         id: running.execId, node_id: nodeId, node_type: node.type, title: node.title, index: running.index,
-        predecessor_node_id: running.predecessor, inputs_truncated: false, created_at: seconds(running.startedAt),
-        extras: {}, iteration_id: null, loop_id: null, agent_strategy: null,
-        ...finishedFields(null, null, 'stopped', 'Stopped by user.', running.startedAt, now, null),
+        predecessor_node_id: running.predecessor, ...finishedFields(null, null, 'stopped', 'Stopped by user.', running.startedAt, now, null),
+        created_at: seconds(running.startedAt), iteration_id: null, loop_id: null,
       });
     }
     this.#running.clear();
@@ -293,9 +290,9 @@ function finishedFields(
   finishedAt: number,
   processData: Record<string, unknown> | null,
   metadata: NodeFinishedData['execution_metadata'] = null,
-): Pick<NodeFinishedData, 'inputs' | 'process_data' | 'process_data_truncated' | 'outputs' | 'outputs_truncated' | 'status' | 'error' | 'elapsed_time' | 'execution_metadata' | 'finished_at' | 'files'> {
+): Pick<NodeFinishedData, 'inputs' | 'inputs_truncated' | 'process_data' | 'process_data_truncated' | 'outputs' | 'outputs_truncated' | 'status' | 'error' | 'elapsed_time' | 'execution_metadata' | 'finished_at' | 'files'> {
   return {
-    inputs: inputs as JsonObject | null, process_data: processData as JsonObject | null, process_data_truncated: false, outputs: outputs as JsonObject | null, outputs_truncated: false, status, error,
+    inputs: inputs as JsonObject | null, inputs_truncated: false, process_data: processData as JsonObject | null, process_data_truncated: false, outputs: outputs as JsonObject | null, outputs_truncated: false, status, error,
     elapsed_time: (finishedAt - startedAt) / 1000, execution_metadata: metadata, finished_at: seconds(finishedAt), files: [],
   };
 }
