@@ -68,6 +68,7 @@ export class RunManager {
       'sys.app_id': this.appId,
       'sys.workflow_id': this.app.workflowId,
       'sys.workflow_run_id': runId,
+      'sys.timestamp': Math.floor(now / 1000),
     };
     const record: RunRecord = {
       id: runId, workflow_id: this.app.workflowId, status: 'running', outputs: null, error: null, elapsed_time: 0, total_tokens: 0,

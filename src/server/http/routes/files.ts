@@ -32,7 +32,8 @@ export async function uploadFile(ctx: RequestContext): Promise<void> {
   const kind = fileTypeOfExtension(extension);
   const limitMb = kind === 'image' || kind === 'video' || kind === 'audio' ? parts.uploadLimits[kind] : parts.uploadLimits.file;
   if (file.truncated || file.bytes.length > limitMb * 1024 * 1024) {
-    throw new ApiError(413, 'file_too_large', `File size exceeded. ${file.filename} > ${limitMb} MB`);
+    // Dify 1.13.2 forgets to fill in its own message template.
+    throw new ApiError(413, 'file_too_large', parts.flaws ? 'File size exceeded. {message}' : `File size exceeded. ${file.filename} > ${limitMb} MB`);
   }
   const user = fields['user'] || 'DEFAULT-USER';
   const id = randomUUID();

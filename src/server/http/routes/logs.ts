@@ -31,8 +31,8 @@ function intParam(raw: string | null, name: string, fallback: number, min: numbe
     throw pydanticError('WorkflowLogQuery', name, `Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='${raw}', input_type=str]`);
   }
   const value = Number.parseInt(raw, 10);
-  if (value < min) throw pydanticError('WorkflowLogQuery', name, `Input should be greater than or equal to ${min} [type=greater_than_equal, input_value=${value}, input_type=int]`);
-  if (value > max) throw pydanticError('WorkflowLogQuery', name, `Input should be less than or equal to ${max} [type=less_than_equal, input_value=${value}, input_type=int]`);
+  if (value < min) throw pydanticError('WorkflowLogQuery', name, `Input should be greater than or equal to ${min} [type=greater_than_equal, input_value='${raw}', input_type=str]`);
+  if (value > max) throw pydanticError('WorkflowLogQuery', name, `Input should be less than or equal to ${max} [type=less_than_equal, input_value='${raw}', input_type=str]`);
   return value;
 }
 

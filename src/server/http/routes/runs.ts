@@ -69,7 +69,10 @@ function checkInputs(ctx: RequestContext, inputs: Record<string, unknown>): { ok
   const { app, store, tenantId, baseURL } = ctx.parts;
   const validation = validateInputs(app.start.variables, inputs);
   if (!validation.ok) return validation;
-  return resolveFileInputs(app.start.variables, validation.values, { store, tenantId, uploadURL: (id) => `${baseURL()}/files/${id}/preview` });
+  // Dify keeps every Start variable: one left out is its default, or None.
+  const values: Record<string, unknown> = {};
+  for (const variable of app.start.variables) values[variable.variable] = validation.values[variable.variable] ?? variable.default ?? null;
+  return resolveFileInputs(app.start.variables, values, { store, tenantId, uploadURL: (id) => `${baseURL()}/files/${id}/preview` });
 }
 
 async function blockingRun(ctx: RequestContext, run: ActiveRun, cutOffSeconds: number | undefined): Promise<void> {
