@@ -3,7 +3,7 @@
  * §2.3–2.5). The graph itself is walked by GraphWalk; this owns the run: its start and
  * finish events, the time limit, stopping, and the counters the finish event reports.
  */
-import type { WorkflowFinishedData } from '../../protocol/index.js';
+import type { KnownWorkflowEvent, WorkflowFinishedData } from '../../protocol/index.js';
 import type { WorkflowApp, WorkflowNode } from '../dsl/types.js';
 import { EndStream, type WalkProgress } from './end-stream.js';
 import { GraphWalk } from './graph-walk.js';
@@ -18,7 +18,8 @@ import { VariablePool } from './variable-pool.js';
 export const MAX_STEPS = 500;
 export const MAX_EXECUTION_SECONDS = 1200;
 
-export type EngineEvent = { event: string; workflow_run_id: string; task_id: string; data: Record<string, unknown> };
+/** The events a run emits: the protocol's own types, as the HTTP layer sends them. */
+export type EngineEvent = Exclude<KnownWorkflowEvent, { event: 'error' | 'tts_message' | 'tts_message_end' }>;
 
 export interface RunGraphOptions {
   app: WorkflowApp;
@@ -89,7 +90,8 @@ class GraphRun implements RunState {
   }
 
   emit(event: string, data: Record<string, unknown>): void {
-    this.options.emit({ event, workflow_run_id: this.options.runId, task_id: this.options.taskId, data });
+    // Payloads are built in one place (node-events.ts, end-stream.ts, here) to the protocol's shapes; the fidelity tests check them on the wire.
+    this.options.emit({ event, workflow_run_id: this.options.runId, task_id: this.options.taskId, data } as EngineEvent);
   }
 
   now(): number {
