@@ -9,7 +9,8 @@
  * misspelt field fails to compile; fields a newer Dify adds still arrive at runtime. `O` is the
  * shape of the workflow's outputs for callers who know it (default: any JSON object).
  */
-import type { JsonObject, JsonValue, NodeStatus, WorkflowRunStatus } from './common.js';
+import type { JsonObject, JsonValue, NodeStatus } from './common.js';
+import type { WorkflowRunFields } from './responses.js';
 
 interface EventBase<E extends string> {
   event: E;
@@ -17,22 +18,26 @@ interface EventBase<E extends string> {
   task_id: string;
 }
 
-export interface NodeStartedData {
+/** What node_started and node_finished share. */
+interface NodeExecutionData {
   /** Node *execution* id (a new UUID per execution). */
   id: string;
   /** Graph node id. */
   node_id: string;
   node_type: string;
   title: string;
-  /** 1-based execution order. */
+  /** 1-based execution order (Dify 1.13 sends 1 for every node). */
   index: number;
   predecessor_node_id: string | null;
   inputs: JsonObject | null;
   inputs_truncated?: boolean;
   created_at: number;
-  extras: JsonObject;
   iteration_id: string | null;
   loop_id: string | null;
+}
+
+export interface NodeStartedData extends NodeExecutionData {
+  extras: JsonObject;
   agent_strategy?: JsonValue;
 }
 
@@ -50,7 +55,9 @@ export interface NodeExecutionMetadata {
   error_strategy?: string;
 }
 
-export interface NodeFinishedData extends NodeStartedData {
+/** Dify 1.13 sends no `extras` or `agent_strategy` here (older versions did). */
+export interface NodeFinishedData extends NodeExecutionData {
+  extras?: JsonObject;
   process_data: JsonObject | null;
   process_data_truncated?: boolean;
   outputs: JsonObject | null;
@@ -214,19 +221,9 @@ export interface WorkflowPausedEvent<O extends object = JsonObject> extends Even
   };
 }
 
-export interface WorkflowFinishedData<O extends object = JsonObject> {
-  /** Equals `workflow_run_id`. */
-  id: string;
-  workflow_id: string;
-  status: WorkflowRunStatus;
-  /** The End node's outputs (`{}` for a stopped run; partial or `{}` for a failed one). */
-  outputs: O | null;
-  error: string | null;
-  elapsed_time: number;
-  total_tokens: number;
-  total_steps: number;
+/** `O` types the outputs (`{}` for a stopped run; partial or `{}` for a failed one). */
+export interface WorkflowFinishedData<O extends object = JsonObject> extends WorkflowRunFields<O> {
   created_by?: JsonObject;
-  created_at: number;
   finished_at: number;
   exceptions_count?: number;
   files?: JsonValue[];
