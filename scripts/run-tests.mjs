@@ -5,9 +5,9 @@
 // Tests that spawn the CLI run it as plain JavaScript: src/ is transpiled once here with
 // esbuild (file by file, ~0.3 s) and its path handed over in DIFYRUN_TEST_CLI, so each spawn
 // skips tsx's loader (about 1 s of CPU per spawn). Without it the harness falls back to tsx.
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 function find(dir, suffix) {
@@ -20,8 +20,26 @@ function find(dir, suffix) {
   return found;
 }
 
-const filters = process.argv.slice(2);
-const files = find('test', '.test.ts').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+// test/real-dify needs the real Dify kit and runs only with --real-dify (npm run test:real-dify).
+const realDify = process.argv.includes('--real-dify');
+/** From a git worktree, the kit sits next to the main checkout rather than this one. */
+function mainCheckoutKit() {
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return join(dirname(common.trim()), '..', 'shared', 'real-dify');
+  } catch {
+    return join('..', 'shared', 'real-dify');
+  }
+}
+
+const filters = process.argv.slice(2).filter((arg) => arg !== '--real-dify');
+const files = find(realDify ? join('test', 'real-dify') : 'test', '.test.ts')
+  .filter((f) => realDify || !f.startsWith(join('test', 'real-dify')))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (realDify && !process.env.REAL_DIFY_KIT && !existsSync(join('..', 'shared', 'real-dify')) && !existsSync(mainCheckoutKit())) {
+  console.log('real-Dify suite skipped: ../shared/real-dify (the real Dify kit) is absent');
+  process.exit(0);
+}
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -41,9 +59,10 @@ await build({
 
 // The timeout catches hangs. Node 20 applies it to each whole file as well as to each test, and
 // on a shared, overloaded machine a healthy CLI test file can take minutes, so it is generous.
+// A real-Dify file spawns the CLI dozens of times against a live server: minutes, not seconds.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${realDify ? 900000 : 300000}`, ...files],
   { stdio: 'inherit', env: { ...process.env, DIFYRUN_TEST_CLI: join(cliDir, 'cli/main.js') } },
 );
 process.exit(result.status ?? 1);
