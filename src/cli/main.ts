@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAct } from './commands/act.js';
 import { registerBatch } from './commands/batch.js';
+import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -21,6 +22,7 @@ registerRun(program);
 registerInspect(program);
 registerAct(program);
 registerServe(program);
+registerExport(program);
 
 try {
   await program.parseAsync(process.argv);
