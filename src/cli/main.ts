@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { registerAct } from './commands/act.js';
 import { registerBatch } from './commands/batch.js';
 import { registerExport } from './commands/export.js';
+import { registerReport } from './commands/report.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -23,6 +24,7 @@ registerInspect(program);
 registerAct(program);
 registerServe(program);
 registerExport(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

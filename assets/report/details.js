@@ -1,0 +1,71 @@
+/* difyrun report, part 4: a row's details (inputs, outputs, checks) and, in a compare, both runs side by side with differences marked. */
+
+function valueBlock(value) {
+  return h('pre', { className: 'value' }, asText(value));
+}
+
+function keyValues(title, object) {
+  const entries = Object.entries(object || {});
+  return h('div', {}, h('h2', {}, title), entries.length ? h('dl', { className: 'kv' }, entries.map(([key, value]) => [h('dt', {}, key), h('dd', {}, valueBlock(value))])) : h('div', { className: 'empty' }, object ? 'none' : 'no outputs'));
+}
+
+function checksList(checks) {
+  if (!checks.length) return null;
+  return h('div', {}, h('h2', {}, 'Checks'), checks.map(([column, pass, message]) => h('div', { className: 'check' }, pill(pass ? 'pass' : 'fail', pass ? 'pass' : 'fail'), ' ', h('code', {}, column), message ? ` — ${message}` : '')));
+}
+
+function rowMeta(row) {
+  const parts = [
+    row.r && `run ${row.r}`,
+    row.w && `workflow ${row.w}`,
+    row.x && `finished ${row.x}`,
+    row.l !== null && `latency ${fmt.ms(row.l)}`,
+    row.t !== null && `tokens ${fmt.int(row.t)}`,
+    row.c !== null && `cost ${fmt.price(row.c)}`,
+  ].filter(Boolean);
+  return h('div', { className: 'meta' }, parts.join(' · '));
+}
+
+function errorBlock(row) {
+  return row.e ? h('div', { className: 'check' }, pill('failed', row.e.code), ' ', row.e.message) : null;
+}
+
+function singleDetail(row) {
+  return h('div', {}, errorBlock(row), h('div', { className: 'detail-grid' }, keyValues('Inputs', row.i), keyValues('Outputs', row.o), checksList(row.k)), rowMeta(row));
+}
+
+/** Marks what differs between two values: `side` "a" shows removals, "b" additions. */
+function diffBlock(a, b, side) {
+  const textA = asText(a);
+  const textB = asText(b);
+  if (a === undefined || b === undefined || textA === textB) return valueBlock(side === 'a' ? a : b);
+  const long = textA.length + textB.length > 20000;
+  const parts = long || typeof a !== 'string' || typeof b !== 'string' ? Diff.diffLines(textA, textB) : Diff.diffWordsWithSpace(textA, textB);
+  const pre = h('pre', { className: 'value' });
+  for (const part of parts) {
+    if (part.added) { if (side === 'b') pre.append(h('ins', {}, part.value)); }
+    else if (part.removed) { if (side === 'a') pre.append(h('del', {}, part.value)); }
+    else pre.append(part.value);
+  }
+  return pre;
+}
+
+function sideBySide(title, a, b, names) {
+  return h('div', {}, h('h2', {}, title), names.map((name) => h('div', {}, h('div', { className: 'side' },
+    h('div', {}, h('h3', { className: 'a' }, `${name} — A`), a && name in a ? diffBlock(a[name], b ? b[name] : undefined, 'a') : h('div', { className: 'empty' }, 'absent')),
+    h('div', {}, h('h3', { className: 'b' }, `${name} — B`), b && name in b ? diffBlock(a ? a[name] : undefined, b[name], 'b') : h('div', { className: 'empty' }, 'absent'))))));
+}
+
+function pairDetail(pair) {
+  const a = pair.a;
+  const b = pair.b;
+  const outputs = [...new Set([...Object.keys((a && a.o) || {}), ...Object.keys((b && b.o) || {})])];
+  const inputsDiffer = a && b && JSON.stringify(a.i) !== JSON.stringify(b.i);
+  return h('div', {},
+    h('div', { className: 'side' },
+      h('div', {}, h('h3', { className: 'a' }, 'A'), a ? [pill(a.s), ' ', errorBlock(a), rowMeta(a)] : h('div', { className: 'empty' }, 'not in A')),
+      h('div', {}, h('h3', { className: 'b' }, 'B'), b ? [pill(b.s), ' ', errorBlock(b), rowMeta(b)] : h('div', { className: 'empty' }, 'not in B'))),
+    outputs.length ? sideBySide('Outputs', a && a.o, b && b.o, outputs) : null,
+    inputsDiffer ? sideBySide('Inputs (they differ)', a.i, b.i, [...new Set([...Object.keys(a.i), ...Object.keys(b.i)])]) : keyValues('Inputs', (a || b).i),
+    h('div', { className: 'side' }, h('div', {}, a ? checksList(a.k) : null), h('div', {}, b ? checksList(b.k) : null)));
+}
