@@ -1,4 +1,5 @@
 /* difyrun report, part 2: charts (Chart.js, inlined), drawn from bins computed when the report was written. */
+/* global h, fmt */
 
 const COLORS = { success: '#16a34a', failed: '#dc2626', not_run: '#9ca3af', a: '#2563eb', b: '#d97706', changed: '#f59e0b', unchanged: '#16a34a', only: '#9ca3af' };
 

@@ -1,4 +1,5 @@
 /* difyrun report, part 4: a row's details (inputs, outputs, checks) and, in a compare, both runs side by side with differences marked. */
+/* global h, fmt, asText, pill */
 
 function valueBlock(value) {
   return h('pre', { className: 'value' }, asText(value));

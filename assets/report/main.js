@@ -1,4 +1,5 @@
 /* difyrun report, part 5: the page: summary cards, charts and the table, for one run or a compare of two. */
+/* global h, fmt, preview, delta, pill, card, COLORS, histogramPanel, doughnutPanel, barsPanel, PagedTable, singleDetail, pairDetail */
 
 const data = JSON.parse(document.getElementById('difyrun-data').textContent);
 const meta = data.meta;
@@ -103,18 +104,20 @@ function compareReport() {
   const hasChecks = sa.checks.rows.total > 0 || sb.checks.rows.total > 0;
   const pick = (stats, key, field) => stats[key] && stats[key][field];
   document.title = `difyrun compare — ${a.label} vs ${b.label}`;
-  const arrow = (x, y, format) => `${format(x)} → ${format(y)}`;
+  /** B's value large; A's value and the change underneath. */
+  const versus = (label, x, y, format, options = {}) => card(label, format(y), [`A ${format(x)} · `, delta(x, y, { format, ...options })]);
+  const passRate = (stats) => (stats.checks.rows.total ? stats.checks.rows.passed / stats.checks.rows.total : null);
   const cards = h('div', { className: 'cards' },
     card('Changed', fmt.int(c.changed), 'outputs, status or error differ', c.changed ? 'bad' : 'ok'),
     card('Unchanged', fmt.int(c.unchanged)),
     card('Only in A', fmt.int(c.only_a)),
     card('Only in B', fmt.int(c.only_b)),
-    hasChecks ? card('Checks passed', arrow(sa.checks.rows.passed / (sa.checks.rows.total || 1), sb.checks.rows.passed / (sb.checks.rows.total || 1), fmt.pct), `${fmt.int(c.regressed)} regressed · ${fmt.int(c.improved)} improved`, c.regressed ? 'bad' : 'ok') : null,
-    card('Success rate', arrow(sa.successRate, sb.successRate, fmt.pct), delta(sa.successRate, sb.successRate, { goodWhenUp: true, format: fmt.pct })),
-    card('Latency p50', arrow(pick(sa, 'latencyMs', 'p50'), pick(sb, 'latencyMs', 'p50'), fmt.ms), delta(pick(sa, 'latencyMs', 'p50'), pick(sb, 'latencyMs', 'p50'), { format: fmt.ms })),
-    card('Latency p90', arrow(pick(sa, 'latencyMs', 'p90'), pick(sb, 'latencyMs', 'p90'), fmt.ms), delta(pick(sa, 'latencyMs', 'p90'), pick(sb, 'latencyMs', 'p90'), { format: fmt.ms })),
-    card('Tokens', arrow(pick(sa, 'tokens', 'total'), pick(sb, 'tokens', 'total'), fmt.int), delta(pick(sa, 'tokens', 'total'), pick(sb, 'tokens', 'total'), { format: fmt.int })),
-    card('Cost', arrow(pick(sa, 'price', 'total'), pick(sb, 'price', 'total'), (v) => fmt.price(v)), delta(pick(sa, 'price', 'total'), pick(sb, 'price', 'total'), { format: (v) => fmt.num(v, 6) })));
+    hasChecks ? card('Checks passed (B)', fmt.pct(passRate(sb)), [`A ${fmt.pct(passRate(sa))} · ${fmt.int(c.regressed)} regressed · ${fmt.int(c.improved)} improved`], c.regressed ? 'bad' : 'ok') : null,
+    versus('Success rate (B)', sa.successRate, sb.successRate, fmt.pct, { goodWhenUp: true }),
+    versus('Latency p50 (B)', pick(sa, 'latencyMs', 'p50'), pick(sb, 'latencyMs', 'p50'), fmt.ms),
+    versus('Latency p90 (B)', pick(sa, 'latencyMs', 'p90'), pick(sb, 'latencyMs', 'p90'), fmt.ms),
+    versus('Tokens (B)', pick(sa, 'tokens', 'total'), pick(sb, 'tokens', 'total'), fmt.int),
+    versus('Cost (B)', pick(sa, 'price', 'total'), pick(sb, 'price', 'total'), (v) => fmt.num(v, 6)));
   const series = (key) => [{ label: 'A', counts: a.histograms[key], color: COLORS.a }, { label: 'B', counts: b.histograms[key], color: COLORS.b }];
   const charts = h('div', { className: 'grid' },
     histogramPanel('Latency per row, A and B', meta.bins.latency, series('latency'), { format: fmt.ms, unit: 'latency', markers: [] }),

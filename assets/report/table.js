@@ -1,4 +1,5 @@
 /* difyrun report, part 3: a paged table over every row (100,000 rows stay fast: only one page is in the DOM). */
+/* global h, fmt */
 
 class PagedTable {
   /**

@@ -122,16 +122,17 @@ export interface Bins {
 }
 
 /**
- * Up to `bins` equal bins from 0 (or the minimum) to the p99, plus an overflow bin when values
+ * Up to `bins` equal bins from about the minimum to the p99, plus an overflow bin when values
  * go beyond: a few slow rows do not squash the rest into one bar.
  */
 export function binsFor(values: readonly number[], bins = 30): Bins | null {
   if (values.length === 0) return null;
   const sorted = Float64Array.from(values).sort();
-  const low = Math.min(0, sorted[0]!);
+  const min = sorted[0]!;
   const high = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]!;
   const max = sorted[sorted.length - 1]!;
-  const width = niceStep((high - low) / bins || 1);
+  const width = niceStep((high - min) / bins || 1);
+  const low = Math.floor(min / width) * width;
   const regular = Math.min(bins, Math.floor((high - low) / width) + 1);
   const overflow = max >= low + regular * width;
   return { low, width, count: regular + (overflow ? 1 : 0), overflow };
