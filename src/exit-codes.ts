@@ -7,5 +7,7 @@ export const EXIT = {
   usage: 2,
   /** Auth, app or quota error that stopped the work. */
   auth: 3,
+  /** Every row ran, but expectations (expect… input columns) failed; for diff: rows regressed. */
+  checks: 4,
   interrupted: 130,
 } as const;

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAct } from './commands/act.js';
 import { registerBatch } from './commands/batch.js';
+import { registerDiff } from './commands/diff.js';
 import { registerExport } from './commands/export.js';
 import { registerReport } from './commands/report.js';
 import { registerInspect } from './commands/inspect.js';
@@ -25,6 +26,7 @@ registerAct(program);
 registerServe(program);
 registerExport(program);
 registerReport(program);
+registerDiff(program);
 
 try {
   await program.parseAsync(process.argv);
