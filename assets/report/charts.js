@@ -29,14 +29,14 @@ const markerPlugin = {
       ctx.strokeStyle = '#111827';
       ctx.setLineDash([4, 3]);
       ctx.beginPath();
-      ctx.moveTo(x, chartArea.top + 14);
+      ctx.moveTo(x, chartArea.top);
       ctx.lineTo(x, chartArea.bottom);
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = '#111827';
       ctx.font = '11px sans-serif';
       ctx.textAlign = x > chartArea.right - 30 ? 'right' : x < chartArea.left + 30 ? 'left' : 'center';
-      ctx.fillText(label, x, chartArea.top + 9);
+      ctx.fillText(label, x, chartArea.top - 5);
     }
     ctx.restore();
   },
@@ -64,6 +64,7 @@ function histogramPanel(title, bins, series, { format, unit, markers, total }) {
         datasets: series.map((s) => ({ label: s.label, data: s.counts || [], backgroundColor: s.color, borderRadius: 2, barPercentage: series.length > 1 ? 0.9 : 1, categoryPercentage: series.length > 1 ? 0.8 : 0.98 })),
       },
       options: {
+        layout: { padding: { top: markers && markers.length ? 14 : 0 } },
         plugins: { legend: { display: series.length > 1 }, difyrunMarkers: { bins, markers }, tooltip: { callbacks: { title: (items) => `${unit}: ${items[0].label}` } } },
         scales: { x: { ticks: { maxRotation: 0, autoSkipPadding: 12 }, grid: { display: false } }, y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'rows' } } },
       },

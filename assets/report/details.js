@@ -1,18 +1,22 @@
 /* difyrun report, part 4: a row's details (inputs, outputs, checks) and, in a compare, both runs side by side with differences marked. */
-/* global h, fmt, asText, pill */
+/* global h, fmt, asText, preview, pill */
 
 function valueBlock(value) {
   return h('pre', { className: 'value' }, asText(value));
 }
 
+/** Expectation columns (expect:…) are shown with the checks, not as inputs. */
+const isExpectation = (name) => /^expect(_[a-z]+)?:/.test(name);
+
 function keyValues(title, object) {
-  const entries = Object.entries(object || {});
+  const entries = Object.entries(object || {}).filter(([key]) => !isExpectation(key));
   return h('div', {}, h('h2', {}, title), entries.length ? h('dl', { className: 'kv' }, entries.map(([key, value]) => [h('dt', {}, key), h('dd', {}, valueBlock(value))])) : h('div', { className: 'empty' }, object ? 'none' : 'no outputs'));
 }
 
-function checksList(checks) {
+function checksList(checks, inputs) {
   if (!checks.length) return null;
-  return h('div', {}, h('h2', {}, 'Checks'), checks.map(([column, pass, message]) => h('div', { className: 'check' }, pill(pass ? 'pass' : 'fail', pass ? 'pass' : 'fail'), ' ', h('code', {}, column), message ? ` — ${message}` : '')));
+  return h('div', {}, h('h2', {}, 'Checks'), checks.map(([column, pass, message]) => h('div', { className: 'check' },
+    pill(pass ? 'pass' : 'fail', pass ? 'pass' : 'fail'), ' ', h('code', {}, column), ' ', h('span', { className: 'expected' }, preview(inputs[column], 200)), message ? h('div', { className: 'msg' }, message) : null)));
 }
 
 function rowMeta(row) {
@@ -32,7 +36,7 @@ function errorBlock(row) {
 }
 
 function singleDetail(row) {
-  return h('div', {}, errorBlock(row), h('div', { className: 'detail-grid' }, keyValues('Inputs', row.i), keyValues('Outputs', row.o), checksList(row.k)), rowMeta(row));
+  return h('div', {}, errorBlock(row), h('div', { className: 'detail-grid' }, keyValues('Inputs', row.i), keyValues('Outputs', row.o), checksList(row.k, row.i)), rowMeta(row));
 }
 
 /** Marks what differs between two values: `side` "a" shows removals, "b" additions. */
@@ -61,12 +65,13 @@ function pairDetail(pair) {
   const a = pair.a;
   const b = pair.b;
   const outputs = [...new Set([...Object.keys((a && a.o) || {}), ...Object.keys((b && b.o) || {})])];
-  const inputsDiffer = a && b && JSON.stringify(a.i) !== JSON.stringify(b.i);
+  const sent = (row) => JSON.stringify(Object.entries(row.i).filter(([key]) => !isExpectation(key)));
+  const inputsDiffer = a && b && sent(a) !== sent(b);
   return h('div', {},
     h('div', { className: 'side' },
       h('div', {}, h('h3', { className: 'a' }, 'A'), a ? [pill(a.s), ' ', errorBlock(a), rowMeta(a)] : h('div', { className: 'empty' }, 'not in A')),
       h('div', {}, h('h3', { className: 'b' }, 'B'), b ? [pill(b.s), ' ', errorBlock(b), rowMeta(b)] : h('div', { className: 'empty' }, 'not in B'))),
     outputs.length ? sideBySide('Outputs', a && a.o, b && b.o, outputs) : null,
-    inputsDiffer ? sideBySide('Inputs (they differ)', a.i, b.i, [...new Set([...Object.keys(a.i), ...Object.keys(b.i)])]) : keyValues('Inputs', (a || b).i),
-    h('div', { className: 'side' }, h('div', {}, a ? checksList(a.k) : null), h('div', {}, b ? checksList(b.k) : null)));
+    inputsDiffer ? sideBySide('Inputs (they differ)', a.i, b.i, [...new Set([...Object.keys(a.i), ...Object.keys(b.i)])].filter((key) => !isExpectation(key))) : keyValues('Inputs', (a || b).i),
+    h('div', { className: 'side' }, h('div', {}, a ? checksList(a.k, a.i) : null), h('div', {}, b ? checksList(b.k, b.i) : null)));
 }

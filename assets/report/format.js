@@ -56,6 +56,7 @@ function preview(value, limit = 160) {
 function delta(a, b, { goodWhenUp = false, format = fmt.num } = {}) {
   if (a === null || b === null || a === undefined || b === undefined) return h('span', { className: 'delta' }, '');
   const diff = b - a;
+  if (diff === 0) return h('span', { className: 'delta' }, 'no change');
   const relative = a !== 0 ? ` (${diff >= 0 ? '+' : ''}${((100 * diff) / Math.abs(a)).toFixed(1)}%)` : '';
   const direction = diff > 0 ? 'up' : diff < 0 ? 'down' : '';
   return h('span', { className: `delta ${direction} ${goodWhenUp ? 'good' : ''}` }, `${diff >= 0 ? '+' : '−'}${format(Math.abs(diff))}${relative}`);

@@ -117,7 +117,7 @@ function compareReport() {
     versus('Latency p50 (B)', pick(sa, 'latencyMs', 'p50'), pick(sb, 'latencyMs', 'p50'), fmt.ms),
     versus('Latency p90 (B)', pick(sa, 'latencyMs', 'p90'), pick(sb, 'latencyMs', 'p90'), fmt.ms),
     versus('Tokens (B)', pick(sa, 'tokens', 'total'), pick(sb, 'tokens', 'total'), fmt.int),
-    versus('Cost (B)', pick(sa, 'price', 'total'), pick(sb, 'price', 'total'), (v) => fmt.num(v, 6)));
+    sa.price || sb.price ? versus('Cost (B)', pick(sa, 'price', 'total'), pick(sb, 'price', 'total'), (v) => fmt.num(v, 6)) : null);
   const series = (key) => [{ label: 'A', counts: a.histograms[key], color: COLORS.a }, { label: 'B', counts: b.histograms[key], color: COLORS.b }];
   const charts = h('div', { className: 'grid' },
     histogramPanel('Latency per row, A and B', meta.bins.latency, series('latency'), { format: fmt.ms, unit: 'latency', markers: [] }),
