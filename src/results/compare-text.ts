@@ -94,7 +94,7 @@ function pct(rate: number | null): string {
 }
 
 function points(a: number | null, b: number | null): string {
-  if (a === null || b === null) return '';
+  if (a === null || b === null || a === b) return '';
   const diff = 100 * (b - a);
   return `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} points`;
 }
