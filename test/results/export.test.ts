@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import { exportResults } from '../../src/results/export/export.js';
-import { replaceAtomically } from '../../src/results/export/atomic-file.js';
+import { replaceAtomically } from '../../src/batch/record/write-atomically.js';
 import { tempDir } from '../helpers/batch-harness.js';
 import { resultLine, writeLines } from './helpers.js';
 

@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import Papa from 'papaparse';
 import type { ResultRow } from '../result-set.js';
-import { replaceAtomically } from './atomic-file.js';
+import { replaceAtomically } from '../../batch/record/write-atomically.js';
 import type { Column } from './columns.js';
 
 const FORMULA = /^(?![-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$)[=+\-@\t\r]/i;

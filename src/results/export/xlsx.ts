@@ -6,7 +6,7 @@
  */
 import ExcelJS from 'exceljs';
 import type { ResultRow } from '../result-set.js';
-import { replaceAtomically } from './atomic-file.js';
+import { replaceAtomically } from '../../batch/record/write-atomically.js';
 import type { Cell, Column } from './columns.js';
 
 const MAX_CELL = 32_767;

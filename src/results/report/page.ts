@@ -10,7 +10,7 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replaceAtomically } from '../export/atomic-file.js';
+import { replaceAtomically } from '../../batch/record/write-atomically.js';
 import type { ReportMeta } from './report-data.js';
 
 /** The page's own script and style (plain browser files, same place from src/ and dist/). */
