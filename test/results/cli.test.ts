@@ -14,6 +14,7 @@ test('batch the example with expectations, then export, report and diff it', asy
   const run = join(dir, 'run.jsonl');
   const batch = await cli(['batch', '--local', WORKFLOW, '-i', DATA, '-o', run, '--quiet']).done;
   assert.ok([0, 4].includes(batch.code!), batch.stderr);
+  assert.doesNotMatch(batch.stderr, /not declared/, 'expectation columns are not inputs');
 
   const csv = join(dir, 'run.csv');
   const exported = await cli(['export', run, '-o', csv, '--input', DATA]).done;
