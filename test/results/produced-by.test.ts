@@ -41,3 +41,23 @@ test('the latest success line of an id wins; fingerprints are exact; versions ar
   assert.deepEqual(produced.versionCounts(), new Map([['v1', 1501], ['v2', 1501]]));
   assert.equal(produced.latestVersion, 'v2');
 });
+
+test('the ledger fills it: own lines from their end, other lines parsed, failures ignored, last success wins', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { readLedger } = await import('../../src/batch/record/ledger.js');
+  const { tempDir } = await import('../helpers/batch-harness.js');
+  const path = join(tempDir('difyrun-produced-'), 'out.jsonl');
+  writeFileSync(path, [
+    outcomeLine(record({ id: 'a', input_fingerprint: '1111111111111111', workflow_id: 'v1' })),
+    outcomeLine(record({ id: 'a', input_fingerprint: '2222222222222222', workflow_id: 'v2' })),
+    outcomeLine(record({ id: 'b', status: 'failed', input_fingerprint: '3333333333333333', workflow_id: 'v2' })),
+    '{"status":"success","id":"c","input_fingerprint":"4444444444444444","workflow_id":"v1"}\n',
+  ].join(''));
+  const produced = new ProducedBy();
+  await readLedger(path, undefined, undefined, produced);
+  assert.equal(produced.fingerprintOf('a'), '2222222222222222');
+  assert.equal(produced.fingerprintOf('b'), undefined);
+  assert.equal(produced.fingerprintOf('c'), '4444444444444444');
+  assert.deepEqual(produced.versionCounts(), new Map([['v2', 1], ['v1', 1]]));
+});

@@ -117,6 +117,15 @@ export function producedByOfLine(buffer: Buffer, start: number, end: number): { 
   return /["\\]/.test(workflowId) ? undefined : { fingerprint, workflowId };
 }
 
+/** The same fields of a line that is not in difyrun's own order (edited by hand): parsed. */
+export function producedByOfRecord(line: string): { fingerprint: string | undefined; workflowId: string | null } {
+  const record = JSON.parse(line) as { input_fingerprint?: unknown; workflow_id?: unknown };
+  return {
+    fingerprint: typeof record.input_fingerprint === 'string' ? record.input_fingerprint : undefined,
+    workflowId: typeof record.workflow_id === 'string' ? record.workflow_id : null,
+  };
+}
+
 function hex8(value: number): string {
   return (value >>> 0).toString(16).padStart(8, '0');
 }
