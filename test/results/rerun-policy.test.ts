@@ -27,7 +27,7 @@ test('a changed row runs again; an unchanged one, or one with an expectation edi
   policy.stopCounting();
   policy.runsAgain(row('edited', { text: 'b, fixed' }));
   assert.deepEqual(policy.counts, { changed: 1, olderVersion: 0, all: 0 });
-  assert.deepEqual(policy.describe(), ['1 row whose inputs changed since they succeeded: running again']);
+  assert.deepEqual(policy.describe(), ['1 row whose inputs changed since it succeeded: running again']);
 });
 
 test('--rerun-older-versions: rows not produced by the pinned version, or by the newest one recorded', () => {

@@ -49,7 +49,7 @@ export class RerunPolicy {
     const lines: string[] = [];
     const { changed, olderVersion, all } = this.counts;
     if (all > 0) lines.push(`--rerun-all: running again ${rows(all)} that already succeeded`);
-    if (changed > 0) lines.push(`${rows(changed)} whose inputs changed since they succeeded: running again`);
+    if (changed > 0) lines.push(`${rows(changed)} whose inputs changed since ${changed === 1 ? 'it' : 'they'} succeeded: running again`);
     if (olderVersion > 0) lines.push(`--rerun-older-versions: running again ${rows(olderVersion)} produced by versions other than ${this.#current}`);
     return lines;
   }
@@ -60,13 +60,13 @@ export class RerunPolicy {
    */
   notice(outcome: OutcomeRecord): string | undefined {
     const version = outcome.workflow_id;
-    if (this.#told || !version) return undefined;
+    // Asked to redo them already: nothing to tell.
+    if (this.#told || !version || this.options.rerunOlderVersions || this.options.rerunAll) return undefined;
     const older = [...this.produced.versionCounts()].filter(([other]) => other !== version);
     if (older.length === 0) return undefined;
     this.#told = true;
     const count = older.reduce((sum, [, n]) => sum + n, 0);
-    const rerun = this.options.rerunOlderVersions || this.options.rerunAll ? '' : '; run again with --rerun-older-versions to redo them';
-    return `Dify now runs workflow version ${version}; ${rows(count)} in the output came from other versions (${older.map(([v, n]) => `${v}: ${n}`).join(', ')})${rerun}`;
+    return `Dify now runs workflow version ${version}; ${rows(count)} in the output came from other versions (${older.map(([v, n]) => `${v}: ${n}`).join(', ')}); run again with --rerun-older-versions to redo them`;
   }
 
   #reason(row: InputRow): 'changed' | 'olderVersion' | 'all' | undefined {
