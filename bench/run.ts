@@ -3,6 +3,7 @@
  * result into BENCHMARKS.md with the command that produced it.
  */
 import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
+import { benchResults } from './results.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchSseDecode } from './sse-decode.js';
 import { writeSection, type BenchResult } from './report.js';
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'batch-vs-seed': benchBatchVsSeed,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
+  'results-100k': benchResults,
 };
 
 const wanted = process.argv.slice(2);

@@ -30,6 +30,9 @@ import { DurableAppender, repairTornTail } from './record/durable-appender.js';
 import { Journal, type InFlight } from './record/journal.js';
 import { readLedger, ROW_FAILED, ROW_SUCCEEDED, type LedgerLine } from './record/ledger.js';
 import { outcomeLine, type OutcomeRecord } from './record/outcome.js';
+import { ProducedBy } from './record/produced-by.js';
+import { RerunPolicy } from './record/rerun-policy.js';
+import { annotateOutcome } from '../results/annotate-outcome.js';
 import { readRetryFile, writeRetryFile } from './record/retry-file.js';
 import { writeAtomically } from './record/write-atomically.js';
 import { createProgress, type Progress } from './report/progress.js';
@@ -52,6 +55,9 @@ export interface BatchConfig {
   user: string | undefined;
   workflowId: string | undefined;
   dryRun: boolean;
+  /** Run again every row that already succeeded / those produced by another workflow version. */
+  rerunAll?: boolean;
+  rerunOlderVersions?: boolean;
   bom: boolean;
   quiet: boolean;
   /** No bytes (not even a ping) for this long: the stream is treated as dropped. */
@@ -102,7 +108,9 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
     if (resolved) inFlight.delete(line.id);
   };
-  const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id));
+  const produced = new ProducedBy();
+  const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced);
+  const rerun = new RerunPolicy(produced, { rerunAll: config.rerunAll ?? false, rerunOlderVersions: config.rerunOlderVersions ?? false, workflowId: config.workflowId });
   if (ledger.badLines.length > 0) {
     io.stderr.write(`warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`);
   }
@@ -117,11 +125,13 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   const preparer = new RowPreparer(inputVariables(parameters), dirname(input));
   const select = (row: InputRow): 'run' | 'succeeded' | 'skip' => {
     if (inFlight.has(row.id)) return 'run';
-    if (ledger.rows.get(row.id) === ROW_SUCCEEDED) return 'succeeded';
+    if (ledger.rows.get(row.id) === ROW_SUCCEEDED) return rerun.runsAgain(row) ? 'run' : 'succeeded';
     return retryIds === undefined || retryIds.has(row.id) ? 'run' : 'skip';
   };
   const scan = await scanInput(config.input, preparer, select);
   if (scan.problemCount > 0) throw new UsageError(formatProblems(config.input, scan));
+  rerun.stopCounting();
+  if (!config.quiet) for (const line of rerun.describe()) io.stderr.write(`${line}\n`);
   if (scan.undeclared.length > 0) {
     io.stderr.write(
       `warning: ${plural(scan.undeclared.length, 'column')} not declared by the workflow (Dify ignores them): ${scan.undeclared.join(', ')}` +
@@ -140,6 +150,10 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   const ledgerOut = await DurableAppender.open(output, { bom: config.bom });
   const journal = await Journal.open(`${output}.journal`);
   const runner = new BatchRunner(config, io, preparer, ledger.rows, journal, ledgerOut, stats, progress);
+  runner.onRecorded = (outcome) => {
+    const notice = rerun.notice(outcome);
+    if (notice) progress.log(notice);
+  };
   const rowsToProcess = scan.selected;
   const skipped = scan.alreadySucceeded;
   if (skipped > 0 && !config.quiet) progress.log(`Resuming: ${skipped} rows already succeeded in ${config.output} are skipped`);
@@ -188,7 +202,9 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
       ? EXIT.auth
       : failedIds > 0 || summary.not_started > 0
         ? EXIT.failed
-        : EXIT.ok;
+        : summary.checks && summary.checks.rows_passed < summary.checks.rows
+          ? EXIT.checks
+          : EXIT.ok;
   return { exitCode, summary };
 }
 
@@ -197,6 +213,8 @@ class BatchRunner {
   stopReason: string | undefined;
   stopKind: 'fatal' | 'quota' | 'interrupt' | undefined;
   abandoned = 0;
+  /** Sees each outcome as recorded (the workflow-version notice). */
+  onRecorded: ((outcome: OutcomeRecord) => void) | undefined;
   #starts = 0;
   readonly #window: AdaptiveWindow;
   readonly #ctx: ExecutionContext;
@@ -325,8 +343,11 @@ class BatchRunner {
     }
   }
 
-  async #record(outcome: OutcomeRecord): Promise<void> {
+  async #record(result: OutcomeRecord): Promise<void> {
+    // The fingerprint a resume compares, and the row's checks of its expected outputs.
+    const outcome = annotateOutcome(result, result.inputs);
     await this.ledgerOut.append(outcomeLine(outcome));
+    this.onRecorded?.(outcome);
     // Only what .retry needs: failures, and ids whose earlier failure this success replaces.
     // (Each input id runs at most once per batch, so successes need no memory of their own.)
     if (outcome.status !== 'success') this.rows.set(outcome.id, ROW_FAILED);

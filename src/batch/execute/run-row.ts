@@ -268,6 +268,7 @@ function buildOutcome(job: RowJob, tally: Tally, startedAt: number, result: Work
     inputs: job.recordInputs,
     outputs: data?.outputs ?? null,
     workflow_run_id: result?.workflow_run_id || tally.runId,
+    workflow_id: data?.workflow_id || null,
     executed_at: new Date().toISOString(),
     retry_count: tally.retries,
     task_id: result?.task_id || tally.taskId,

@@ -8,6 +8,8 @@ import { validateInputs } from '../../inputs/validate.js';
 import type { FileInput, InputVariable, WorkflowInputs } from '../../protocol/index.js';
 import type { InputRow } from '../input/read-rows.js';
 import { splitFileList, toFileRef, type FileRef, type FileUploader } from './file-inputs.js';
+import { isExpectationColumn } from '../../results/expectations/columns.js';
+import { invalidExpectation } from '../../results/expectations/evaluate.js';
 
 export type Prepared = { ok: true; inputs: Record<string, unknown> } | { ok: false; column: string; message: string };
 
@@ -32,12 +34,15 @@ export class RowPreparer {
     return this.#variables;
   }
 
-  /** Keys of a row that are not declared input variables (Dify would drop them silently). */
+  /** Keys of a row that are not declared input variables (Dify would drop them silently); expectation columns are not inputs. */
   undeclared(row: InputRow): string[] {
-    return Object.keys(row.values).filter((key) => !this.#byName.has(key));
+    return Object.keys(row.values).filter((key) => !this.#byName.has(key) && !isExpectationColumn(key));
   }
 
+  /** Expectation columns (expect…:OUTPUT) are checked here and never sent: no Dify variable name holds a ':'. */
   prepare(row: InputRow): Prepared {
+    const badExpectation = invalidExpectation(row.values);
+    if (badExpectation) return { ok: false, column: badExpectation.column, message: badExpectation.message };
     const converted: Record<string, unknown> = {};
     for (const [name, raw] of Object.entries(row.values)) {
       const variable = this.#byName.get(name);

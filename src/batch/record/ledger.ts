@@ -4,6 +4,7 @@
  */
 import { IdTable } from '../input/id-table.js';
 import { forEachLine } from './line-reader.js';
+import { producedByOfLine, producedByOfRecord, type ProducedBy } from './produced-by.js';
 
 export const ROW_SUCCEEDED = 1;
 export const ROW_FAILED = 2;
@@ -25,9 +26,15 @@ export interface LedgerState {
 
 /**
  * Reads the ledger; `onLine` sees the whole record of each line whose id `wanted` accepts
- * (the rows left in flight). A missing file is an empty ledger.
+ * (the rows left in flight); `produced` learns what produced each success line. A missing file
+ * is an empty ledger.
  */
-export async function readLedger(path: string, onLine?: (line: LedgerLine) => void, wanted: (id: string) => boolean = () => true): Promise<LedgerState> {
+export async function readLedger(
+  path: string,
+  onLine?: (line: LedgerLine) => void,
+  wanted: (id: string) => boolean = () => true,
+  produced?: ProducedBy,
+): Promise<LedgerState> {
   const rows = new IdTable();
   const badLines: number[] = [];
   const read = await forEachLine(path, ({ buffer, start, end, line }) => {
@@ -35,6 +42,10 @@ export async function readLedger(path: string, onLine?: (line: LedgerLine) => vo
     if (fast) {
       // The common case, a million times on resume: no string is built for the id.
       rows.setBytes(buffer, fast.idStart, fast.idEnd, fast.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
+      if (produced && fast.succeeded) {
+        const by = producedByOfLine(buffer, start, end);
+        produced.noteBytes(buffer, fast.idStart, fast.idEnd, by?.fingerprint, by?.workflowId);
+      }
       return;
     }
     const key = keyFields(buffer, start, end);
@@ -43,6 +54,10 @@ export async function readLedger(path: string, onLine?: (line: LedgerLine) => vo
       return;
     }
     rows.set(key.id, key.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
+    if (produced && key.succeeded) {
+      const by = producedByOfLine(buffer, start, end) ?? producedByOfRecord(buffer.toString('utf8', start, end));
+      produced.note(key.id, by.fingerprint, by.workflowId);
+    }
     if (onLine && wanted(key.id)) onLine(JSON.parse(buffer.toString('utf8', start, end)) as LedgerLine);
   });
   return { rows, lines: read?.lines ?? 0, badLines };

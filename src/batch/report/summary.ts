@@ -1,6 +1,7 @@
 /** Counts and measures a batch as rows finish, and renders the summary (text and JSON). */
 import { build as buildHistogram } from 'hdr-histogram-js';
 import type { OutcomeRecord } from '../record/outcome.js';
+import { emptyTally, formatPassRate, tallyRow } from '../../results/expectations/evaluate.js';
 
 export interface BatchSummary {
   input: string;
@@ -25,6 +26,8 @@ export interface BatchSummary {
   currency: string | null;
   latency_ms: { p50: number; p90: number; p99: number; max: number } | null;
   top_errors: { code: string; count: number }[];
+  /** Expected outputs (expect… columns): rows whose checks all passed, and single assertions; null without any. */
+  checks: { rows_passed: number; rows: number; assertions_passed: number; assertions: number } | null;
   wall_time_s: number;
   rows_per_s: number;
   stopped_reason: string | null;
@@ -44,6 +47,7 @@ export class BatchStats {
   price = 0;
   currency: string | null = null;
   readonly #errors = new Map<string, number>();
+  readonly checks = emptyTally();
   /** Latencies in an HDR histogram (3 significant digits, up to an hour): constant memory for any row count. */
   readonly #latencies = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
   readonly startedAt = Date.now();
@@ -72,6 +76,7 @@ export class BatchStats {
     this.currency ??= outcome.currency;
     if (outcome.error) this.#errors.set(outcome.error.code, (this.#errors.get(outcome.error.code) ?? 0) + 1);
     if (outcome.attempts > 0) this.#addLatency(outcome.latency_ms);
+    if (outcome.assertions) tallyRow(this.checks, outcome.assertions);
   }
 
   #rate(): number {
@@ -119,6 +124,10 @@ export class BatchStats {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)
         .map(([code, count]) => ({ code, count })),
+      checks: this.checks.rows.total === 0 ? null : {
+        rows_passed: this.checks.rows.passed, rows: this.checks.rows.total,
+        assertions_passed: this.checks.assertions.passed, assertions: this.checks.assertions.total,
+      },
       wall_time_s: Math.round(wall * 100) / 100,
       rows_per_s: Math.round(this.#rate() * 10) / 10,
       stopped_reason: context.stoppedReason,
@@ -139,6 +148,7 @@ export function formatSummary(s: BatchSummary): string {
   const cost = s.total_price > 0 ? `, cost ${s.total_price} ${s.currency ?? ''}`.trimEnd() : '';
   lines.push(`tokens ${s.total_tokens}${cost}`);
   if (s.latency_ms) lines.push(`latency p50 ${ms(s.latency_ms.p50)}, p90 ${ms(s.latency_ms.p90)}, p99 ${ms(s.latency_ms.p99)}, max ${ms(s.latency_ms.max)}`);
+  if (s.checks) lines.push(`checks passed: ${formatPassRate({ passed: s.checks.rows_passed, total: s.checks.rows })} rows, ${formatPassRate({ passed: s.checks.assertions_passed, total: s.checks.assertions })} assertions${s.checks.rows_passed < s.checks.rows ? ' (failures: the "assertions" of each line, or difyrun report)' : ''}`);
   if (s.top_errors.length) lines.push(`top errors: ${s.top_errors.map((e) => `${e.code} ×${e.count}`).join(', ')}`);
   if (s.stopped_reason) lines.push(`stopped: ${s.stopped_reason}`);
   if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);

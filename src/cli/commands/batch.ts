@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runBatch, type BatchConfig } from '../../batch/run-batch.js';
 import { compactLedger } from '../../batch/record/compact.js';
+import { writeReport } from '../../results/report/write-report.js';
 import { connect } from '../config/connect.js';
 import { describeError, type SettingSources } from '../../client/describe-error.js';
 import { exitCodeFor } from '../command-kit.js';
@@ -31,6 +32,9 @@ interface BatchFlags {
   apiKey?: string;
   baseUrl?: string;
   workflowId?: string;
+  rerunAll?: boolean;
+  rerunOlderVersions?: boolean;
+  report?: string;
   debug?: boolean;
 }
 
@@ -52,10 +56,18 @@ Examples:
   difyrun batch -i data.csv -o results.jsonl --retry        # only the ids in results.jsonl.retry
   difyrun batch -i data.csv -o results.jsonl --dry-run      # validate, show request bodies, run nothing
   difyrun batch -o results.jsonl --compact                  # one line per id
+  difyrun batch -i data.csv -o results.jsonl --compact      # … in the input's order
+  difyrun batch -i data.csv -o results.jsonl --report report.html
+
+Expected outputs: columns named expect:OUTPUT, expect_contains:OUTPUT, expect_regex:OUTPUT,
+expect_json:OUTPUT, expect_approx:OUTPUT are checked against each row's outputs (never sent);
+each line records its "assertions" (see README "After the run").
+Resume: a row whose inputs changed since it succeeded runs again; --rerun-older-versions and
+--rerun-all run again rows produced by another workflow version, or every row.
 
 Exit codes: 0 all rows succeeded · 1 some rows failed · 2 usage or input error ·
 3 auth, app or quota error stopped the batch · 4 could not reach or use the server ·
-130 interrupted (Ctrl-C).`;
+5 every row succeeded but expected outputs did not all match · 130 interrupted (Ctrl-C).`;
 
 export function registerBatch(program: Command): void {
   program
@@ -75,7 +87,10 @@ export function registerBatch(program: Command): void {
     .option('--bom', 'start a new output file with a UTF-8 BOM (for Excel)')
     .option('--quiet', 'no progress and no summary on stderr')
     .option('--json', 'print the summary as JSON on stdout')
-    .option('--compact', 'rewrite --output to one line per id (last wins) and exit')
+    .option('--compact', 'rewrite --output to one line per id (last wins; in the input order with -i) and exit')
+    .option('--rerun-older-versions', 'run again rows produced by another workflow version than the current one')
+    .option('--rerun-all', 'run again every row, also those that already succeeded')
+    .option('--report <file.html>', 'write the HTML report of the output when the batch ends')
     .option('--local <workflow.yml>', 'run against a local server started in-process with this Dify DSL file')
     .option('--local-faults <json|file>', 'fault injection for --local (see README "Fault injection")')
     .option('--base-url <url>', 'Dify API base URL (env DIFY_API_BASE_URL)')
@@ -95,9 +110,9 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
   try {
     if (flags.compact) {
       if (!flags.output) throw new OptionError('--compact needs --output FILE');
-      const result = await compactLedger(flags.output);
+      const result = await compactLedger(flags.output, { inputOrder: flags.input });
       if (result === undefined) throw new OptionError(`--compact: ${flags.output} does not exist`);
-      process.stderr.write(`${flags.output}: ${result.linesBefore} lines → ${result.linesAfter} (one per id)\n`);
+      process.stderr.write(`${flags.output}: ${result.linesBefore} lines → ${result.linesAfter} (one per id${flags.input ? `, in the order of ${flags.input}` : ''})\n`);
       return EXIT.ok;
     }
     const env = loadEnvironment();
@@ -118,6 +133,10 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
         hardStop: signals.hardStop,
       });
       if (flags.json && result.summary) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+      if (flags.report && result.summary) {
+        await writeReport({ results: [config.output], output: flags.report, input: config.input });
+        if (!config.quiet) process.stderr.write(`Wrote ${flags.report}\n`);
+      }
       // The printed summary already says why the batch stopped; with --quiet, say it here.
       if (config.quiet && result.summary?.stopped_reason && result.exitCode === EXIT.auth) {
         process.stderr.write(`difyrun batch: ${result.summary.stopped_reason}\n`);
@@ -155,6 +174,8 @@ function batchConfig(flags: BatchFlags, env: Record<string, string | undefined>)
     user: flags.user,
     workflowId: flags.workflowId ?? (env.DIFY_WORKFLOW_ID || undefined),
     dryRun: flags.dryRun ?? false,
+    rerunAll: flags.rerunAll ?? false,
+    rerunOlderVersions: flags.rerunOlderVersions ?? false,
     bom: flags.bom ?? false,
     quiet: flags.quiet ?? false,
     streamIdleTimeoutSeconds: 45,
