@@ -45,7 +45,7 @@ export async function* readCsv(source: TextSource, file: string, from: ResumePoi
       }
       rows++;
       if (record.length !== header.names.length || header.named !== header.names.length) {
-        const problem = shapeProblem(header, record, 'fields');
+        const problem = shapeProblem(header, record, true);
         if (problem !== undefined) {
           items.push({ kind: 'problem', line, message: problem.startsWith('has ') ? `${problem} (check quotes and ${delimiterName(delimiter!)})` : problem });
           continue;

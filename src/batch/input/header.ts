@@ -57,17 +57,19 @@ export function checkHeader(cells: string[], file: string, line: number, columnL
 }
 
 /**
- * A row's problem with the header's shape, or undefined: values under trailing empty header
- * cells, or more cells than the header has. A row may stop short of the trailing empty columns.
+ * A row's problem with the header's shape, or undefined: a value under a trailing empty header
+ * cell or past the header. A CSV row (`counted`) must also have as many fields as the header
+ * has names (a different count is a quoting slip), though it may stop short of trailing empty
+ * columns; a sheet row's missing cells are just empty.
  */
-export function shapeProblem(header: Header, cells: readonly unknown[], noun: string): string | undefined {
+export function shapeProblem(header: Header, cells: readonly unknown[], counted: boolean): string | undefined {
   const width = header.names.length;
   for (let index = header.named; index < cells.length; index++) {
     const cell = cells[index];
     if (cell === '' || cell === undefined || cell === null) continue;
-    if (index >= width) return `has ${cells.length} ${noun} but the header has ${width}`;
+    if (counted && index >= width) return `has ${cells.length} fields but the header has ${width}`;
     return `${header.columnLabel(index)} has no header name but this row has a value there ("${String(cell).slice(0, 40)}"): name the column or clear it`;
   }
-  if (cells.length < header.named) return `has ${cells.length} ${noun} but the header has ${header.named}`;
+  if (counted && cells.length < header.named) return `has ${cells.length} fields but the header has ${header.named}`;
   return undefined;
 }

@@ -69,7 +69,7 @@ function rowItem(cells: Cell[], line: number, header: NonNullable<ResumePoint['h
     if (value instanceof CellError) return { kind: 'problem', line, message: `${header.columnLabel(index)} holds the Excel error ${value.code}` };
     plain.push(value);
   }
-  const problem = shapeProblem(header, plain, 'cells');
+  const problem = shapeProblem(header, plain, false);
   if (problem !== undefined) return { kind: 'problem', line, message: problem };
   for (let i = 1; i < header.named; i++) values[header.names[i]!] = plain[i] ?? '';
   const id = plain[0] ?? '';

@@ -104,7 +104,8 @@ class ConversionError {
 
 /**
  * Converts a cell (a string from CSV, or a typed JSONL value) for its declared type. An empty
- * CSV cell of a non-text type means "no value" (required check and defaults then apply).
+ * CSV cell of a non-text type means "no value" (required check and defaults then apply); so
+ * does an empty select cell, which no option could match.
  */
 function convert(variable: InputVariable, raw: unknown, baseDir: string): unknown {
   const name = variable.variable;
@@ -112,6 +113,7 @@ function convert(variable: InputVariable, raw: unknown, baseDir: string): unknow
   switch (variable.type) {
     case 'number':
     case 'checkbox':
+    case 'select':
       return blank ? undefined : raw;
     case 'json_object':
       if (blank) return undefined;
