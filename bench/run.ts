@@ -5,6 +5,7 @@
 import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchSseDecode } from './sse-decode.js';
+import { benchBatchXlsx } from './xlsx.js';
 import { writeSection, type BenchResult } from './report.js';
 
 const SUITES: Record<string, () => Promise<BenchResult>> = {
@@ -14,6 +15,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'batch-memory': benchBatchMemory,
   'batch-resume': benchBatchResume,
   'batch-vs-seed': benchBatchVsSeed,
+  'batch-xlsx': benchBatchXlsx,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
 };
