@@ -178,6 +178,11 @@ describe('.xlsx workbooks', () => {
     await assert.rejects(batchInProcess(server, defaultConfig(input, join(dir, 'x.jsonl'), { inputOptions: { encoding: 'cp932' } })), /--encoding does not apply to an \.xlsx workbook/);
   });
 
+  test('a file named .xlsx that is not a workbook: CSV text, an old .xls', async () => {
+    await refused('text.xlsx', REVIEWS, {}, /text\.xlsx: not an \.xlsx workbook \(those are zip files\): if it is CSV text, name it \.csv/);
+    await refused('old.xlsx', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), {}, /old\.xlsx: this is an old Excel \.xls workbook: save it as \.xlsx or as CSV UTF-8/);
+  });
+
   test('bad cells are refused with their row and column letter; nothing written', async () => {
     const input = join(dir, 'bad.xlsx');
     const book = new ExcelJS.Workbook();

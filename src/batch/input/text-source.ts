@@ -63,8 +63,8 @@ async function sniff(file: string, requested: string | undefined): Promise<TextE
     if (requested !== undefined && !sameEncoding(requested, name)) fail(`the file starts with a ${name.toUpperCase()} byte-order mark but --encoding is ${requested} (leave out --encoding)`);
     return { name, bomBytes: mark.length };
   }
-  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) fail('this is a zip file, not text: an Excel workbook? Name it .xlsx to read its first sheet');
-  if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0) fail('this is an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8');
+  if (isZip(head)) fail('this is a zip file, not text: an Excel workbook? Name it .xlsx to read its first sheet');
+  if (isOldExcel(head)) fail(OLD_EXCEL);
   if (requested === undefined) {
     const nul = head.indexOf(0);
     if (nul !== -1) {
@@ -76,13 +76,25 @@ async function sniff(file: string, requested: string | undefined): Promise<TextE
   return { name: requested ?? 'utf-8', bomBytes: 0 };
 }
 
+export const OLD_EXCEL = 'this is an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8';
+
+/** An .xlsx workbook is a zip file. */
+export function isZip(head: Uint8Array): boolean {
+  return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+export function isOldExcel(head: Uint8Array): boolean {
+  return head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0;
+}
+
 function sameEncoding(a: string, b: string): boolean {
   const norm = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
   // Plain "utf-16" reads either byte order by the mark.
   return norm(a) === norm(b) || (norm(a) === 'utf16' && norm(b).startsWith('utf16'));
 }
 
-async function readHead(file: string, size: number): Promise<Uint8Array> {
+/** The first `size` bytes of a file (fewer when it is shorter). */
+export async function readHead(file: string, size: number): Promise<Uint8Array> {
   let handle;
   try {
     handle = await open(file, 'r');

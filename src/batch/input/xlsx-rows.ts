@@ -1,38 +1,39 @@
 /**
- * Rows of an .xlsx sheet (the first, or --sheet NAME), streamed with exceljs's WorkbookReader so
- * a large workbook is never held in memory. Cells keep their type: numbers stay numbers,
- * booleans booleans, dates become ISO strings, formulas give their cached result. Blank rows
- * and trailing empty columns are ignored; an error cell (#N/A) is a problem of its row.
+ * Rows of an .xlsx sheet (the first, or --sheet NAME), streamed (xlsx-sheet.ts) so a large
+ * workbook is never held in memory. Cells keep their type: numbers stay numbers, booleans
+ * booleans, dates become ISO strings, formulas give their cached result. Blank rows and
+ * trailing empty columns are ignored; an error cell (#N/A) is a problem of its row.
  *
  * A workbook is a zip: there is no offset to seek to. A later pass reads from the top again
  * and skips the sheet rows before its resume point's `line`.
  */
-import ExcelJS from 'exceljs';
-import { checkHeader, shapeProblem, sheetColumn } from './header.js';
+import { checkHeader, shapeProblem, sheetColumn, type Header } from './header.js';
 import { InputError } from './input-error.js';
 import type { InputItem, InputRow, ResumePoint, RowBatch } from './read-rows.js';
-
-const BATCH_ROWS = 500;
-
-type Cell = ExcelJS.CellValue;
+import { isOldExcel, isZip, OLD_EXCEL, readHead } from './text-source.js';
+import { CellError, openWorkbook, type CellValue } from './xlsx-sheet.js';
 
 export async function* readXlsx(file: string, from: ResumePoint): AsyncGenerator<RowBatch> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
+  const head = await readHead(file, 4);
+  if (isOldExcel(head)) throw new InputError(file, undefined, OLD_EXCEL);
+  if (!isZip(head)) throw new InputError(file, undefined, 'not an .xlsx workbook (those are zip files): if it is CSV text, name it .csv');
+  const book = openWorkbook(file);
   let header = from.header;
   let sheetName = from.sheet;
   let found = false;
   let rows = 0;
   try {
-    for await (const sheet of reader) {
-      sheetName ??= firstSheet(reader) ?? nameOf(sheet);
-      if (nameOf(sheet) !== sheetName) continue;
-      found = true;
-      let items: InputItem[] = [];
-      let start: ResumePoint = { offset: 0, line: from.line, header, sheet: sheetName };
-      for await (const row of sheet) {
+    for await (const sheetRows of book.rows(sheetName)) {
+      if (!found) {
+        found = true;
+        sheetName ??= book.sheetNames()[0];
+      }
+      const start: ResumePoint = { offset: 0, line: Math.max(from.line, sheetRows[0]!.number), header, sheet: sheetName };
+      const items: InputItem[] = [];
+      for (const row of sheetRows) {
         if (row.number < from.line) continue;
-        const cells = cellsOf(row.values as Cell[]);
-        if (cells.every(isEmpty)) continue;
+        const cells = trimEmpty(row.cells);
+        if (cells.length === 0) continue;
         if (header === undefined) {
           const checked = checkHeader(cells.map(headerText), file, row.number, sheetColumn);
           header = checked.header;
@@ -41,99 +42,48 @@ export async function* readXlsx(file: string, from: ResumePoint): AsyncGenerator
           rows++;
           items.push(rowItem(cells, row.number, header));
         }
-        if (items.length >= BATCH_ROWS) {
-          yield { items, start };
-          items = [];
-          start = { offset: 0, line: row.number + 1, header, sheet: sheetName };
-        }
       }
       if (items.length > 0) yield { items, start };
-      break;
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(file, undefined, `cannot read the workbook (${(error as Error).message}): is it an .xlsx file?`);
+    throw new InputError(file, undefined, `cannot read the workbook (${(error as Error).message})`);
   } finally {
-    (reader as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+    book.close();
   }
-  if (!found) throw new InputError(file, undefined, `no sheet named "${sheetName}" (sheets: ${sheetNames(reader).join(', ') || 'none'})`);
-  if (header === undefined) throw new InputError(file, undefined, `sheet "${sheetName}" is empty (expected a header row starting with "id")`);
-  if (rows === 0 && from.header === undefined) throw new InputError(file, undefined, `sheet "${sheetName}" has a header but no rows`);
+  const names = book.sheetNames();
+  if (!found && sheetName !== undefined && !names.includes(sheetName)) throw new InputError(file, undefined, `no sheet named "${sheetName}" (sheets: ${names.join(', ') || 'none'})`);
+  sheetName ??= names[0];
+  const label = sheetName === undefined ? 'the workbook' : `sheet "${sheetName}"`;
+  if (header === undefined) throw new InputError(file, undefined, `${label} is empty (expected a header row starting with "id")`);
+  if (rows === 0 && from.header === undefined) throw new InputError(file, undefined, `${label} has a header but no rows`);
 }
 
-function rowItem(cells: Cell[], line: number, header: NonNullable<ResumePoint['header']>): InputItem {
-  const values: Record<string, unknown> = {};
-  const plain: unknown[] = [];
+function rowItem(cells: CellValue[], line: number, header: Header): InputItem {
   for (let index = 0; index < cells.length; index++) {
-    const value = plainValue(cells[index]);
-    if (value instanceof CellError) return { kind: 'problem', line, message: `${header.columnLabel(index)} holds the Excel error ${value.code}` };
-    plain.push(value);
+    const cell = cells[index];
+    if (cell instanceof CellError) return { kind: 'problem', line, message: `${header.columnLabel(index)} holds the Excel error ${cell.code}` };
   }
-  const problem = shapeProblem(header, plain, false);
+  const problem = shapeProblem(header, cells, false);
   if (problem !== undefined) return { kind: 'problem', line, message: problem };
-  for (let i = 1; i < header.named; i++) values[header.names[i]!] = plain[i] ?? '';
-  const id = plain[0] ?? '';
+  const values: Record<string, unknown> = {};
+  for (let i = 1; i < header.named; i++) values[header.names[i]!] = cells[i] ?? '';
+  const id = cells[0] ?? '';
   const row: InputRow = { kind: 'row', id: typeof id === 'string' ? id : String(id), line, values, loose: true };
   return row;
 }
 
-class CellError {
-  constructor(readonly code: string) {}
+function headerText(cell: CellValue): string {
+  return cell instanceof CellError ? cell.code : String(cell);
 }
 
-/** A cell as the value to send: '' for an empty cell (as in a CSV), dates as ISO strings. */
-function plainValue(cell: Cell): unknown {
-  if (cell === null || cell === undefined) return '';
-  if (cell instanceof Date) return isoDate(cell);
-  if (typeof cell !== 'object') return cell;
-  if ('error' in cell) return new CellError(String(cell.error));
-  if ('richText' in cell) return cell.richText.map((part) => part.text).join('');
-  if ('formula' in cell || 'sharedFormula' in cell) return plainValue((cell as { result?: Cell }).result ?? null);
-  if ('text' in cell) return typeof cell.text === 'string' ? cell.text : plainValue(cell.text as Cell);
-  return JSON.stringify(cell);
+/** The cells up to the last one with a value: Excel's formatted but empty cells are not columns. */
+function trimEmpty(cells: CellValue[]): CellValue[] {
+  let end = cells.length;
+  while (end > 0 && isEmpty(cells[end - 1]!)) end--;
+  return end === cells.length ? cells : cells.slice(0, end);
 }
 
-/**
- * Excel stores a date as days since 1900 with no time zone; exceljs reads it as UTC. A date
- * alone becomes "2024-03-01", a date and time "2024-03-01T09:30:00" (no zone: Excel has none).
- */
-function isoDate(date: Date): string {
-  if (Number.isNaN(date.getTime())) return '';
-  const iso = date.toISOString();
-  if (iso.endsWith('T00:00:00.000Z')) return iso.slice(0, 10);
-  return iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23);
-}
-
-function headerText(cell: Cell): string {
-  const value = plainValue(cell);
-  return value instanceof CellError ? value.code : String(value);
-}
-
-/** row.values is 1-based and sparse; trailing empty cells are dropped. */
-function cellsOf(values: Cell[]): Cell[] {
-  const cells: Cell[] = [];
-  for (let i = 1; i < values.length; i++) cells.push(values[i] ?? null);
-  while (cells.length > 0 && isEmpty(cells[cells.length - 1]!)) cells.pop();
-  return cells;
-}
-
-function isEmpty(cell: Cell): boolean {
-  return cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '');
-}
-
-interface WorkbookModel {
-  model?: { sheets?: { name: string }[] };
-}
-
-function sheetNames(reader: unknown): string[] {
-  return ((reader as WorkbookModel).model?.sheets ?? []).map((sheet) => sheet.name);
-}
-
-/** The first tab of the workbook (xl/workbook.xml is read before the sheets in the files Excel and others write). */
-function firstSheet(reader: unknown): string | undefined {
-  return sheetNames(reader)[0];
-}
-
-function nameOf(sheet: unknown): string {
-  return (sheet as { name: string }).name;
+function isEmpty(cell: CellValue): boolean {
+  return typeof cell === 'string' && cell.trim() === '';
 }
