@@ -64,7 +64,7 @@ Exit codes: 0 all rows succeeded · 1 some rows failed · 2 usage or input error
 export function registerBatch(program: Command): void {
   program
     .command('batch')
-    .description('run every row of a CSV/JSONL file through the workflow (concurrent, resumable)')
+    .description('run every row of a CSV, TSV, .xlsx or JSONL file through the workflow (concurrent, resumable)')
     .option('-i, --input <file>', 'CSV, TSV, .xlsx or JSONL input')
     .option('--delimiter <char>', 'CSV delimiter: , ; tab | or any one character (default: detected; tab for .tsv)')
     .option('--encoding <name>', 'input text encoding, e.g. shift_jis, cp932, gbk, gb18030, big5, euc-kr, windows-1252, latin1 (default: UTF-8, or UTF-16 by its BOM)')
