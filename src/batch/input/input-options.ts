@@ -3,7 +3,6 @@
  * encoding (given, or found while reading), the workbook sheet. `--delimiter`, `--encoding`
  * and `--sheet` are checked here, before anything is read.
  */
-import iconv from 'iconv-lite';
 import { extname } from 'node:path';
 import { InputError } from './input-error.js';
 
@@ -56,7 +55,7 @@ export function isUtf8(encoding: string | undefined): boolean {
  * Checks the options against the file's format and normalises them (`tab` → TAB); an error is
  * one line naming the option at fault. `--encoding` takes any name iconv-lite knows.
  */
-export function checkInputOptions(file: string, format: InputFormat, options: InputOptions): InputOptions {
+export async function checkInputOptions(file: string, format: InputFormat, options: InputOptions): Promise<InputOptions> {
   const fail = (message: string): never => {
     throw new InputError(file, undefined, message);
   };
@@ -68,7 +67,7 @@ export function checkInputOptions(file: string, format: InputFormat, options: In
   if (options.delimiter !== undefined) {
     delimiter = parseDelimiter(options.delimiter) ?? fail(`--delimiter must be one character (or comma, semicolon, tab, pipe), got "${options.delimiter}"`);
   }
-  if (options.encoding !== undefined && !iconv.encodingExists(options.encoding)) {
+  if (options.encoding !== undefined && !isUtf8(options.encoding) && !(await import('iconv-lite')).default.encodingExists(options.encoding)) {
     fail(`--encoding: unknown encoding "${options.encoding}" (known: utf-8, utf-16le, utf-16be, shift_jis, cp932, euc-jp, gbk, gb18030, big5, euc-kr, windows-1252, latin1 and more)`);
   }
   return { delimiter, encoding: options.encoding?.toLowerCase(), sheet: options.sheet };

@@ -12,7 +12,6 @@ import type { Header } from './header.js';
 import { checkInputOptions, inputFormatOf, type InputFormat, type InputOptions } from './input-options.js';
 import { readJsonl } from './jsonl-rows.js';
 import { openText, type TextEncoding } from './text-source.js';
-import { readXlsx } from './xlsx-rows.js';
 
 export { inputFormatOf, type InputFormat, type InputOptions } from './input-options.js';
 
@@ -70,8 +69,12 @@ export interface RowBatch {
  * InputError when the file as a whole is unusable or an option does not fit it.
  */
 export async function* readRowBatches(file: string, format: InputFormat = inputFormatOf(file), from?: ResumePoint, options: InputOptions = {}): AsyncGenerator<RowBatch> {
-  const checked = from === undefined ? checkInputOptions(file, format, options) : {};
-  if (format === 'xlsx') return yield* readXlsx(file, from ?? { offset: 0, line: 1, sheet: checked.sheet });
+  const checked = from === undefined ? await checkInputOptions(file, format, options) : {};
+  if (format === 'xlsx') {
+    // exceljs costs ~30 MB and most of a second to load: only when a workbook is read.
+    const { readXlsx } = await import('./xlsx-rows.js');
+    return yield* readXlsx(file, from ?? { offset: 0, line: 1, sheet: checked.sheet });
+  }
   const at = from ?? { offset: 0, line: 1 };
   const source = await openText(file, checked.encoding, from?.encoding && { encoding: from.encoding, position: from.offset, line: from.line });
   try {

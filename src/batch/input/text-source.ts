@@ -11,7 +11,6 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InputError } from './input-error.js';
 import { isUtf8 } from './input-options.js';
-import { transcode } from './transcode.js';
 import { decodeUtf8 } from './utf8-lines.js';
 
 /** Where a text file's content starts and how it is decoded: found once, carried by resume points. */
@@ -46,7 +45,8 @@ export async function openText(file: string, requested: string | undefined, from
     bytes.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(file, undefined, `cannot read the input file (${error.code ?? error.message})`)));
   });
   return {
-    chunks: utf8 ? decodeUtf8(bytes, file, from?.line ?? 1) : transcode(bytes, file, encoding.name, from?.position ?? 0),
+    // iconv-lite is loaded only for files that need it.
+    chunks: utf8 ? decodeUtf8(bytes, file, from?.line ?? 1) : (await import('./transcode.js')).transcode(bytes, file, encoding.name, from?.position ?? 0),
     encoding,
     measure: utf8 ? (text) => Buffer.byteLength(text) : (text) => text.length,
     close: () => bytes.destroy(),

@@ -5,7 +5,6 @@
  * transcode.ts.
  */
 import type { Readable } from 'node:stream';
-import { suggestEncoding } from './encoding-guess.js';
 import { InputError } from './input-error.js';
 
 export async function* decodeUtf8(bytes: Readable, file: string, firstLine = 1): AsyncGenerator<string> {
@@ -22,6 +21,8 @@ export async function* decodeUtf8(bytes: Readable, file: string, firstLine = 1):
       const bad = firstInvalidUtf8(joined);
       const before = new TextDecoder().decode(joined.subarray(0, bad));
       const at = advance(line, column, before);
+      // Loaded only on this error path: UTF-8 input never pays for the detector.
+      const { suggestEncoding } = await import('./encoding-guess.js');
       const hint = suggestEncoding(joined, 'utf-8') ?? 'save the file as UTF-8, or name its encoding with --encoding';
       throw new InputError(file, at.line, `invalid UTF-8 at column ${at.column} (${hint})`);
     }
