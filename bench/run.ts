@@ -6,6 +6,7 @@ import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchSched
 import { benchResults } from './results.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchSseDecode } from './sse-decode.js';
+import { benchBatchXlsx } from './xlsx.js';
 import { writeSection, type BenchResult } from './report.js';
 
 const SUITES: Record<string, () => Promise<BenchResult>> = {
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'batch-memory': benchBatchMemory,
   'batch-resume': benchBatchResume,
   'batch-vs-seed': benchBatchVsSeed,
+  'batch-xlsx': benchBatchXlsx,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
   'results-100k': benchResults,

@@ -19,7 +19,7 @@ import { describeError } from '../client/describe-error.js';
 import { inputVariables } from '../protocol/index.js';
 import { IdTable } from './input/id-table.js';
 import { InputError } from './input/input-error.js';
-import { readRowBatches, type InputRow } from './input/read-rows.js';
+import { readRowBatches, type InputOptions, type InputRow } from './input/read-rows.js';
 import { scanInput, type InputScan } from './input/scan-input.js';
 import { FileUploader } from './prepare/file-inputs.js';
 import { describeInputs, RowPreparer } from './prepare/row-preparer.js';
@@ -62,6 +62,8 @@ export interface BatchConfig {
   quiet: boolean;
   /** No bytes (not even a ping) for this long: the stream is treated as dropped. */
   streamIdleTimeoutSeconds: number;
+  /** --delimiter, --encoding, --sheet (each detected or defaulted when absent). */
+  inputOptions?: InputOptions;
 }
 
 export interface BatchIO {
@@ -122,14 +124,15 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
 
   // 2. Pre-flight: the app's inputs, then every row checked before anything runs.
   const parameters = await io.client.app.parameters();
-  const preparer = new RowPreparer(inputVariables(parameters), dirname(input));
+  const preparer = new RowPreparer(inputVariables(parameters), dirname(input), { rowIds: true });
   const select = (row: InputRow): 'run' | 'succeeded' | 'skip' => {
     if (inFlight.has(row.id)) return 'run';
     if (ledger.rows.get(row.id) === ROW_SUCCEEDED) return rerun.runsAgain(row) ? 'run' : 'succeeded';
     return retryIds === undefined || retryIds.has(row.id) ? 'run' : 'skip';
   };
-  const scan = await scanInput(config.input, preparer, select);
+  const scan = await scanInput(config.input, preparer, select, config.inputOptions);
   if (scan.problemCount > 0) throw new UsageError(formatProblems(config.input, scan));
+  for (const warning of scan.warnings) io.stderr.write(`warning: ${config.input}:${warning.line}: ${warning.message}\n`);
   rerun.stopCounting();
   if (!config.quiet) for (const line of rerun.describe()) io.stderr.write(`${line}\n`);
   if (scan.undeclared.length > 0) {

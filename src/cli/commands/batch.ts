@@ -36,11 +36,16 @@ interface BatchFlags {
   rerunOlderVersions?: boolean;
   report?: string;
   debug?: boolean;
+  delimiter?: string;
+  encoding?: string;
+  sheet?: string;
 }
 
 export const BATCH_HELP = `
-Input: CSV (UTF-8, BOM ok, header required, first column "id") or JSONL
-({"id": ..., "inputs": {...}} per line). Other columns are the workflow's input variables.
+Input: CSV or TSV (header required, first column "id"; delimiter , ; TAB | detected; UTF-8,
+or UTF-16 with a BOM, or --encoding), an .xlsx workbook (first sheet, or --sheet), or JSONL
+({"id": ..., "inputs": {...}} per line). Other columns are the workflow's input variables;
+"id" is one too when the workflow declares it.
 
 Output: one JSON line per row outcome (status "success" or "failed"), flushed to disk as each
 row finishes. Rows may finish out of order; the last line per id wins. <output>.retry lists
@@ -72,8 +77,11 @@ Exit codes: 0 all rows succeeded · 1 some rows failed · 2 usage or input error
 export function registerBatch(program: Command): void {
   program
     .command('batch')
-    .description('run every row of a CSV/JSONL file through the workflow (concurrent, resumable)')
-    .option('-i, --input <file>', 'CSV or JSONL input')
+    .description('run every row of a CSV, TSV, .xlsx or JSONL file through the workflow (concurrent, resumable)')
+    .option('-i, --input <file>', 'CSV, TSV, .xlsx or JSONL input')
+    .option('--delimiter <char>', 'CSV delimiter: , ; tab | or any one character (default: detected; tab for .tsv)')
+    .option('--encoding <name>', 'input text encoding, e.g. shift_jis, cp932, gbk, gb18030, big5, euc-kr, windows-1252, latin1 (default: UTF-8, or UTF-16 by its BOM)')
+    .option('--sheet <name>', '.xlsx input: the sheet to read (default: the first)')
     .option('-o, --output <file>', 'JSONL output (appended to; resumable)')
     .option('--retry', 'run only the ids listed in <output>.retry')
     .option('-w, --wait <seconds>', 'minimum time between two request starts', '0')
@@ -154,7 +162,7 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
 }
 
 function batchConfig(flags: BatchFlags, env: Record<string, string | undefined>): BatchConfig {
-  if (!flags.input) throw new OptionError('missing --input FILE (CSV or JSONL)');
+  if (!flags.input) throw new OptionError('missing --input FILE (CSV, TSV, .xlsx or JSONL)');
   if (!flags.output) throw new OptionError('missing --output FILE (JSONL)');
   const mode = flags.mode ?? 'streaming';
   if (mode !== 'streaming' && mode !== 'blocking') throw new OptionError(`--mode must be "streaming" or "blocking", got "${mode}"`);
@@ -179,6 +187,7 @@ function batchConfig(flags: BatchFlags, env: Record<string, string | undefined>)
     bom: flags.bom ?? false,
     quiet: flags.quiet ?? false,
     streamIdleTimeoutSeconds: 45,
+    inputOptions: { delimiter: flags.delimiter, encoding: flags.encoding, sheet: flags.sheet },
   };
 }
 
