@@ -38,21 +38,29 @@ test('a known run: reattach fails (older Dify), run detail is polled until the r
     return { status: 200, body: detail('run-1', ++polls < 3 ? 'running' : 'succeeded') };
   });
   const recovered = await recoverRun({ user: 'u', since: 0, runId: 'run-1', knownRunIds: [] }, options(client, 10_000));
-  assert.equal(recovered?.result.data.status, 'succeeded');
-  assert.deepEqual(recovered?.result.data.outputs, { text: 'done' });
+  assert.equal(recovered.kind, 'found');
+  assert.equal(recovered.kind === 'found' && recovered.result.data.status, 'succeeded');
+  assert.deepEqual(recovered.kind === 'found' && recovered.result.data.outputs, { text: 'done' });
   assert.equal(calls.filter((path) => path === '/workflows/run/run-1').length, 3);
 });
 
-test('a run the server never finishes is polled only until the wait runs out', async () => {
+test('a run the server never finishes is polled only until the wait runs out, and reported as still running', async () => {
   const { client, calls } = fakeClient((path) => (path.startsWith('/workflow/') ? notFound : { status: 200, body: detail('run-1', 'running') }));
   const recovered = await recoverRun({ user: 'u', since: 0, runId: 'run-1', knownRunIds: [] }, options(client, 300));
-  assert.equal(recovered, undefined);
+  assert.equal(recovered.kind, 'running', 'not "absent": a run that exists must not be sent again');
   assert.ok(calls.length < 10, `${calls.length} calls`);
+});
+
+test('a run difyrun asked to stop that Dify still calls running is taken as stopped (Dify never records stops)', async () => {
+  const { client, calls } = fakeClient(() => ({ status: 200, body: detail('run-1', 'running') }));
+  const recovered = await recoverRun({ user: 'u', since: 0, runId: 'run-1', knownRunIds: [], stopRequested: true }, options(client, 60_000));
+  assert.equal(recovered.kind === 'found' && recovered.result.data.status, 'stopped');
+  assert.deepEqual(calls, ['/workflows/run/run-1'], 'one look, no reattach, no waiting');
 });
 
 test('a run the server does not know (404) is not there: undefined at once', async () => {
   const { client } = fakeClient(() => notFound);
-  assert.equal(await recoverRun({ user: 'u', since: 0, runId: 'run-x', knownRunIds: [] }, options(client, 60_000)), undefined);
+  assert.deepEqual(await recoverRun({ user: 'u', since: 0, runId: 'run-x', knownRunIds: [] }, options(client, 60_000)), { kind: 'absent' });
 });
 
 test('without a run id the logs are searched by user; earlier attempts and older runs are not this attempt', async () => {
@@ -65,13 +73,13 @@ test('without a run id the logs are searched by user; earlier attempts and older
     return { status: 200, body: detail(path.split('/').pop()!, 'succeeded') };
   });
   const recovered = await recoverRun({ user: 'difyrun-r1', since, knownRunIds: ['known'] }, options(client, 0));
-  assert.equal(recovered?.result.workflow_run_id, 'mine', 'the earliest run of this attempt');
-  assert.equal(recovered?.extraRuns, 1, 'the later one is a duplicate');
+  assert.equal(recovered.kind === 'found' && recovered.result.workflow_run_id, 'mine', 'the earliest run of this attempt');
+  assert.equal(recovered.kind === 'found' && recovered.extraRuns, 1, 'the later one is a duplicate');
   assert.match(calls[0]!, /end_user_session_id=difyrun-r1/);
 });
 
 test('nothing in the logs: looked up again until the wait runs out, then undefined', async () => {
   const { client, calls } = fakeClient(() => ({ status: 200, body: { page: 1, limit: 100, total: 0, has_more: false, data: [] } }));
-  assert.equal(await recoverRun({ user: 'u', since: Date.now(), knownRunIds: [] }, options(client, 600)), undefined);
+  assert.deepEqual(await recoverRun({ user: 'u', since: Date.now(), knownRunIds: [] }, options(client, 600)), { kind: 'absent' });
   assert.ok(calls.length >= 2 && calls.length < 8, `${calls.length} lookups`);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DifyClient } from '../../src/client/client.js';
-import { runBatch, type BatchConfig, type BatchResult } from '../../src/batch/run-batch.js';
+import { runBatch, type BatchConfig, type BatchResult } from '../../src/batch/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 
 // Absolute, so the CLI can run from any working directory (tests use temp dirs).
