@@ -35,7 +35,7 @@ function sink(): PassThrough & { text(): string } {
 }
 
 export async function batchInProcess(
-  server: RunningServer,
+  server: Pick<RunningServer, 'apiKey' | 'baseURL'>,
   config: BatchConfig,
   signals: { interrupt?: AbortSignal; hardStop?: AbortSignal } = {},
 ): Promise<BatchResult & { stdout: string; stderr: string }> {
