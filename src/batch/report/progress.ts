@@ -80,8 +80,9 @@ export function progressFields(view: ProgressView): string[] {
   ];
 }
 
-/** A bar plus as many fields as fit in `width` columns. */
-export function progressLine(view: ProgressView, width: number): string {
+/** A bar plus as many fields as fit in a terminal `width` columns wide (the last column stays free, so nothing wraps). */
+export function progressLine(view: ProgressView, columns: number): string {
+  const width = columns - 1;
   const fields = progressFields(view);
   let text = fields.join(' | ');
   while (fields.length > 1 && text.length + 12 > width) {
@@ -89,7 +90,7 @@ export function progressLine(view: ProgressView, width: number): string {
     text = fields.join(' | ');
   }
   const barWidth = Math.min(30, width - text.length - 3);
-  if (barWidth < 5) return text.slice(0, Math.max(1, width - 1));
+  if (barWidth < 5) return text.slice(0, Math.max(1, width));
   const filled = Math.round((barWidth * view.percent) / 100);
   return `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${text}`;
 }
@@ -113,7 +114,7 @@ class BarProgress implements Progress {
     this.#bars = new MultiBar({
       stream,
       // The whole line is ours, sized to the terminal at each redraw (it may be resized).
-      format: () => (this.#start ? progressLine(progressView(this.stats, this.#start), (this.stream.columns || 80) - 1) : ''),
+      format: () => (this.#start ? progressLine(progressView(this.stats, this.#start), this.stream.columns || 80) : ''),
       hideCursor: true,
       clearOnComplete: false,
       linewrap: false,
