@@ -144,7 +144,8 @@ export class RowScheduler {
           mode,
           workflowId: config.workflowId,
           timeoutMs: config.timeoutSeconds * 1000,
-          streamIdleTimeoutMs: config.streamIdleTimeoutSeconds * 1000,
+          // --timeout bounds every wait, a silent stream's too.
+          streamIdleTimeoutMs: Math.min(config.streamIdleTimeoutSeconds, config.timeoutSeconds) * 1000,
           maxRetries: config.maxRetries,
           initialRetryDelayMs: config.initialRetryDelaySeconds * 1000,
           maxRetryDelayMs: config.maxRetryDelaySeconds * 1000,
