@@ -37,6 +37,8 @@ export interface StartTicket {
 }
 
 const GRACE_MS = 2000;
+/** A timer this late says the process was not running, not that the server was silent. */
+const LATE_MS = 200;
 
 export class StartOrder {
   #posted = 0;
@@ -53,7 +55,7 @@ export class StartOrder {
   posted(timeoutMs: number, giveUp: (error: RunNotStartedError) => void): StartTicket {
     const seq = this.#posted++;
     const postedAt = Date.now();
-    let timer: NodeJS.Timeout | undefined;
+    let grace: NodeJS.Timeout | undefined;
     let over = false;
     const fire = (reason: NotStartedReason) => {
       if (over) return;
@@ -62,17 +64,22 @@ export class StartOrder {
     };
     const end = () => {
       over = true;
-      clearTimeout(timer);
+      clearTimeout(deadline);
+      clearTimeout(grace);
       this.#waiting.delete(seq);
     };
-    timer = setTimeout(() => fire('timeout'), timeoutMs);
-    timer.unref();
+    const deadline = setTimeout(() => fire('timeout'), timeoutMs);
+    deadline.unref();
+    // A timer that fires late means the event loop was starved: data that arrived meanwhile
+    // (this run's first event) may not have been read yet, so the grace starts over.
+    const graceUntil = (dueAt: number) => {
+      grace = setTimeout(() => (Date.now() - dueAt > LATE_MS ? graceUntil(Date.now() + this.graceMs) : fire('overtaken')), this.graceMs);
+      grace.unref();
+    };
+    // Overtaken: a short grace is left (the first later start sets it; the deadline still holds).
     this.#waiting.set(seq, () => {
-      // Overtaken: from now on only a short grace is left (the first later start sets it).
       this.#waiting.delete(seq);
-      clearTimeout(timer);
-      timer = setTimeout(() => fire('overtaken'), Math.min(this.graceMs, Math.max(0, postedAt + timeoutMs - Date.now())));
-      timer.unref();
+      graceUntil(Date.now() + this.graceMs);
     });
     return {
       started: () => {
