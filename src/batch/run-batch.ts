@@ -165,6 +165,7 @@ function stopReason(ended: SchedulerResult): string | null {
   if (ended.stop.kind !== 'interrupt') return ended.stop.reason;
   const parts: string[] = [];
   if (ended.stoppedRuns > 0) parts.push(`${plural(ended.stoppedRuns, 'in-flight run')} stopped on the server`);
+  if (ended.finishedAfterInterrupt > 0) parts.push(`${plural(ended.finishedAfterInterrupt, 'row')} in flight finished and recorded`);
   if (ended.abandoned > 0) parts.push(`${plural(ended.abandoned, 'row')} left in flight, recovered on the next run`);
   const what = parts.length > 0 ? parts.join(', ') : 'no runs were in flight';
   return `interrupted (Ctrl-C): ${what}; run the same command again to resume`;

@@ -69,3 +69,25 @@ test('a run difyrun asked to stop before a crash, that the server still calls ru
     await slow.close();
   }
 });
+
+test('Ctrl-C during a blocking run: the run (which Dify cannot stop) is let finish and recorded, and the summary says so', async () => {
+  const slow = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, faults: { latencyMs: 1500 } });
+  try {
+    const dir = tempDir();
+    const input = join(dir, 'in.csv');
+    const output = join(dir, 'out.jsonl');
+    writeFileSync(input, reviewsCsv(3));
+    const interrupt = new AbortController();
+    const running = batchInProcess(slow, defaultConfig(input, output, { mode: 'blocking', concurrency: 1 }), { interrupt: interrupt.signal });
+    const deadline = Date.now() + 20_000;
+    while (slow.activeRuns < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    interrupt.abort();
+    const result = await running;
+    assert.equal(result.exitCode, 130);
+    assert.deepEqual(readOutput(output).map((row) => [row.id, row.status]), [['row00000', 'success']]);
+    assert.equal(result.summary!.stopped_reason, 'interrupted (Ctrl-C): 1 row in flight finished and recorded; run the same command again to resume');
+    assert.equal(existsSync(`${output}.journal`), false, 'nothing left to recover');
+  } finally {
+    await slow.close();
+  }
+});

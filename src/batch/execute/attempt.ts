@@ -23,7 +23,7 @@ export interface AttemptRequest {
   streamIdleTimeoutMs: number;
   /** Aborts at the first Ctrl-C: a streaming run is stopped through the stop API. */
   stop: AbortSignal;
-  /** Aborts when everything must end now. */
+  /** Aborts when everything must end now (a blocking request is let go, a stream dropped). */
   abandon: AbortSignal;
   startOrder: StartOrder | undefined;
   /** Awaited the moment the run id and task id are known (streaming). */
@@ -51,13 +51,13 @@ export async function attempt(request: AttemptRequest, ids: AttemptIds): Promise
 
 async function attemptBlocking(request: AttemptRequest): Promise<AttemptResult> {
   const params = { inputs: request.inputs, user: request.user, workflowId: request.workflowId };
-  // A blocking run cannot be stopped (its task id comes with the result); Ctrl-C lets go of it.
-  const signal = AbortSignal.any([request.stop, request.abandon]);
+  // A blocking run cannot be stopped (its task id comes with the result) and goes on if we
+  // hang up, so a first Ctrl-C lets it finish and records it; only `abandon` lets go of it.
   try {
-    const result = await request.client.workflows.run(params, { signal, timeout: request.timeoutMs, maxRetries: 0 });
+    const result = await request.client.workflows.run(params, { signal: request.abandon, timeout: request.timeoutMs, maxRetries: 0 });
     return { result, startDelayMs: undefined, price: { amount: 0, currency: null } };
   } catch (error) {
-    if (signal.aborted) throw new RowAbandoned('interrupted while a blocking run was in flight');
+    if (request.abandon.aborted) throw new RowAbandoned('quit while a blocking run was in flight');
     throw error;
   }
 }

@@ -13,10 +13,11 @@
  * - A row is never POSTed again while an earlier attempt may have started a run, unless the
  *   server showed that no such run exists. Errors that provably ran nothing are retried up to
  *   `config.maxRetries` times with the shared backoff; rate-limit refusals up to 30 times.
- * - `signals.stop` (first Ctrl-C, a worker shutting down): nothing new is sent; a streaming run
- *   already going is stopped through Dify's stop API and recorded as `stopped`; a blocking
- *   request is let go (`outcome.record` undefined, `abandoned` true: recover it later from the
- *   store). `signals.abandon` ends every wait at once, the same way.
+ * - `signals.stop` (first Ctrl-C, a worker shutting down): nothing new is sent (a row not sent
+ *   yet ends with no record); a streaming run already going is stopped through Dify's stop API
+ *   and recorded as `stopped`; a blocking request, which Dify cannot stop, is let finish.
+ *   `signals.abandon` ends every wait at once: `abandoned` is then true when a request may still
+ *   be in flight (keep the store entry and recover the row from it later).
  * - Every wait is bounded by `config.timeoutMs`: response headers, a whole blocking response, a
  *   stream without its first event, and the recovery of a run that may still be going.
  * - Never throws for anything a row can meet; the outcome says what happened. The caller acts

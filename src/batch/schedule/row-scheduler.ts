@@ -46,6 +46,8 @@ export interface SchedulerResult {
   abandoned: number;
   /** Streaming runs difyrun asked the server to stop. */
   stoppedRuns: number;
+  /** Rows in flight at Ctrl-C that finished on their own (blocking requests cannot be stopped). */
+  finishedAfterInterrupt: number;
   mode: ModeDecision;
   /** Rows sent again after an attempt nobody found: user → since when (checked for duplicates). */
   unresolved: Map<string, number>;
@@ -62,6 +64,7 @@ export class RowScheduler {
   #stop: { kind: StopKind; reason: string } | undefined;
   #abandoned = 0;
   #stoppedRuns = 0;
+  #finishedAfterInterrupt = 0;
   #starts = 0;
 
   constructor(deps: SchedulerDeps) {
@@ -126,7 +129,14 @@ export class RowScheduler {
   /** Waits for every row in flight, then says how scheduling ended. */
   async finish(): Promise<SchedulerResult> {
     while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
-    return { stop: this.#stop, abandoned: this.#abandoned, stoppedRuns: this.#stoppedRuns, mode: this.#mode.decision, unresolved: this.#unresolved };
+    return {
+      stop: this.#stop,
+      abandoned: this.#abandoned,
+      stoppedRuns: this.#stoppedRuns,
+      finishedAfterInterrupt: this.#finishedAfterInterrupt,
+      mode: this.#mode.decision,
+      unresolved: this.#unresolved,
+    };
   }
 
   async #run(job: PreparedRow): Promise<void> {
@@ -181,6 +191,7 @@ export class RowScheduler {
       return;
     }
     if (outcome.timing) stats.ranIn(outcome.timing.mode);
+    if (this.#deps.interrupt.aborted && !outcome.stopRequested && outcome.record.attempts > 0) this.#finishedAfterInterrupt++;
     await this.#record(outcome.record);
     this.#observe(outcome, outcome.record);
   }

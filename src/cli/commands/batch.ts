@@ -170,7 +170,7 @@ function watchSignals(quiet: boolean) {
   const hardStop = new AbortController();
   const watcher = watchInterrupts(
     () => {
-      if (!quiet) process.stderr.write('\nStopping: no new rows; streaming runs in flight are stopped on the server (Ctrl-C again to quit now)\n');
+      if (!quiet) process.stderr.write('\nStopping: no new rows; streaming runs in flight are stopped on the server, blocking requests finish (Ctrl-C again to quit now)\n');
       interrupt.abort();
     },
     () => {
