@@ -11,7 +11,7 @@ function watch(order: StartOrder, timeoutMs = 60_000) {
 }
 
 test('a stream passed over by one POSTed later is given up after the grace', async () => {
-  const order = new StartOrder(30);
+  const order = new StartOrder({ graceMs: 30 });
   const first = watch(order);
   const second = watch(order);
   second.ticket.started();
@@ -23,7 +23,7 @@ test('a stream passed over by one POSTed later is given up after the grace', asy
 });
 
 test('a stream that starts within the grace is kept; runs starting in order overtake nobody', async () => {
-  const order = new StartOrder(100);
+  const order = new StartOrder({ graceMs: 100 });
   const first = watch(order);
   const second = watch(order);
   const third = watch(order);
@@ -35,11 +35,20 @@ test('a stream that starts within the grace is kept; runs starting in order over
 });
 
 test('without any later start, the wait for the first event ends at the timeout; an ended attempt is never given up', async () => {
-  const order = new StartOrder(10);
+  const order = new StartOrder({ graceMs: 10 });
   const lone = watch(order, 50);
   const ended = watch(order, 50);
   ended.ticket.end();
   await sleep(200);
   assert.deepEqual(lone.given.map((error) => error.reason), ['timeout']);
   assert.equal(ended.given.length, 0);
+});
+
+test('once runs are seen to start quickly, a stream far slower than them is given up before the timeout', async () => {
+  const order = new StartOrder({ graceMs: 10, slowAtLeastMs: 60 });
+  for (let i = 0; i < 5; i++) watch(order).ticket.started(); // five runs that started at once
+  const lone = watch(order, 60_000);
+  await sleep(300);
+  assert.deepEqual(lone.given.map((error) => error.reason), ['slow']);
+  assert.match(lone.given[0]!.message, /far longer than runs here take to start/);
 });

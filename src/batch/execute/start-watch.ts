@@ -7,12 +7,13 @@
  * Dify's worker queue is first in, first out, so a stream POSTed *later* in the same batch
  * that has already started means this one was taken off the queue and dropped. After a short
  * grace (two workers can take neighbouring runs a moment apart) the stream is given up as
- * not started. Without such evidence the wait for the first event is still bounded by the
- * row's timeout.
+ * not started. Without a later start (the last rows of a batch, -c 1) the wait for the first
+ * event ends once it is far beyond how long runs here take to start (5× the p90 of the last
+ * starts, at least 10 s, once 5 starts were seen), and always at the row's timeout.
  */
 
 /** Why a stream was given up before its run started. */
-export type NotStartedReason = 'overtaken' | 'timeout';
+export type NotStartedReason = 'overtaken' | 'slow' | 'timeout';
 
 /** A streaming attempt that had only pings: the server never started its run. */
 export class RunNotStartedError extends Error {
@@ -21,11 +22,8 @@ export class RunNotStartedError extends Error {
     readonly reason: NotStartedReason,
     waitedMs: number,
   ) {
-    super(
-      reason === 'overtaken'
-        ? `The server accepted the request but never started the run (only pings for ${Math.round(waitedMs / 1000)} s while runs sent after it started)`
-        : `The server accepted the request but never started the run (only pings for ${Math.round(waitedMs / 1000)} s)`,
-    );
+    const why = { overtaken: ' while runs sent after it started', slow: ', far longer than runs here take to start', timeout: '' }[reason];
+    super(`The server accepted the request but never started the run (only pings for ${Math.round(waitedMs / 1000)} s${why})`);
   }
 }
 
@@ -37,6 +35,10 @@ export interface StartTicket {
 }
 
 const GRACE_MS = 2000;
+const STARTS_KEPT = 20;
+const STARTS_NEEDED = 5;
+const SLOW_FACTOR = 5;
+const SLOW_AT_LEAST_MS = 10_000;
 /** A timer this late says the process was not running, not that the server was silent. */
 const LATE_MS = 200;
 
@@ -45,8 +47,16 @@ export class StartOrder {
   /** The highest POST number whose run has started. */
   #latestStarted = -1;
   readonly #waiting = new Map<number, () => void>();
+  /** How long the last runs took from POST to their first event. */
+  readonly #startDelays: number[] = [];
 
-  constructor(private readonly graceMs = GRACE_MS) {}
+  readonly #graceMs: number;
+  readonly #slowAtLeastMs: number;
+
+  constructor(options: { graceMs?: number; slowAtLeastMs?: number } = {}) {
+    this.#graceMs = options.graceMs ?? GRACE_MS;
+    this.#slowAtLeastMs = options.slowAtLeastMs ?? SLOW_AT_LEAST_MS;
+  }
 
   /**
    * Registers a streaming POST; `giveUp` is called (once) when the run will not start: a later
@@ -68,23 +78,31 @@ export class StartOrder {
       clearTimeout(grace);
       this.#waiting.delete(seq);
     };
-    const deadline = setTimeout(() => fire('timeout'), timeoutMs);
-    deadline.unref();
     // A timer that fires late means the event loop was starved: data that arrived meanwhile
-    // (this run's first event) may not have been read yet, so the grace starts over.
-    const graceUntil = (dueAt: number) => {
-      grace = setTimeout(() => (Date.now() - dueAt > LATE_MS ? graceUntil(Date.now() + this.graceMs) : fire('overtaken')), this.graceMs);
-      grace.unref();
+    // (this run's first event) may not have been read yet, so it looks again a grace later.
+    const after = (ms: number, reason: NotStartedReason): NodeJS.Timeout => {
+      const dueAt = Date.now() + ms;
+      const timer = setTimeout(() => {
+        if (Date.now() - dueAt <= LATE_MS) fire(reason);
+        else if (reason === 'overtaken') grace = after(this.#graceMs, reason);
+        else deadline = after(this.#graceMs, reason);
+      }, ms);
+      timer.unref();
+      return timer;
     };
+    const slowAfter = this.#slowAfterMs();
+    let deadline = slowAfter !== undefined && slowAfter < timeoutMs ? after(slowAfter, 'slow') : after(timeoutMs, 'timeout');
     // Overtaken: a short grace is left (the first later start sets it; the deadline still holds).
     this.#waiting.set(seq, () => {
       this.#waiting.delete(seq);
-      graceUntil(Date.now() + this.graceMs);
+      grace = after(this.#graceMs, 'overtaken');
     });
     return {
       started: () => {
         if (over) return;
         end();
+        this.#startDelays.push(Date.now() - postedAt);
+        if (this.#startDelays.length > STARTS_KEPT) this.#startDelays.shift();
         if (seq <= this.#latestStarted) return;
         this.#latestStarted = seq;
         // Everything POSTed before this run and still without a first event was passed over.
@@ -92,5 +110,13 @@ export class StartOrder {
       },
       end,
     };
+  }
+
+  /** When a run still not started is far beyond how long runs here take to start. */
+  #slowAfterMs(): number | undefined {
+    if (this.#startDelays.length < STARTS_NEEDED) return undefined;
+    const sorted = [...this.#startDelays].sort((a, b) => a - b);
+    const p90 = sorted[Math.floor(sorted.length * 0.9)]!;
+    return Math.max(this.#slowAtLeastMs, SLOW_FACTOR * p90);
   }
 }
