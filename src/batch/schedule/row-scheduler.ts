@@ -170,6 +170,8 @@ export class RowScheduler {
       release();
       await this.#settle(job, outcome);
     } catch (error) {
+      // Not an outcome (the disk failed, a bug): keep its journal entry so the next run recovers it.
+      this.#abandoned++;
       this.#deps.progress.log(`row ${job.id}: ${describeError(error, client.baseURL)}`);
     } finally {
       release();
