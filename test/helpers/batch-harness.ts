@@ -1,4 +1,5 @@
 /** Runs `difyrun batch` in-process (runBatch) or as a child process, against a local server. */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,4 +93,14 @@ export function reviewsCsv(count: number, start = 0): string {
   const channels = ['web', 'app', 'email'];
   for (let i = start; i < start + count; i++) lines.push(`row${String(i).padStart(5, '0')},"Review ${i}, it was ${i % 3 === 0 ? 'bad' : 'great'}",${(i % 5) + 1},${channels[i % 3]}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Every id of the input once in the output, and every one a success. */
+export function assertOneSuccessPerId(path: string, rows: number): void {
+  const lines = readOutput(path);
+  const ids = new Set(lines.map((line) => line.id));
+  assert.equal(ids.size, rows, 'every id is present');
+  assert.equal(lines.length, rows, 'one line per id');
+  const successes = lines.filter((line) => line.status === 'success').length;
+  assert.equal(successes, rows, `all rows succeeded (failed: ${JSON.stringify(lines.find((line) => line.status !== 'success'))})`);
 }
