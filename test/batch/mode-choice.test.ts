@@ -13,6 +13,7 @@ const table: [string, ModeDecision, RunObservation[], 'streaming' | 'blocking'][
   ['one Celery worker: short runs wait seconds in the queue → blocking', INITIAL_AUTO, times(5, streamed(2000, 150)), 'blocking'],
   ['runs start at once (enough workers, or the local server) → stay streaming', INITIAL_AUTO, times(5, streamed(30, 150)), 'streaming'],
   ['queued, but the wait is small next to long runs → stay streaming', INITIAL_AUTO, times(5, streamed(500, 20_000)), 'streaming'],
+  ['a server warming up (0.34 s to start runs of 1.3 s) is not a queue → stay streaming', INITIAL_AUTO, times(5, streamed(340, 1300)), 'streaming'],
   ['queued, but a run took 40 s (too close to the ~100 s cut-off) → stay streaming', INITIAL_AUTO, [...times(4, streamed(3000, 200)), streamed(3000, 40_000)], 'streaming'],
   ['blocking, runs stay short → stay blocking', blocking, times(10, blocked(800)), 'blocking'],
   ['blocking, a run took 70 s → back to streaming', blocking, [...times(4, blocked(800)), blocked(70_000)], 'streaming'],

@@ -64,7 +64,7 @@ export function progressView(stats: BatchStats, start: ProgressStart, now = Date
     failed: stats.failed,
     rate,
     elapsedMs: now - stats.startedAt,
-    etaMs: paceKnown ? ((total - done) / rate) * 1000 : undefined,
+    etaMs: done >= total ? 0 : paceKnown ? ((total - done) / rate) * 1000 : undefined,
   };
 }
 

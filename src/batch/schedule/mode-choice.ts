@@ -32,8 +32,8 @@ export const BLOCKING_SAFE_MS = 30_000;
 export const TOO_LONG_FOR_BLOCKING_MS = 60_000;
 /** Queue waits shorter than this are network and start-up noise. */
 const QUEUE_NOTICEABLE_MS = 100;
-/** ...and the wait must be a noticeable share of the run itself. */
-const QUEUE_SHARE = 0.2;
+/** ...and at least half as long as the run itself (a server warming up is not a queue). */
+const QUEUE_SHARE = 0.5;
 
 export const INITIAL_AUTO: ModeDecision = { mode: 'streaming', reason: 'auto: streaming until runs show how the server queues them' };
 
