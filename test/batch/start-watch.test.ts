@@ -52,3 +52,18 @@ test('once runs are seen to start quickly, a stream far slower than them is give
   assert.deepEqual(lone.given.map((error) => error.reason), ['slow']);
   assert.match(lone.given[0]!.message, /far longer than runs here take to start/);
 });
+
+test('when runs here take seconds to start, an overtaken stream gets a longer grace', async () => {
+  const order = new StartOrder({ graceMs: 10 });
+  // Five runs that each took ~60 ms to start: the grace becomes ~120 ms, not 10 ms.
+  const slowStarts = [0, 1, 2, 3, 4].map(() => watch(order));
+  await sleep(60);
+  for (const run of slowStarts) run.ticket.started();
+  const first = watch(order);
+  const second = watch(order);
+  second.ticket.started();
+  await sleep(50);
+  assert.equal(first.given.length, 0, 'still within the longer grace');
+  await sleep(250);
+  assert.deepEqual(first.given.map((error) => error.reason), ['overtaken']);
+});

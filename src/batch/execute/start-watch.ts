@@ -5,9 +5,9 @@
  * Dify's own 300 s timeout and never carries the error.
  *
  * Dify's worker queue is first in, first out, so a stream POSTed *later* in the same batch
- * that has already started means this one was taken off the queue and dropped. After a short
- * grace (two workers can take neighbouring runs a moment apart) the stream is given up as
- * not started. Without a later start (the last rows of a batch, -c 1) the wait for the first
+ * that has already started means this one was taken off the queue and dropped. After a grace
+ * (two workers can take neighbouring runs a moment apart; a busy server or client delays starts:
+ * 2 s, or twice the p90 of recent start delays if longer) the stream is given up as not started. Without a later start (the last rows of a batch, -c 1) the wait for the first
  * event ends once it is far beyond how long runs here take to start (5× the p90 of the last
  * starts, at least 10 s, once 5 starts were seen), and always at the row's timeout.
  */
@@ -38,6 +38,7 @@ const GRACE_MS = 2000;
 const STARTS_KEPT = 20;
 const STARTS_NEEDED = 5;
 const SLOW_FACTOR = 5;
+const GRACE_FACTOR = 2;
 const SLOW_AT_LEAST_MS = 10_000;
 /** A timer this late says the process was not running, not that the server was silent. */
 const LATE_MS = 200;
@@ -84,7 +85,7 @@ export class StartOrder {
       const dueAt = Date.now() + ms;
       const timer = setTimeout(() => {
         if (Date.now() - dueAt <= LATE_MS) fire(reason);
-        else if (reason === 'overtaken') grace = after(this.#graceMs, reason);
+        else if (reason === 'overtaken') grace = after(this.#graceAfterOvertakenMs(), reason);
         else deadline = after(this.#graceMs, reason);
       }, ms);
       timer.unref();
@@ -95,7 +96,7 @@ export class StartOrder {
     // Overtaken: a short grace is left (the first later start sets it; the deadline still holds).
     this.#waiting.set(seq, () => {
       this.#waiting.delete(seq);
-      grace = after(this.#graceMs, 'overtaken');
+      grace = after(this.#graceAfterOvertakenMs(), 'overtaken');
     });
     return {
       started: () => {
@@ -114,9 +115,21 @@ export class StartOrder {
 
   /** When a run still not started is far beyond how long runs here take to start. */
   #slowAfterMs(): number | undefined {
+    const p90 = this.#startDelayP90();
+    return p90 === undefined ? undefined : Math.max(this.#slowAtLeastMs, SLOW_FACTOR * p90);
+  }
+
+  /**
+   * How long an overtaken stream still gets: runs that start seconds apart (a busy server or
+   * client) can start out of order by as much, so the grace grows with the spread of start delays.
+   */
+  #graceAfterOvertakenMs(): number {
+    return Math.max(this.#graceMs, GRACE_FACTOR * (this.#startDelayP90() ?? 0));
+  }
+
+  #startDelayP90(): number | undefined {
     if (this.#startDelays.length < STARTS_NEEDED) return undefined;
     const sorted = [...this.#startDelays].sort((a, b) => a - b);
-    const p90 = sorted[Math.floor(sorted.length * 0.9)]!;
-    return Math.max(this.#slowAtLeastMs, SLOW_FACTOR * p90);
+    return sorted[Math.floor(sorted.length * 0.9)]!;
   }
 }
