@@ -6,8 +6,8 @@
  *
  * Dify's worker queue is first in, first out, so a stream POSTed *later* in the same batch
  * that has already started means this one was taken off the queue and dropped. After a grace
- * (two workers can take neighbouring runs a moment apart; a busy server or client delays starts:
- * 2 s, or twice the p90 of recent start delays if longer) the stream is given up as not started. Without a later start (the last rows of a batch, -c 1) the wait for the first
+ * (two workers take neighbouring runs a moment apart, a busy server or client reorders starts:
+ * 2 s, or twice the longest such reordering seen in this batch) the stream is given up. Without a later start (the last rows of a batch, -c 1) the wait for the first
  * event ends once it is far beyond how long runs here take to start (5× the p90 of the last
  * starts, at least 10 s, once 5 starts were seen), and always at the row's timeout.
  */
@@ -50,6 +50,8 @@ export class StartOrder {
   readonly #waiting = new Map<number, () => void>();
   /** How long the last runs took from POST to their first event. */
   readonly #startDelays: number[] = [];
+  /** The longest a run that was overtaken still took to start (a legitimate reordering). */
+  #longestReorderMs = 0;
 
   readonly #graceMs: number;
   readonly #slowAtLeastMs: number;
@@ -67,6 +69,7 @@ export class StartOrder {
     const seq = this.#posted++;
     const postedAt = Date.now();
     let grace: NodeJS.Timeout | undefined;
+    let overtakenAt: number | undefined;
     let over = false;
     const fire = (reason: NotStartedReason) => {
       if (over) return;
@@ -96,12 +99,14 @@ export class StartOrder {
     // Overtaken: a short grace is left (the first later start sets it; the deadline still holds).
     this.#waiting.set(seq, () => {
       this.#waiting.delete(seq);
+      overtakenAt = Date.now();
       grace = after(this.#graceAfterOvertakenMs(), 'overtaken');
     });
     return {
       started: () => {
         if (over) return;
         end();
+        if (overtakenAt !== undefined) this.#longestReorderMs = Math.max(this.#longestReorderMs, Date.now() - overtakenAt);
         this.#startDelays.push(Date.now() - postedAt);
         if (this.#startDelays.length > STARTS_KEPT) this.#startDelays.shift();
         if (seq <= this.#latestStarted) return;
@@ -115,21 +120,17 @@ export class StartOrder {
 
   /** When a run still not started is far beyond how long runs here take to start. */
   #slowAfterMs(): number | undefined {
-    const p90 = this.#startDelayP90();
-    return p90 === undefined ? undefined : Math.max(this.#slowAtLeastMs, SLOW_FACTOR * p90);
-  }
-
-  /**
-   * How long an overtaken stream still gets: runs that start seconds apart (a busy server or
-   * client) can start out of order by as much, so the grace grows with the spread of start delays.
-   */
-  #graceAfterOvertakenMs(): number {
-    return Math.max(this.#graceMs, GRACE_FACTOR * (this.#startDelayP90() ?? 0));
-  }
-
-  #startDelayP90(): number | undefined {
     if (this.#startDelays.length < STARTS_NEEDED) return undefined;
     const sorted = [...this.#startDelays].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length * 0.9)]!;
+    return Math.max(this.#slowAtLeastMs, SLOW_FACTOR * sorted[Math.floor(sorted.length * 0.9)]!);
+  }
+
+  /** How long an overtaken stream still gets: twice the longest legitimate reordering seen, at least the base grace. */
+  get overtakenGraceMs(): number {
+    return this.#graceAfterOvertakenMs();
+  }
+
+  #graceAfterOvertakenMs(): number {
+    return Math.max(this.#graceMs, GRACE_FACTOR * this.#longestReorderMs);
   }
 }
