@@ -7,7 +7,7 @@
  * nothing. Independent branches run concurrently. if-else picks edges by sourceHandle.
  */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowFinishedData } from '../../protocol/index.js';
+import type { JsonObject, KnownWorkflowEvent, NodeFinishedData, NodeStatus, WorkflowFinishedData } from '../../protocol/index.js';
 import type { Edge, WorkflowApp, WorkflowNode } from '../dsl/types.js';
 import { NodeError, type LlmSettings, type NodeContext, type NodeResult } from './node-context.js';
 import { runCode } from './nodes/code.js';
@@ -24,7 +24,9 @@ import { VariablePool } from './variable-pool.js';
 export const MAX_STEPS = 500;
 export const MAX_EXECUTION_SECONDS = 1200;
 
-export type EngineEvent = { event: string; workflow_run_id: string; task_id: string; data: Record<string, unknown> };
+/** The events a run emits: the protocol's own types, so a payload that drifts from the wire shape fails to compile. */
+export type EngineEvent = Exclude<KnownWorkflowEvent, { event: 'error' | 'tts_message' | 'tts_message_end' }>;
+type EventData<E extends EngineEvent['event']> = Extract<EngineEvent, { event: E }>['data'];
 
 export interface RunGraphOptions {
   app: WorkflowApp;
@@ -90,7 +92,7 @@ class GraphRun {
     const startValues: Record<string, unknown> = { ...o.inputs };
     for (const [key, value] of Object.entries(sys)) startValues[`sys.${key}`] = value;
 
-    this.#emit('workflow_started', { id: o.runId, workflow_id: o.app.workflowId, inputs: startValues, created_at: seconds(this.#startedAt), reason: 'initial' });
+    this.#emit('workflow_started', { id: o.runId, workflow_id: o.app.workflowId, inputs: startValues as JsonObject, created_at: seconds(this.#startedAt), reason: 'initial' });
 
     const stopped = new Promise<void>((resolve) => {
       if (o.signal.aborted) resolve();
@@ -120,11 +122,9 @@ class GraphRun {
     const index = ++this.#index;
     const startedAt = this.#now();
     this.#running.set(node.id, { execId, index, predecessor, startedAt });
-    const base = {
-      id: execId, node_id: node.id, node_type: node.type, title: node.title, index, predecessor_node_id: predecessor,
-      inputs: null, inputs_truncated: false, created_at: seconds(startedAt), extras: {}, iteration_id: null, loop_id: null, agent_strategy: null,
-    };
-    this.#emit('node_started', base);
+    const base = { id: execId, node_id: node.id, node_type: node.type, title: node.title, index, predecessor_node_id: predecessor };
+    const placement = { created_at: seconds(startedAt), iteration_id: null, loop_id: null };
+    this.#emit('node_started', { ...base, inputs: null, inputs_truncated: false, created_at: placement.created_at, extras: {}, iteration_id: null, loop_id: null, agent_strategy: null });
 
     let result: NodeResult | undefined;
     let error: NodeError | undefined;
@@ -137,7 +137,7 @@ class GraphRun {
       } catch (caught) {
         error = caught instanceof NodeError ? caught : new NodeError((caught as Error).message ?? String(caught), 'InternalError');
         if (attempt >= maxRetries || this.#o.signal.aborted) break;
-        this.#emit('node_retry', { ...base, ...finishedFields(null, null, 'retry', error.message, startedAt, this.#now(), null), retry_index: attempt + 1 });
+        this.#emit('node_retry', { ...base, ...finishedFields(null, null, 'retry', error.message, startedAt, this.#now(), null), ...placement, retry_index: attempt + 1 });
         await delay(node.retry_config?.retry_interval ?? 0);
       }
     }
@@ -152,11 +152,11 @@ class GraphRun {
         const fallback: Record<string, unknown> = { error_message: error.message, error_type: error.errorType };
         if (strategy === 'default-value') for (const item of node.default_value ?? []) fallback[item.key] = item.value;
         this.#pool.set(node.id, fallback);
-        this.#emit('node_finished', { ...base, ...finishedFields(null, fallback, 'exception', error.message, startedAt, finishedAt, null) });
+        this.#emit('node_finished', { ...base, ...finishedFields(null, fallback, 'exception', error.message, startedAt, finishedAt, null), ...placement });
         this.#route(node, strategy === 'fail-branch' ? 'fail-branch' : 'source');
         return;
       }
-      this.#emit('node_finished', { ...base, ...finishedFields(null, null, 'failed', error.message, startedAt, finishedAt, null) });
+      this.#emit('node_finished', { ...base, ...finishedFields(null, null, 'failed', error.message, startedAt, finishedAt, null), ...placement });
       this.#fail(error.message);
       return;
     }
@@ -165,7 +165,7 @@ class GraphRun {
     this.#pool.set(node.id, done.outputs);
     if (done.metadata?.total_tokens) this.#totalTokens += done.metadata.total_tokens;
     if (node.type === 'end') Object.assign(this.#outputs, done.outputs);
-    this.#emit('node_finished', { ...base, ...finishedFields(done.inputs, done.outputs, 'succeeded', null, startedAt, finishedAt, done.processData ?? null, done.metadata ?? null) });
+    this.#emit('node_finished', { ...base, ...finishedFields(done.inputs, done.outputs, 'succeeded', null, startedAt, finishedAt, done.processData ?? null, done.metadata ?? null), ...placement });
     this.#route(node, done.handle ?? 'source');
   }
 
@@ -241,9 +241,8 @@ class GraphRun {
       const node = this.#o.app.nodes.get(nodeId)!;
       this.#emit('node_finished', {
         id: running.execId, node_id: nodeId, node_type: node.type, title: node.title, index: running.index,
-        predecessor_node_id: running.predecessor, inputs: null, inputs_truncated: false, created_at: seconds(running.startedAt),
-        extras: {}, iteration_id: null, loop_id: null, agent_strategy: null,
-        ...finishedFields(null, null, 'stopped', 'Stopped by user.', running.startedAt, now, null),
+        predecessor_node_id: running.predecessor, ...finishedFields(null, null, 'stopped', 'Stopped by user.', running.startedAt, now, null),
+        created_at: seconds(running.startedAt), iteration_id: null, loop_id: null,
       });
     }
     this.#running.clear();
@@ -268,12 +267,13 @@ class GraphRun {
       exceptions_count: this.#exceptions,
       files: [],
     };
-    this.#emit('workflow_finished', data as unknown as Record<string, unknown>);
+    this.#emit('workflow_finished', data);
     return data;
   }
 
-  #emit(event: string, data: Record<string, unknown>): void {
-    this.#o.emit({ event, workflow_run_id: this.#o.runId, task_id: this.#o.taskId, data });
+  #emit<E extends EngineEvent['event']>(event: E, data: EventData<E>): void {
+    // TypeScript cannot correlate `event` with `data` across the union; each call site is checked by EventData.
+    this.#o.emit({ event, workflow_run_id: this.#o.runId, task_id: this.#o.taskId, data } as EngineEvent);
   }
 
   #now(): number {
@@ -284,15 +284,15 @@ class GraphRun {
 function finishedFields(
   inputs: Record<string, unknown> | null,
   outputs: Record<string, unknown> | null,
-  status: string,
+  status: NodeStatus,
   error: string | null,
   startedAt: number,
   finishedAt: number,
   processData: Record<string, unknown> | null,
-  metadata: Record<string, unknown> | null = null,
-): Record<string, unknown> {
+  metadata: NodeFinishedData['execution_metadata'] = null,
+): Pick<NodeFinishedData, 'inputs' | 'inputs_truncated' | 'process_data' | 'process_data_truncated' | 'outputs' | 'outputs_truncated' | 'status' | 'error' | 'elapsed_time' | 'execution_metadata' | 'finished_at' | 'files'> {
   return {
-    inputs, process_data: processData, process_data_truncated: false, outputs, outputs_truncated: false, status, error,
+    inputs: inputs as JsonObject | null, inputs_truncated: false, process_data: processData as JsonObject | null, process_data_truncated: false, outputs: outputs as JsonObject | null, outputs_truncated: false, status, error,
     elapsed_time: (finishedAt - startedAt) / 1000, execution_metadata: metadata, finished_at: seconds(finishedAt), files: [],
   };
 }
