@@ -83,3 +83,17 @@ test('nothing in the logs: looked up again until the wait runs out, then undefin
   assert.deepEqual(await recoverRun({ user: 'u', since: Date.now(), knownRunIds: [] }, options(client, 600)), { kind: 'absent' });
   assert.ok(calls.length >= 2 && calls.length < 8, `${calls.length} lookups`);
 });
+
+test('a run found in the logs while still running (Dify lists runs from their start) is followed to its end', async () => {
+  const since = 200_000;
+  let polls = 0;
+  const { client } = fakeClient((path) => {
+    if (path.startsWith('/workflows/logs')) {
+      return { status: 200, body: { page: 1, limit: 100, total: 1, has_more: false, data: [{ id: 'log-1', workflow_run: { ...detail('run-7', 'running'), created_at: 201 } }] } };
+    }
+    if (path.startsWith('/workflow/')) return notFound;
+    return { status: 200, body: detail('run-7', ++polls < 3 ? 'running' : 'succeeded') };
+  });
+  const recovered = await recoverRun({ user: 'u', since, knownRunIds: [] }, options(client, 10_000));
+  assert.equal(recovered.kind === 'found' && recovered.result.data.status, 'succeeded', JSON.stringify(recovered));
+});

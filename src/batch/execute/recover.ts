@@ -3,8 +3,8 @@
  *
  * - With a run id: reattach to its event stream (`/workflow/{id}/events`) and read it to the
  *   end; if that endpoint fails, poll run detail until the run leaves `running`.
- * - Without one: look the row's user up in `/workflows/logs`. Dify writes a log entry only
- *   when a run finishes, so a run that may still be going is waited for, up to a window.
+ * - Without one: look the row's user up in `/workflows/logs`, waiting up to a window for a run
+ *   that may not be listed yet; a run listed while still `running` is then followed as above.
  *
  * Every wait ends at `waitMs`: a run still going then is reported as such (never as absent, so
  * it is not sent again). Dify never records a stop (the run stays `running` for good), so a run
@@ -94,7 +94,11 @@ async function findInLogs(target: RecoveryTarget, options: RecoveryOptions): Pro
     const first = runs[0];
     if (first) {
       const detail = await options.client.workflows.get(first.id, { signal: options.signal });
-      return { kind: 'found', result: resultFromDetail(detail), extraRuns: runs.length - 1 };
+      const extraRuns = runs.length - 1;
+      if (detail.status !== 'running') return { kind: 'found', result: resultFromDetail(detail), extraRuns };
+      // Dify lists a run from its start: follow it to its end within what is left of the wait.
+      const followed = await followRun(first.id, target, { ...options, waitMs: Math.max(0, deadline - Date.now()) });
+      return followed.kind === 'found' ? { ...followed, extraRuns } : followed;
     }
     if (options.signal.aborted || Date.now() + delay > deadline) return { kind: 'absent' };
     await abortableDelay(delay, options.signal);
