@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { loadWorkflowFile, parseWorkflow } from './dsl/load.js';
 import type { WorkflowApp } from './dsl/types.js';
 import type { LlmSettings } from './engine/node-context.js';
+import { usesPython } from './engine/nodes/code.js';
 import { Sandbox, type SandboxLimits } from './engine/sandbox/sandbox.js';
 import { FaultInjector, parseFaultSpec, validateFaultSpec, type FaultSpec } from './faults.js';
 import type { ServerParts } from './http/context.js';
@@ -89,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     uploadLimits: { image: 10, video: 100, audio: 50, file: 15, ...options.uploadLimits },
     baseURL: () => baseURL,
   };
-  if ((options.warmPython ?? true) && [...app.nodes.values()].some((n) => n.type === 'code' && n.code_language === 'python3')) {
+  if ((options.warmPython ?? true) && usesPython(app)) {
     sandbox.warmPython().catch(() => {}); // a failure shows up on the first Python run
   }
 
