@@ -35,32 +35,32 @@ test('a known run: reattach fails (older Dify), run detail is polled until the r
   let polls = 0;
   const { client, calls } = fakeClient((path) => {
     if (path.startsWith('/workflow/')) return notFound;
-    return { status: 200, body: detail('run-1', ++polls < 3 ? 'running' : 'succeeded') };
+    return { status: 200, body: detail('11111111-1111-4111-8111-111111111111', ++polls < 3 ? 'running' : 'succeeded') };
   });
-  const recovered = await recoverRun({ user: 'u', since: 0, runId: 'run-1', knownRunIds: [] }, options(client, 10_000));
+  const recovered = await recoverRun({ user: 'u', since: 0, runId: '11111111-1111-4111-8111-111111111111', knownRunIds: [] }, options(client, 10_000));
   assert.equal(recovered.kind, 'found');
   assert.equal(recovered.kind === 'found' && recovered.result.data.status, 'succeeded');
   assert.deepEqual(recovered.kind === 'found' && recovered.result.data.outputs, { text: 'done' });
-  assert.equal(calls.filter((path) => path === '/workflows/run/run-1').length, 3);
+  assert.equal(calls.filter((path) => path === '/workflows/run/11111111-1111-4111-8111-111111111111').length, 3);
 });
 
 test('a run the server never finishes is polled only until the wait runs out, and reported as still running', async () => {
-  const { client, calls } = fakeClient((path) => (path.startsWith('/workflow/') ? notFound : { status: 200, body: detail('run-1', 'running') }));
-  const recovered = await recoverRun({ user: 'u', since: 0, runId: 'run-1', knownRunIds: [] }, options(client, 300));
+  const { client, calls } = fakeClient((path) => (path.startsWith('/workflow/') ? notFound : { status: 200, body: detail('11111111-1111-4111-8111-111111111111', 'running') }));
+  const recovered = await recoverRun({ user: 'u', since: 0, runId: '11111111-1111-4111-8111-111111111111', knownRunIds: [] }, options(client, 300));
   assert.equal(recovered.kind, 'running', 'not "absent": a run that exists must not be sent again');
   assert.ok(calls.length < 10, `${calls.length} calls`);
 });
 
 test('a run difyrun asked to stop that Dify still calls running is taken as stopped (Dify never records stops)', async () => {
-  const { client, calls } = fakeClient(() => ({ status: 200, body: detail('run-1', 'running') }));
-  const recovered = await recoverRun({ user: 'u', since: 0, runId: 'run-1', knownRunIds: [], stopRequested: true }, options(client, 60_000));
+  const { client, calls } = fakeClient(() => ({ status: 200, body: detail('11111111-1111-4111-8111-111111111111', 'running') }));
+  const recovered = await recoverRun({ user: 'u', since: 0, runId: '11111111-1111-4111-8111-111111111111', knownRunIds: [], stopRequested: true }, options(client, 60_000));
   assert.equal(recovered.kind === 'found' && recovered.result.data.status, 'stopped');
-  assert.deepEqual(calls, ['/workflows/run/run-1'], 'one look, no reattach, no waiting');
+  assert.deepEqual(calls, ['/workflows/run/11111111-1111-4111-8111-111111111111'], 'one look, no reattach, no waiting');
 });
 
 test('a run the server does not know (404) is not there: undefined at once', async () => {
   const { client } = fakeClient(() => notFound);
-  assert.deepEqual(await recoverRun({ user: 'u', since: 0, runId: 'run-x', knownRunIds: [] }, options(client, 60_000)), { kind: 'absent' });
+  assert.deepEqual(await recoverRun({ user: 'u', since: 0, runId: '22222222-2222-4222-8222-222222222222', knownRunIds: [] }, options(client, 60_000)), { kind: 'absent' });
 });
 
 test('without a run id the logs are searched by user; earlier attempts and older runs are not this attempt', async () => {
@@ -68,12 +68,12 @@ test('without a run id the logs are searched by user; earlier attempts and older
   const entry = (id: string, createdAt: number) => ({ id: `log-${id}`, workflow_run: { ...detail(id, 'succeeded'), created_at: createdAt } });
   const { client, calls } = fakeClient((path) => {
     if (path.startsWith('/workflows/logs')) {
-      return { status: 200, body: { page: 1, limit: 100, total: 4, has_more: false, data: [entry('old', 100), entry('known', 200), entry('dup', 202), entry('mine', 201)] } };
+      return { status: 200, body: { page: 1, limit: 100, total: 4, has_more: false, data: [entry('0a0a0a0a-0000-4000-8000-000000000001', 100), entry('0a0a0a0a-0000-4000-8000-000000000002', 200), entry('0a0a0a0a-0000-4000-8000-000000000003', 202), entry('0a0a0a0a-0000-4000-8000-000000000004', 201)] } };
     }
     return { status: 200, body: detail(path.split('/').pop()!, 'succeeded') };
   });
-  const recovered = await recoverRun({ user: 'difyrun-r1', since, knownRunIds: ['known'] }, options(client, 0));
-  assert.equal(recovered.kind === 'found' && recovered.result.workflow_run_id, 'mine', 'the earliest run of this attempt');
+  const recovered = await recoverRun({ user: 'difyrun-r1', since, knownRunIds: ['0a0a0a0a-0000-4000-8000-000000000002'] }, options(client, 0));
+  assert.equal(recovered.kind === 'found' && recovered.result.workflow_run_id, '0a0a0a0a-0000-4000-8000-000000000004', 'the earliest run of this attempt');
   assert.equal(recovered.kind === 'found' && recovered.extraRuns, 1, 'the later one is a duplicate');
   assert.match(calls[0]!, /end_user_session_id=difyrun-r1/);
 });
@@ -89,10 +89,10 @@ test('a run found in the logs while still running (Dify lists runs from their st
   let polls = 0;
   const { client } = fakeClient((path) => {
     if (path.startsWith('/workflows/logs')) {
-      return { status: 200, body: { page: 1, limit: 100, total: 1, has_more: false, data: [{ id: 'log-1', workflow_run: { ...detail('run-7', 'running'), created_at: 201 } }] } };
+      return { status: 200, body: { page: 1, limit: 100, total: 1, has_more: false, data: [{ id: 'log-1', workflow_run: { ...detail('77777777-7777-4777-8777-777777777777', 'running'), created_at: 201 } }] } };
     }
     if (path.startsWith('/workflow/')) return notFound;
-    return { status: 200, body: detail('run-7', ++polls < 3 ? 'running' : 'succeeded') };
+    return { status: 200, body: detail('77777777-7777-4777-8777-777777777777', ++polls < 3 ? 'running' : 'succeeded') };
   });
   const recovered = await recoverRun({ user: 'u', since, knownRunIds: [] }, options(client, 10_000));
   assert.equal(recovered.kind === 'found' && recovered.result.data.status, 'succeeded', JSON.stringify(recovered));

@@ -10,6 +10,7 @@ import {
   DifyStreamError,
   RateLimitError,
   StreamEndedError,
+  StreamIdleTimeoutError,
 } from '../../client/errors.js';
 import { isRejectedByRateLimiter } from '../../client/retry-policy.js';
 import type { RowError } from '../record/outcome.js';
@@ -52,6 +53,10 @@ const APP_CODES = new Set([
 
 export function classify(error: unknown): Verdict {
   if (error instanceof RunNotStartedError) return { kind: 'not-started', error: { code: 'run_not_started', message: error.message, http_status: null } };
+  // The SDK's own start deadline (only pings, no run event): the same as a run that never started.
+  if (error instanceof StreamIdleTimeoutError && error.kind === 'start' && error.workflowRunId === undefined) {
+    return { kind: 'not-started', error: { code: 'run_not_started', message: error.message, http_status: null } };
+  }
   if (error instanceof DifyStreamError) {
     const rowError = { code: error.code ?? 'workflow_error', message: error.message, http_status: error.status ?? null };
     if (/^too many requests/i.test(error.message)) return { kind: 'overloaded', error: rowError, retryAfterMs: undefined };
