@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import type { BatchConfig } from '../../src/batch/run-batch.js';
+import type { BatchConfig } from '../../src/batch/index.js';
 import { batchInProcess, cli, defaultConfig, readOutput, tempDir } from '../helpers/batch-harness.js';
 
 let server: RunningServer;
