@@ -38,8 +38,8 @@ export class LedgerWriter {
     private readonly onRecorded?: (outcome: OutcomeRecord) => void,
   ) {}
 
-  /** Resolves once the line is synced to disk. */
-  async append(result: OutcomeRecord): Promise<void> {
+  /** Resolves, once the line is synced to disk, to the outcome as written (annotated). */
+  async append(result: OutcomeRecord): Promise<OutcomeRecord> {
     const outcome = this.annotate(result);
     await this.out.append(outcomeLine(outcome));
     this.onRecorded?.(outcome);
@@ -47,6 +47,7 @@ export class LedgerWriter {
     // (Each input id runs at most once per batch, so successes need no memory of their own.)
     if (outcome.status !== 'success') this.rows.set(outcome.id, ROW_FAILED);
     else if (this.rows.has(outcome.id)) this.rows.set(outcome.id, ROW_SUCCEEDED);
+    return outcome;
   }
 
   close(): Promise<void> {

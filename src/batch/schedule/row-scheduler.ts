@@ -212,8 +212,8 @@ export class RowScheduler {
   }
 
   async #record(record: OutcomeRecord): Promise<void> {
-    await this.#deps.ledger.append(record);
-    this.#deps.stats.record(record);
+    const written = await this.#deps.ledger.append(record);
+    this.#deps.stats.record(written);
     this.#deps.progress.update();
   }
 
