@@ -7,6 +7,7 @@ import { registerBatch } from './commands/batch.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerWorker } from './commands/worker.js';
 import { EXIT } from '../exit-codes.js';
 
 const program = new Command()
@@ -21,6 +22,7 @@ registerRun(program);
 registerInspect(program);
 registerAct(program);
 registerServe(program);
+registerWorker(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,71 @@
+/**
+ * The batch as workers see it (`difyrun:batch:<id>`): which app it runs on, the settings of
+ * its rows, its generation (one per `difyrun batch` invocation) and, once set, why it stopped.
+ * Written by the submitter; a worker sets `stop` when a row meets an auth or quota error.
+ */
+import type { Redis } from 'ioredis';
+import { keys, type AppRef } from './keys.js';
+
+export interface RowSettings {
+  mode: 'streaming' | 'blocking';
+  workflowId: string | undefined;
+  timeoutSeconds: number;
+  streamIdleTimeoutSeconds: number;
+  maxRetries: number;
+  initialRetryDelaySeconds: number;
+  maxRetryDelaySeconds: number;
+}
+
+export type StopKind = 'fatal' | 'quota' | 'interrupt';
+
+export interface BatchStop {
+  kind: StopKind;
+  reason: string;
+  /** The generation that stopped: rows queued by a later invocation are not affected. */
+  generation: number;
+}
+
+export interface BatchRecord {
+  batchId: string;
+  app: AppRef;
+  settings: RowSettings;
+  generation: number;
+  stop: BatchStop | undefined;
+  /** Human-readable: which output file on which host the batch belongs to. */
+  label: string;
+}
+
+/** Starts a new generation of the batch (a new invocation): new settings, no stop. */
+export async function beginGeneration(redis: Redis, record: Omit<BatchRecord, 'generation' | 'stop'>): Promise<number> {
+  const key = keys.batch(record.batchId);
+  const [[, generation]] = (await redis
+    .multi()
+    .hincrby(key, 'generation', 1)
+    .hset(key, { app: JSON.stringify(record.app), settings: JSON.stringify(record.settings), label: record.label })
+    .hdel(key, 'stop')
+    .exec()) as [[null, number], ...unknown[]];
+  return generation;
+}
+
+export async function readBatch(redis: Redis, batchId: string): Promise<BatchRecord | undefined> {
+  const fields = await redis.hgetall(keys.batch(batchId));
+  if (fields.app === undefined || fields.settings === undefined) return undefined;
+  return {
+    batchId,
+    app: JSON.parse(fields.app) as AppRef,
+    settings: JSON.parse(fields.settings) as RowSettings,
+    generation: Number(fields.generation ?? 0),
+    stop: fields.stop === undefined ? undefined : (JSON.parse(fields.stop) as BatchStop),
+    label: fields.label ?? batchId,
+  };
+}
+
+/** Stops the batch unless it is already stopped (the first reason is the one reported). */
+export async function stopBatch(redis: Redis, batchId: string, stop: BatchStop): Promise<void> {
+  await redis.hsetnx(keys.batch(batchId), 'stop', JSON.stringify(stop));
+}
+
+/** Whether `stop` applies to a row queued in `generation`. */
+export function stops(stop: BatchStop | undefined, generation: number): boolean {
+  return stop !== undefined && stop.generation >= generation;
+}
