@@ -44,14 +44,16 @@ export interface QueueConnection {
 /** Connects, waiting at most `timeoutMs` for the first connection. */
 export async function connectQueue(text: string, options: { timeoutMs?: number } = {}): Promise<QueueConnection> {
   parseQueueUrl(text);
-  const open = (lazyConnect: boolean) =>
+  const open = (lazyConnect: boolean, enableAutoPipelining = false) =>
     new Redis(text, {
+      // Commands issued in the same tick (many rows at once) share one write.
+      enableAutoPipelining,
       // BullMQ needs commands to wait through a reconnect rather than fail after N tries.
       maxRetriesPerRequest: null,
       retryStrategy: (times) => Math.min(times * 200, 2000),
       lazyConnect,
     });
-  const redis = open(true);
+  const redis = open(true, true);
   const lastError: { error?: Error } = {};
   redis.on('error', (error: Error) => (lastError.error = error));
   const timeoutMs = options.timeoutMs ?? 5000;
