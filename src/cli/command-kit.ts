@@ -5,9 +5,7 @@
 import type { Command } from 'commander';
 import { describeError } from '../client/describe-error.js';
 import { APIError, AuthenticationError, PermissionDeniedError, RateLimitError } from '../client/errors.js';
-import { InputError } from '../batch/input/input-error.js';
-import { UsageError } from '../batch/run-batch.js';
-import { classify } from '../batch/execute/classify.js';
+import { failsEveryRow, InputError, UsageError } from '../batch/index.js';
 import { connect, type Connection, type ConnectionFlags } from './config/connect.js';
 import { loadEnvironment, OptionError, type Env } from './config/environment.js';
 import { EXIT } from '../exit-codes.js';
@@ -52,7 +50,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof OptionError || error instanceof InputError || error instanceof UsageError) return EXIT.usage;
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return EXIT.auth;
   if (error instanceof RateLimitError && error.isQuotaExhausted) return EXIT.auth;
-  if (error instanceof APIError && classify(error).kind === 'fatal') return EXIT.auth;
+  if (error instanceof APIError && failsEveryRow(error)) return EXIT.auth;
   return EXIT.failed;
 }
 

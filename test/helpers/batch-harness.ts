@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DifyClient } from '../../src/client/client.js';
-import { runBatch, type BatchConfig, type BatchResult } from '../../src/batch/run-batch.js';
+import { runBatch, type BatchConfig, type BatchResult } from '../../src/batch/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 
 // Absolute, so the CLI can run from any working directory (tests use temp dirs).
@@ -35,7 +35,7 @@ function sink(): PassThrough & { text(): string } {
 }
 
 export async function batchInProcess(
-  server: RunningServer,
+  server: Pick<RunningServer, 'apiKey' | 'baseURL'>,
   config: BatchConfig,
   signals: { interrupt?: AbortSignal; hardStop?: AbortSignal } = {},
 ): Promise<BatchResult & { stdout: string; stderr: string }> {

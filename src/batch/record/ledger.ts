@@ -3,7 +3,9 @@
  * crashes is rebuilt from it (the last line per id wins), the way GNU parallel's joblog works.
  */
 import { IdTable } from '../input/id-table.js';
+import type { DurableAppender } from './durable-appender.js';
 import { forEachLine } from './line-reader.js';
+import { outcomeLine, type OutcomeRecord } from './outcome.js';
 
 export const ROW_SUCCEEDED = 1;
 export const ROW_FAILED = 2;
@@ -21,6 +23,28 @@ export interface LedgerState {
   lines: number;
   /** Lines that were not valid JSON records (left in place, reported). */
   badLines: number[];
+}
+
+/** Appends outcomes to the ledger and keeps the id table in step with it (one owner for both). */
+export class LedgerWriter {
+  constructor(
+    private readonly out: DurableAppender,
+    /** id → ROW_SUCCEEDED | ROW_FAILED, as read at the start. */
+    readonly rows: IdTable,
+  ) {}
+
+  /** Resolves once the line is synced to disk. */
+  async append(outcome: OutcomeRecord): Promise<void> {
+    await this.out.append(outcomeLine(outcome));
+    // Only what .retry needs: failures, and ids whose earlier failure this success replaces.
+    // (Each input id runs at most once per batch, so successes need no memory of their own.)
+    if (outcome.status !== 'success') this.rows.set(outcome.id, ROW_FAILED);
+    else if (this.rows.has(outcome.id)) this.rows.set(outcome.id, ROW_SUCCEEDED);
+  }
+
+  close(): Promise<void> {
+    return this.out.close();
+  }
 }
 
 /**

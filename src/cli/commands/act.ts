@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { uploadFromPath } from '../../node.js';
-import { fileTypeFor } from '../../batch/prepare/file-inputs.js';
+import { fileTypeFor } from '../../batch/index.js';
 import { inputVariables, type InputVariable } from '../../protocol/index.js';
 import { OptionError } from '../config/environment.js';
 import { printJson, runCommand, withCommonOptions, type CommonFlags } from '../command-kit.js';

@@ -1,7 +1,6 @@
 /** `difyrun batch`: wires flags, env and signals to src/batch/run-batch.ts. */
 import type { Command } from 'commander';
-import { runBatch, type BatchConfig } from '../../batch/run-batch.js';
-import { compactLedger } from '../../batch/record/compact.js';
+import { BATCH_DEFAULTS, BATCH_MODES, batchConfig as fullBatchConfig, compactLedger, runBatch, type BatchConfig, type BatchMode } from '../../batch/index.js';
 import { connect } from '../config/connect.js';
 import { describeError } from '../../client/describe-error.js';
 import { exitCodeFor } from '../command-kit.js';
@@ -46,8 +45,12 @@ row finishes. Rows may finish out of order; the last line per id wins. <output>.
 failed ids, <output>.summary.json the summary. Running the same command again resumes: ids that
 succeeded are skipped, rows that were in flight are recovered without being run twice.
 
+Modes: auto (default) streams first and moves new rows to blocking when streaming runs wait in
+Dify's worker queue while runs finish well inside gateway cut-offs (~100 s on Dify Cloud); back to
+streaming when runs get long. The summary says which mode ran and why.
+
 Environment (also read from ./.env): DIFY_API_KEY, DIFY_API_BASE_URL, DIFY_WORKFLOW_ID,
-MAX_RETRIES (3), INITIAL_RETRY_DELAY (1), MAX_RETRY_DELAY (60), TIMEOUT (300). Flags win.
+MAX_RETRIES (${BATCH_DEFAULTS.maxRetries}), INITIAL_RETRY_DELAY (${BATCH_DEFAULTS.initialRetryDelaySeconds}), MAX_RETRY_DELAY (${BATCH_DEFAULTS.maxRetryDelaySeconds}), TIMEOUT (${BATCH_DEFAULTS.timeoutSeconds}). Flags win.
 
 Examples:
   difyrun batch --local examples/workflows/review-triage.yml -i examples/data/reviews.csv -o out.jsonl
@@ -66,12 +69,12 @@ export function registerBatch(program: Command): void {
     .option('-i, --input <file>', 'CSV or JSONL input')
     .option('-o, --output <file>', 'JSONL output (appended to; resumable)')
     .option('--retry', 'run only the ids listed in <output>.retry')
-    .option('-w, --wait <seconds>', 'minimum time between two request starts', '0')
-    .option('-c, --concurrency <n>', 'rows in flight at once (lowered automatically on 429)', '5')
+    .option('-w, --wait <seconds>', `minimum time between two request starts (default ${BATCH_DEFAULTS.waitSeconds})`)
+    .option('-c, --concurrency <n>', `rows in flight at once, lowered automatically on 429 (default ${BATCH_DEFAULTS.concurrency})`)
     .option('--rpm <n>', 'at most this many requests per minute')
-    .option('--mode <mode>', 'streaming (survives the ~100 s gateway cut-off) or blocking', 'streaming')
-    .option('--max-retries <n>', 'retries of transient errors per row (env MAX_RETRIES, default 3)')
-    .option('--timeout <seconds>', 'per-request timeout (env TIMEOUT, default 300)')
+    .option('--mode <mode>', `auto, streaming (survives the ~100 s gateway cut-off) or blocking (default ${BATCH_DEFAULTS.mode})`)
+    .option('--max-retries <n>', `retries of transient errors per row (env MAX_RETRIES, default ${BATCH_DEFAULTS.maxRetries})`)
+    .option('--timeout <seconds>', `bounds every wait of a row: a request, a stream's first event, a recovery (env TIMEOUT, default ${BATCH_DEFAULTS.timeoutSeconds})`)
     .option('--user <name>', 'send this user for every row (default: difyrun-<id>, one per row)')
     .option('--dry-run', 'validate every row and print the first request bodies; run nothing')
     .option('--bom', 'start a new output file with a UTF-8 BOM (for Excel)')
@@ -132,31 +135,34 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
   }
 }
 
+/** Maps flags and environment variables onto BatchConfig; the defaults are the batch module's. */
 function batchConfig(flags: BatchFlags, env: Record<string, string | undefined>): BatchConfig {
   if (!flags.input) throw new OptionError('missing --input FILE (CSV or JSONL)');
   if (!flags.output) throw new OptionError('missing --output FILE (JSONL)');
-  const mode = flags.mode ?? 'streaming';
-  if (mode !== 'streaming' && mode !== 'blocking') throw new OptionError(`--mode must be "streaming" or "blocking", got "${mode}"`);
-  const rpm = flags.rpm === undefined ? undefined : numberOption(flags.rpm, '--rpm', 0, { min: 1 });
-  return {
+  const mode = (flags.mode ?? BATCH_DEFAULTS.mode) as BatchMode;
+  if (!BATCH_MODES.includes(mode)) throw new OptionError(`--mode must be ${BATCH_MODES.map((name) => `"${name}"`).join(', ')}, got "${mode}"`);
+  /** A flag, else its environment variable; the error names whichever was given. */
+  const either = (flag: string | undefined, flagName: string, variable: string) => ({ value: flag ?? env[variable], name: flag !== undefined ? flagName : variable });
+  const number = (given: { value: string | undefined; name: string }, fallback: number, rules: { min?: number; integer?: boolean }) => numberOption(given.value, given.name, fallback, rules);
+  const d = BATCH_DEFAULTS;
+  return fullBatchConfig({
     input: flags.input,
     output: flags.output,
-    retryOnly: flags.retry ?? false,
-    waitSeconds: numberOption(flags.wait, '--wait', 0, { min: 0 }),
-    concurrency: numberOption(flags.concurrency, '--concurrency', 5, { min: 1, integer: true }),
-    rpm,
+    retryOnly: flags.retry,
+    waitSeconds: number({ value: flags.wait, name: '--wait' }, d.waitSeconds, { min: 0 }),
+    concurrency: number({ value: flags.concurrency, name: '--concurrency' }, d.concurrency, { min: 1, integer: true }),
+    rpm: flags.rpm === undefined ? undefined : number({ value: flags.rpm, name: '--rpm' }, 0, { min: 1 }),
     mode,
-    maxRetries: numberOption(flags.maxRetries ?? env.MAX_RETRIES, flags.maxRetries ? '--max-retries' : 'MAX_RETRIES', 3, { min: 0, integer: true }),
-    initialRetryDelaySeconds: numberOption(env.INITIAL_RETRY_DELAY, 'INITIAL_RETRY_DELAY', 1, { min: 0 }),
-    maxRetryDelaySeconds: numberOption(env.MAX_RETRY_DELAY, 'MAX_RETRY_DELAY', 60, { min: 0 }),
-    timeoutSeconds: numberOption(flags.timeout ?? env.TIMEOUT, flags.timeout ? '--timeout' : 'TIMEOUT', 300, { min: 1 }),
+    maxRetries: number(either(flags.maxRetries, '--max-retries', 'MAX_RETRIES'), d.maxRetries, { min: 0, integer: true }),
+    initialRetryDelaySeconds: number({ value: env.INITIAL_RETRY_DELAY, name: 'INITIAL_RETRY_DELAY' }, d.initialRetryDelaySeconds, { min: 0 }),
+    maxRetryDelaySeconds: number({ value: env.MAX_RETRY_DELAY, name: 'MAX_RETRY_DELAY' }, d.maxRetryDelaySeconds, { min: 0 }),
+    timeoutSeconds: number(either(flags.timeout, '--timeout', 'TIMEOUT'), d.timeoutSeconds, { min: 1 }),
     user: flags.user,
     workflowId: flags.workflowId ?? (env.DIFY_WORKFLOW_ID || undefined),
-    dryRun: flags.dryRun ?? false,
-    bom: flags.bom ?? false,
-    quiet: flags.quiet ?? false,
-    streamIdleTimeoutSeconds: 45,
-  };
+    dryRun: flags.dryRun,
+    bom: flags.bom,
+    quiet: flags.quiet,
+  });
 }
 
 /** First Ctrl-C: stop gracefully. Second: leave at once (lines are written whole, so none is torn). */
@@ -165,7 +171,7 @@ function watchSignals(quiet: boolean) {
   const hardStop = new AbortController();
   const watcher = watchInterrupts(
     () => {
-      if (!quiet) process.stderr.write('\nStopping: no new rows; stopping in-flight runs on the server (Ctrl-C again to quit now)\n');
+      if (!quiet) process.stderr.write('\nStopping: no new rows; streaming runs in flight are stopped on the server (Ctrl-C again to quit now)\n');
       interrupt.abort();
     },
     () => {
