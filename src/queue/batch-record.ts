@@ -4,10 +4,12 @@
  * Written by the submitter; a worker sets `stop` when a row meets an auth or quota error.
  */
 import type { Redis } from 'ioredis';
+import type { BatchMode } from '../batch/index.js';
 import { keys, type AppRef } from './keys.js';
 
 export interface RowSettings {
-  mode: 'streaming' | 'blocking';
+  /** auto: each worker chooses per batch from the runs it sees, as a local batch does. */
+  mode: BatchMode;
   workflowId: string | undefined;
   timeoutSeconds: number;
   streamIdleTimeoutSeconds: number;

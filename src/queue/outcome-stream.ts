@@ -6,7 +6,7 @@
  * (its pending list) when it is started again, so nothing is lost while it is away.
  */
 import type { Redis } from 'ioredis';
-import type { OutcomeRecord } from '../batch/record/outcome.js';
+import type { OutcomeRecord } from '../batch/index.js';
 import { keys } from './keys.js';
 
 export type OutcomeMessage =
@@ -15,10 +15,16 @@ export type OutcomeMessage =
       row: string;
       generation: number;
       outcome: OutcomeRecord;
-      /** Set when the run was recovered rather than run again: runs found beyond the first. */
-      recoveredExtraRuns?: number;
-      /** Set when an attempt nobody could find was sent again: for the end-of-batch duplicate audit. */
-      unresolved?: { user: string; since: number };
+      /** The outcome came from an earlier attempt's run, recovered instead of run again. */
+      recovered?: boolean;
+      /** Runs found for the row beyond the one recorded. */
+      extraRuns?: number;
+      /** Sent again after an attempt nobody could find, since then (ms): for the duplicate audit. */
+      unresolvedSince?: number | undefined;
+      /** The row's Dify user (for that audit). */
+      user?: string;
+      /** The mode of the attempt that ran. */
+      ranIn?: 'streaming' | 'blocking' | undefined;
     }
   /** The batch was stopped before this row started. */
   | { kind: 'not-started'; row: string; generation: number };

@@ -5,7 +5,7 @@
  * recovers the run instead of posting again. The entry goes when the outcome is written.
  */
 import type { Redis } from 'ioredis';
-import type { InFlight } from '../batch/record/journal.js';
+import type { InFlight, RowStateStore } from '../batch/index.js';
 import { keys } from './keys.js';
 
 /** KEYS[1] inflight hash. ARGV: row id, JSON fields to merge; a new post moves the old run id to `earlier`. */
@@ -21,8 +21,10 @@ if update.at then
   entry = { user = update.user, at = update.at, earlier = earlier }
 else
   if not current then return 0 end
-  entry.run = update.run
-  entry.task = update.task
+  if update.stop then entry.stop = true else
+    entry.run = update.run
+    entry.task = update.task
+  end
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(entry))
 return 1
@@ -33,13 +35,14 @@ interface StoredEntry {
   at: number;
   run?: string;
   task?: string;
+  stop?: boolean;
   /** cjson writes an empty list as {}. */
   earlier?: string[] | Record<string, never>;
 }
 
 type StateRedis = Redis & { difyrunRowState(key: string, id: string, update: string): Promise<number> };
 
-export class RowStateStore {
+export class RedisRowState implements RowStateStore {
   readonly #redis: StateRedis;
   readonly #key: string;
 
@@ -57,6 +60,11 @@ export class RowStateStore {
   /** The run exists: its ids, recorded before the stream is read any further. */
   async started(id: string, runId: string, taskId: string): Promise<void> {
     await this.#redis.difyrunRowState(this.#key, id, JSON.stringify({ run: runId, task: taskId }));
+  }
+
+  /** difyrun is about to ask Dify to stop the run (Dify never records stops). */
+  async stopping(id: string): Promise<void> {
+    await this.#redis.difyrunRowState(this.#key, id, JSON.stringify({ stop: true }));
   }
 
   /** What an earlier worker left of this row, if it died with the row in flight. */
@@ -79,5 +87,6 @@ function toInFlight(id: string, entry: StoredEntry): InFlight {
     runId: entry.run,
     taskId: entry.task,
     earlierRunIds: Array.isArray(entry.earlier) ? entry.earlier : [],
+    stopRequested: entry.stop === true,
   };
 }

@@ -36,8 +36,8 @@ export class OutcomeSink {
   readonly outstanding = new Set<string>();
   /** Rows with an outcome recorded by this invocation: never queued again by it. */
   readonly recorded = new Set<string>();
-  /** Rows sent again after an attempt nobody could find (for the duplicate audit). */
-  readonly unresolved = new Map<string, { user: string; since: number }>();
+  /** Rows sent again after an attempt nobody could find: user → since when (for the duplicate audit). */
+  readonly unresolved = new Map<string, number>();
   notStarted = 0;
   lastOutcomeAt = Date.now();
   /** Jobs that could not be removed yet (a worker still holds them). */
@@ -95,7 +95,7 @@ export class OutcomeSink {
 
   /** Rows sent again after an attempt nobody could find: count the runs Dify really has for them. */
   async auditDuplicates(client: DifyClient): Promise<void> {
-    for (const { user, since } of this.unresolved.values()) {
+    for (const [user, since] of this.unresolved) {
       try {
         const page = await client.workflows.logs({ endUserSessionId: user, createdAtAfter: new Date(since - 1000), limit: 100 });
         this.parts.stats.duplicateExecutions += Math.max(0, page.data.length - 1);
@@ -132,11 +132,10 @@ export class OutcomeSink {
       if (!this.#counting) continue;
       this.recorded.add(row);
       this.parts.stats.record(outcome);
-      if (message.recoveredExtraRuns !== undefined) {
-        this.parts.stats.reexecutionsAvoided++;
-        this.parts.stats.duplicateExecutions += message.recoveredExtraRuns;
-      }
-      if (message.unresolved && !this.unresolved.has(row)) this.unresolved.set(row, message.unresolved);
+      if (message.recovered) this.parts.stats.reexecutionsAvoided++;
+      this.parts.stats.duplicateExecutions += message.extraRuns ?? 0;
+      if (message.ranIn) this.parts.stats.ranIn(message.ranIn);
+      if (message.unresolvedSince !== undefined && message.user !== undefined && !this.unresolved.has(message.user)) this.unresolved.set(message.user, message.unresolvedSince);
     }
     // Durable in the output first; only then may Redis forget them.
     await Promise.all(writes);

@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import type { DifyClient } from '../../client/client.js';
 import { inputVariables } from '../../protocol/index.js';
-import { UsageError, type BatchConfig } from '../../batch/run-batch.js';
+import { UsageError, type BatchConfig } from '../../batch/index.js';
 import type { IdTable } from '../../batch/input/id-table.js';
 import type { InputRow } from '../../batch/input/read-rows.js';
 import { scanInput, type InputScan } from '../../batch/input/scan-input.js';

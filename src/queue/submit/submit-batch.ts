@@ -15,15 +15,14 @@ import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
-import { runBatch, rowUser, type BatchConfig, type BatchIO, type BatchResult } from '../../batch/run-batch.js';
+import { runBatch, rowUser, FileUploader, type BatchConfig, type BatchIO, type BatchResult } from '../../batch/index.js';
 import { readRowBatches } from '../../batch/input/read-rows.js';
 import type { InputScan } from '../../batch/input/scan-input.js';
-import { FileUploader } from '../../batch/prepare/file-inputs.js';
 import { DurableAppender, repairTornTail } from '../../batch/record/durable-appender.js';
 import { readLedger } from '../../batch/record/ledger.js';
 import { writeRetryFile } from '../../batch/record/retry-file.js';
 import { writeAtomically } from '../../batch/record/write-atomically.js';
-import { createProgress, type Progress } from '../../batch/report/progress.js';
+import { createProgress } from '../../batch/report/progress.js';
 import { BatchStats, formatSummary } from '../../batch/report/summary.js';
 import { beginGeneration, type RowSettings } from '../batch-record.js';
 import { connectQueue, type QueueConnection } from '../connection.js';
@@ -32,7 +31,7 @@ import { GlobalRateGate } from '../limits/global-rate-gate.js';
 import { GlobalWindow } from '../limits/global-window.js';
 import { OutcomeReader } from '../outcome-stream.js';
 import { appQueue, type RowJobData } from '../row-job.js';
-import { RowStateStore } from '../row-state.js';
+import { RedisRowState } from '../row-state.js';
 import { BatchWatch } from './batch-watch.js';
 import { OutcomeSink } from './outcome-sink.js';
 import { preflight, type Preflight } from './preflight.js';
@@ -72,7 +71,7 @@ export async function submitBatch(config: BatchConfig, io: BatchIO, target: Queu
     const caughtUp = await sink.catchUp();
     if (caughtUp > 0 && !config.quiet) log(`Wrote ${caughtUp} outcomes that workers recorded while no submitter was running`);
 
-    const inFlight = new Set(await new RowStateStore(redis, batchId).ids());
+    const inFlight = new Set(await new RedisRowState(redis, batchId).ids());
     const checked = await preflight(config, io.client, ledger.rows, inFlight);
     if (!checked) {
       log(`Nothing to retry: ${config.output}.retry does not exist (no failed rows).`);
@@ -92,7 +91,7 @@ export async function submitBatch(config: BatchConfig, io: BatchIO, target: Queu
     if (inFlight.size > 0 && !config.quiet) progress.log(`${inFlight.size} rows are in flight on workers since an earlier run; they are recovered, not run again`);
     const feeder = new RowFeeder(queue, sink, serial, Math.max(500, config.concurrency * 4));
     watch = new BatchWatch({ redis, batchId, generation, app, sink, feeder, queue, serial, interrupt: io.interrupt, log: (message) => progress.log(message) });
-    progress.start(scan.selected);
+    progress.start({ total: scan.rows, done: scan.rows - scan.selected, inFlight: () => sink.outstanding.size });
     await queueRows(config, io, checked, { batchId, generation, inFlight, sink, feeder, stats });
     await watch.finished();
     await watch.close();
@@ -105,7 +104,7 @@ export async function submitBatch(config: BatchConfig, io: BatchIO, target: Queu
     await queue.close();
   }
   await sink.auditDuplicates(io.client);
-  return report(config, { output, ledgerRows: ledger.rows, stats, scan, watch, interrupted: io.interrupt.aborted, stderr: io.stderr, progress });
+  return report(config, { output, ledgerRows: ledger.rows, stats, scan, watch, interrupted: io.interrupt.aborted, stderr: io.stderr });
 }
 
 interface QueueingParts {
@@ -170,7 +169,7 @@ async function forgetBatch(connection: QueueConnection, batchId: string): Promis
 
 async function report(
   config: BatchConfig,
-  parts: { output: string; ledgerRows: Parameters<typeof writeRetryFile>[1]; stats: BatchStats; scan: InputScan; watch: BatchWatch | undefined; interrupted: boolean; stderr: NodeJS.WriteStream; progress: Progress },
+  parts: { output: string; ledgerRows: Parameters<typeof writeRetryFile>[1]; stats: BatchStats; scan: InputScan; watch: BatchWatch | undefined; interrupted: boolean; stderr: NodeJS.WriteStream },
 ): Promise<BatchResult> {
   const failedIds = await writeRetryFile(`${parts.output}.retry`, parts.ledgerRows);
   const summary = parts.stats.summarize({
@@ -181,6 +180,7 @@ async function report(
     skipped: parts.scan.alreadySucceeded,
     stoppedReason: parts.watch?.stopReason ?? null,
     failedIdsFile: failedIds > 0 ? `${config.output}.retry` : null,
+    mode: { requested: config.mode, reason: config.mode === 'auto' ? 'auto: each worker chose from the runs it saw' : `--mode ${config.mode}` },
   });
   await writeAtomically(`${parts.output}.summary.json`, `${JSON.stringify(summary, null, 2)}\n`);
   if (!config.quiet) parts.stderr.write(`${formatSummary(summary)}\n`);

@@ -6,7 +6,8 @@
  */
 import { Worker, type Job } from 'bullmq';
 import { DifyClient } from '../../client/client.js';
-import type { OutcomeRecord } from '../../batch/record/outcome.js';
+import type { OutcomeRecord } from '../../batch/index.js';
+import { describeError } from '../../client/describe-error.js';
 import { stopBatch, stops } from '../batch-record.js';
 import type { QueueConnection } from '../connection.js';
 import { keys, PREFIX, type AppRef } from '../keys.js';
@@ -15,7 +16,7 @@ import { GlobalWindow } from '../limits/global-window.js';
 import { isDone, publishOutcome } from '../outcome-stream.js';
 import { appQueue, type RowJobData } from '../row-job.js';
 import type { BatchContexts } from './batch-contexts.js';
-import { executeRow, type AppServices } from './execute-row.js';
+import { executeQueuedRow, type AppServices } from './execute-row.js';
 
 export interface WorkerShared {
   connection: QueueConnection;
@@ -38,6 +39,8 @@ export class AppRunner {
   active = 0;
   readonly #worker: Worker<RowJobData, string>;
   readonly #services: AppServices;
+  /** Rows in flight here, by job id: aborted when this worker must let go of one. */
+  readonly #held = new Map<string, AbortController>();
   readonly #queue;
 
   constructor(
@@ -65,6 +68,10 @@ export class AppRunner {
       maxStalledCount: 1000,
     });
     this.#worker.on('failed', (job, error) => void this.#onJobFailed(job, error));
+    // The lease ran out (this process was stalled): another worker takes the row over.
+    this.#worker.on('lockRenewalFailed', (jobIds) => {
+      for (const jobId of jobIds) this.#held.get(jobId)?.abort();
+    });
     this.#worker.on('error', (error) => shared.log(`${app.baseURL}: queue error: ${error.message}`));
   }
 
@@ -79,31 +86,44 @@ export class AppRunner {
     const redis = this.shared.connection.redis;
     const batch = await this.shared.contexts.get(row.b, row.g);
     if (!batch) return 'batch-gone';
-    if (await isDone(redis, row.b, row.id, row.g)) return 'done-earlier';
-    const inFlight = await batch.rows.get(row.id);
-    if (!inFlight && stops(batch.record.stop, row.g)) {
+    const [done, previous] = await Promise.all([isDone(redis, row.b, row.id, row.g), batch.rows.get(row.id)]);
+    if (done) return 'done-earlier';
+    if (!previous && stops(batch.record.stop, row.g)) {
       await publishOutcome(redis, row.b, { kind: 'not-started', row: row.id, generation: row.g });
       return 'not-started';
     }
+    const letGo = new AbortController();
+    this.#held.set(job.id!, letGo);
+    const onHardStop = () => letGo.abort();
+    this.shared.hardStop.addEventListener('abort', onHardStop, { once: true });
     batch.active++;
     this.active++;
     try {
-      const result = await executeRow({
-        app: this.#services,
-        batch,
-        row,
-        inFlight,
-        hardStop: this.shared.hardStop,
-        onStop: (kind, reason) => {
-          this.shared.log(`batch ${batch.record.label}: stopping (${reason})`);
-          void stopBatch(redis, row.b, { kind, reason, generation: row.g }).catch(() => {});
-        },
+      const outcome = await executeQueuedRow({ app: this.#services, batch, row, previous, letGo: letGo.signal });
+      // Another worker holds the row now and settles it; this one's view of it no longer counts.
+      if (letGo.signal.aborted) return 'let-go';
+      if (outcome.stopBatch) {
+        const reason = describeError(outcome.stopBatch.cause, this.app.baseURL);
+        this.shared.log(`batch ${batch.record.label}: stopping (${reason})`);
+        await stopBatch(redis, row.b, { kind: outcome.stopBatch.kind, reason, generation: row.g });
+      }
+      if (outcome.record === undefined) {
+        // Nothing was sent: the batch stopped first. Or a request may still be out there: leave
+        // the row in flight and try the job again later, which recovers it.
+        if (outcome.abandoned) throw new Error('the row was let go with a request in flight; it is recovered on the next attempt');
+        await publishOutcome(redis, row.b, { kind: 'not-started', row: row.id, generation: row.g });
+        return 'not-started';
+      }
+      await publishOutcome(redis, row.b, {
+        kind: 'done', row: row.id, generation: row.g, outcome: outcome.record, recovered: outcome.recovered, extraRuns: outcome.extraRuns,
+        unresolvedSince: outcome.unresolvedSince, user: row.user, ranIn: outcome.timing?.mode,
       });
-      await publishOutcome(redis, row.b, { kind: 'done', row: row.id, generation: row.g, ...result });
-      if (result.outcome.status === 'success') this.succeeded++;
+      if (outcome.record.status === 'success') this.succeeded++;
       else this.failed++;
-      return result.outcome.status;
+      return outcome.record.status;
     } finally {
+      this.shared.hardStop.removeEventListener('abort', onHardStop);
+      this.#held.delete(job.id!);
       batch.active--;
       this.active--;
     }

@@ -1,26 +1,34 @@
 /**
  * What a worker knows about each batch it has rows of: the batch record (settings, stop),
  * re-read every second while rows of it are running so a stop reaches every host quickly,
- * one interrupt signal per generation (aborted when the submitter stops the batch), and the
- * row-state store.
+ * one interrupt signal per generation (aborted when the submitter stops the batch), the
+ * row-state store, and what this worker learnt from the batch's runs: their latencies (how long
+ * recovery waits) and, with --mode auto, the response mode.
  */
+import { setMaxListeners } from 'node:events';
 import type { Redis } from 'ioredis';
+import { StartOrder, type RowOutcome } from '../../batch/index.js';
+import { ModeChooser } from '../../batch/schedule/mode-choice.js';
+import { RecentLatencies } from '../../batch/schedule/recent-latencies.js';
 import { readBatch, stops, type BatchRecord } from '../batch-record.js';
-import { RowStateStore } from '../row-state.js';
+import { RedisRowState } from '../row-state.js';
 
 const REFRESH_MS = 1000;
 
 export class WorkerBatch {
-  readonly rows: RowStateStore;
+  readonly rows: RedisRowState;
+  readonly latencies = new RecentLatencies();
+  readonly startOrder = new StartOrder();
+  mode: ModeChooser;
   active = 0;
   readonly #interrupts = new Map<number, AbortController>();
-  readonly #latencies: number[] = [];
 
   constructor(
     redis: Redis,
     public record: BatchRecord,
   ) {
-    this.rows = new RowStateStore(redis, record.batchId);
+    this.rows = new RedisRowState(redis, record.batchId);
+    this.mode = new ModeChooser(record.settings.mode);
   }
 
   /** Aborts when the batch is interrupted (Ctrl-C at the submitter): in-flight runs are stopped. */
@@ -28,6 +36,7 @@ export class WorkerBatch {
     let controller = this.#interrupts.get(generation);
     if (!controller) {
       controller = new AbortController();
+      setMaxListeners(0, controller.signal); // every row in flight listens
       this.#interrupts.set(generation, controller);
     }
     this.#applyStop(generation, controller);
@@ -35,6 +44,7 @@ export class WorkerBatch {
   }
 
   update(record: BatchRecord): void {
+    if (record.generation !== this.record.generation) this.mode = new ModeChooser(record.settings.mode);
     this.record = record;
     for (const [generation, controller] of this.#interrupts) this.#applyStop(generation, controller);
   }
@@ -43,19 +53,13 @@ export class WorkerBatch {
     if (this.record.stop?.kind === 'interrupt' && stops(this.record.stop, generation)) controller.abort();
   }
 
-  /** A run's latency, for how long recovery waits for a run that may still be going. */
-  finished(latencyMs: number): void {
-    this.#latencies.push(latencyMs);
-    if (this.#latencies.length > 200) this.#latencies.shift();
-  }
-
-  /** As the local executor: 3× the p95 of recent rows + 5 s within the timeout; a minute before 10 rows are known. */
-  recoveryWaitMs(): number {
-    const timeout = this.record.settings.timeoutSeconds * 1000;
-    if (this.#latencies.length < 10) return Math.min(timeout, 60_000);
-    const sorted = [...this.#latencies].sort((a, b) => a - b);
-    const p95 = sorted[Math.floor(sorted.length * 0.95)]!;
-    return Math.min(timeout, Math.max(5000, 3 * p95 + 5000));
+  /** A finished run: for the recovery wait and the mode choice (the local scheduler's rules). */
+  observe(outcome: RowOutcome): void {
+    const record = outcome.record;
+    if (record?.status !== 'success' || record.attempts === 0) return;
+    this.latencies.add(record.latency_ms);
+    if (record.elapsed_time === null) return;
+    this.mode.observe({ mode: outcome.timing?.mode ?? this.mode.decision.mode, startDelayMs: outcome.timing?.startDelayMs, elapsedMs: record.elapsed_time * 1000 });
   }
 }
 

@@ -4,6 +4,7 @@
  * submitter can tell whether anyone can run its rows, and on the first Ctrl-C stops taking
  * rows and finishes those in flight.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { QueueConnection } from '../connection.js';
@@ -33,6 +34,7 @@ export interface WorkerPresence {
 
 export async function runWorker(connection: QueueConnection, keyRing: KeyRing, tuning: WorkerTuning & { quiet: boolean }, io: WorkerIO): Promise<void> {
   const redis = connection.redis;
+  setMaxListeners(0, io.hardStop); // every row in flight listens
   const contexts = new BatchContexts(redis);
   const runners = new Map<string, AppRunner>();
   const skipped = new Set<string>();

@@ -1,0 +1,36 @@
+/** Workers and submitters as users start them (the CLI from source), against a local server and a test Redis. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, type CliRun } from '../helpers/batch-harness.js';
+import type { RunningServer } from '../../src/server/index.js';
+
+export const ECHO_WORKFLOW = 'test/fixtures/workflows/seed-echo.yml';
+
+/** A CSV of `count` rows for the echo workflow. */
+export function echoCsv(dir: string, count: number, name = 'in.csv'): string {
+  const lines = ['id,user_name,query,language'];
+  for (let i = 0; i < count; i++) lines.push(`q${String(i).padStart(5, '0')},User ${i},Question ${i},${i % 2 ? 'English' : 'Japanese'}`);
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+export function startWorker(redisUrl: string, env: Record<string, string>, args: string[] = []): CliRun {
+  return cli(['worker', '--queue', redisUrl, ...args], { env });
+}
+
+/** `difyrun batch --queue` with quick retries, against `server`. */
+export function submit(server: RunningServer, redisUrl: string, args: string[], env: Record<string, string> = {}): CliRun {
+  return cli(['batch', '--queue', redisUrl, ...args], {
+    env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL, INITIAL_RETRY_DELAY: '0.2', MAX_RETRY_DELAY: '2', TIMEOUT: '20', ...env },
+  });
+}
+
+/** Resolves once `check` is true, polling; rejects after `ms`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
