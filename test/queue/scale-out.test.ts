@@ -13,7 +13,8 @@ import { readOutput, tempDir, type CliRun } from '../helpers/batch-harness.js';
 import { ECHO_WORKFLOW, echoCsv, startWorker, submit, waitFor } from './queue-harness.js';
 import { redisMissing, startRedis, type TestRedis } from './redis-harness.js';
 
-const ROWS = 5000;
+// DIFYRUN_SCALE_ROWS lowers it for a quick look on a busy machine; CI runs the full 5,000.
+const ROWS = Number(process.env.DIFYRUN_SCALE_ROWS ?? 5000);
 const missing = redisMissing();
 let redis: TestRedis;
 let server: RunningServer;
@@ -47,27 +48,27 @@ function lines(path: string): number {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0;
 }
 
-test('5,000 rows on three workers survive two worker kills and a submitter kill: each id succeeds once, ≤ 0.5% duplicate runs', { skip: missing }, async () => {
+test('5,000 rows on three workers survive two worker kills and a submitter kill: each id succeeds once, ≤ 0.5% duplicate runs', { skip: missing, timeout: 300_000 }, async (t) => {
   const dir = tempDir('difyrun-scale-');
   const input = echoCsv(dir, ROWS);
   const output = join(dir, 'out.jsonl');
   const workerEnv = { DIFY_API_KEY: server.apiKey };
-  const workerArgs = ['-c', '24', '--lease', '3', '--quiet'];
+  const workerArgs = ['-c', '24', '--lease', '8', '--quiet'];
   const workers: CliRun[] = [0, 1, 2].map(() => startWorker(redis.url, workerEnv, workerArgs));
-  const batchArgs = ['-i', input, '-o', output, '-c', '48', '--quiet'];
+  const batchArgs = ['-i', input, '-o', output, '-c', '48', '--mode', 'streaming', '--quiet'];
   let submitter = submit(server, redis.url, batchArgs);
   try {
-    await waitFor(() => lines(output) >= 800, 40_000, '800 outcomes');
+    await waitFor(() => lines(output) >= ROWS * 0.16, 120_000, 'the first outcomes');
     workers[0]!.child.kill('SIGKILL');
     workers[0] = startWorker(redis.url, workerEnv, workerArgs);
 
-    await waitFor(() => lines(output) >= 1800, 40_000, '1,800 outcomes');
+    await waitFor(() => lines(output) >= ROWS * 0.36, 120_000, 'a third of the outcomes');
     submitter.child.kill('SIGKILL');
     const killed = await submitter.done;
     assert.equal(killed.signal, 'SIGKILL');
     submitter = submit(server, redis.url, batchArgs);
 
-    await waitFor(() => lines(output) >= 3000, 40_000, '3,000 outcomes');
+    await waitFor(() => lines(output) >= ROWS * 0.6, 120_000, 'most outcomes');
     workers[1]!.child.kill('SIGKILL');
     workers[1] = startWorker(redis.url, workerEnv, workerArgs);
 
@@ -85,6 +86,7 @@ test('5,000 rows on three workers survive two worker kills and a submitter kill:
   const twice = [...successes].filter(([, count]) => count > 1);
   assert.deepEqual(twice, [], 'no id recorded as succeeded twice');
   const duplicates = server.executedRuns - ROWS;
+  t.diagnostic(`${ROWS} rows, ${records.length} output lines, ${server.executedRuns} runs executed (${duplicates} duplicates)`);
   assert.ok(duplicates >= 0);
   assert.ok(duplicates <= ROWS * 0.005, `duplicate executions ${duplicates} > 0.5% of ${ROWS}`);
   // Nothing of the batch is left in Redis but the app's queue and limits.
