@@ -16,14 +16,31 @@ export function echoCsv(dir: string, count: number, name = 'in.csv'): string {
 }
 
 export function startWorker(redisUrl: string, env: Record<string, string>, args: string[] = []): CliRun {
-  return cli(['worker', '--queue', redisUrl, ...args], { env });
+  return reaped(cli(['worker', '--queue', redisUrl, ...args], { env }));
 }
 
 /** `difyrun batch --queue` with quick retries, against `server`. */
 export function submit(server: RunningServer, redisUrl: string, args: string[], env: Record<string, string> = {}): CliRun {
-  return cli(['batch', '--queue', redisUrl, ...args], {
-    env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL, INITIAL_RETRY_DELAY: '0.2', MAX_RETRY_DELAY: '2', TIMEOUT: '20', ...env },
-  });
+  return reaped(
+    cli(['batch', '--queue', redisUrl, ...args], {
+      env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL, INITIAL_RETRY_DELAY: '0.2', MAX_RETRY_DELAY: '2', TIMEOUT: '20', ...env },
+    }),
+  );
+}
+
+const children = new Set<CliRun>();
+
+/** Workers wait forever by design: whatever a test leaves running ends with the test process (a timeout included). */
+export function reaped(run: CliRun): CliRun {
+  if (children.size === 0) {
+    process.once('exit', () => {
+      for (const child of children) child.child.kill('SIGKILL');
+    });
+    process.once('SIGTERM', () => process.exit(1));
+  }
+  children.add(run);
+  void run.done.then(() => children.delete(run));
+  return run;
 }
 
 /** Resolves once `check` is true, polling; rejects after `ms`. */

@@ -35,6 +35,8 @@ export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}/0`;
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
   for (let tries = 0; !(await accepts(port)); tries++) {
     if (tries > 200) throw new Error(`redis-server did not start on port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -46,6 +48,7 @@ export async function startRedis(): Promise<TestRedis> {
     client,
     async stop() {
       client.disconnect();
+      process.off('exit', reap);
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       rmSync(dir, { recursive: true, force: true });
