@@ -4,6 +4,7 @@
  */
 import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
+import { benchQueueScaleOut } from './queue.js';
 import { benchSseDecode } from './sse-decode.js';
 import { writeSection, type BenchResult } from './report.js';
 
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'batch-vs-seed': benchBatchVsSeed,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
+  'queue-scale-out': benchQueueScaleOut,
 };
 
 const wanted = process.argv.slice(2);

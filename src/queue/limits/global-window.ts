@@ -42,6 +42,8 @@ export class GlobalWindow {
   readonly #redis: WindowRedis;
   readonly #key: string;
   #applied: number | undefined;
+  /** Redis's clock minus this host's: decreases are timed on Redis's clock, attempts on this host's. */
+  #clockOffset: Promise<number>;
 
   /** `apply` sets the enforced cap (BullMQ's global concurrency) when the shared limit changed. */
   constructor(
@@ -53,6 +55,8 @@ export class GlobalWindow {
     if (!('difyrunWindow' in redis)) redis.defineCommand('difyrunWindow', { numberOfKeys: 1, lua: UPDATE });
     this.#redis = redis as WindowRedis;
     this.#key = keys.window(appId);
+    const asked = Date.now();
+    this.#clockOffset = redis.time().then(([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((asked + Date.now()) / 2), () => 0);
   }
 
   /** The submitter sets the app's maximum and starts the window there (as a new local batch does). */
@@ -71,7 +75,7 @@ export class GlobalWindow {
 
   async #update(kind: '0' | '1', startedAt: number): Promise<void> {
     try {
-      const limit = await this.#redis.difyrunWindow(this.#key, kind, startedAt);
+      const limit = await this.#redis.difyrunWindow(this.#key, kind, startedAt + (await this.#clockOffset));
       if (limit < 1 || limit === this.#applied) return;
       const shrunk = this.#applied !== undefined && limit < this.#applied;
       this.#applied = limit;

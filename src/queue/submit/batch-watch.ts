@@ -43,6 +43,7 @@ export class BatchWatch {
 
   constructor(private readonly parts: WatchParts) {
     this.#pumping = this.#pump();
+    void this.#checkWorkers().catch(() => {});
     this.#timer = setInterval(() => void this.#check().catch(() => {}), WATCH_MS);
     parts.interrupt.addEventListener(
       'abort',
@@ -100,6 +101,7 @@ export class BatchWatch {
     sink.notify();
   }
 
+  /** Says so when no live worker can run this app's rows. */
   async #checkWorkers(): Promise<void> {
     this.#noticeAt = Date.now() + 3 * QUIET_MS;
     const workers = Object.values(await this.parts.redis.hgetall(keys.workers)).map((text) => JSON.parse(text) as WorkerPresence);

@@ -71,8 +71,12 @@ export class AppRunner {
     // The lease ran out (this process was stalled): another worker takes the row over.
     this.#worker.on('lockRenewalFailed', (jobIds) => {
       for (const jobId of jobIds) this.#held.get(jobId)?.abort();
+      shared.log(`lost the lease on ${jobIds.length} row(s) (this process did not renew it in time); other workers take them over`);
     });
-    this.#worker.on('error', (error) => shared.log(`${app.baseURL}: queue error: ${error.message}`));
+    this.#worker.on('error', (error) => {
+      // What follows a lost lease (said above) or a row settled elsewhere is not news.
+      if (!/Missing lock|Lock mismatch|could not renew lock|Missing key for job/.test(error.message)) shared.log(`${app.baseURL}: queue error: ${error.message}`);
+    });
   }
 
   /** Stops taking rows and waits for those in flight (`force`: leave them to other workers). */

@@ -53,7 +53,7 @@ export async function runWorker(connection: QueueConnection, keyRing: KeyRing, t
         continue;
       }
       runners.set(appId, new AppRunner(app, apiKey, shared, tuning));
-      io.log(`serving ${app.baseURL} (key ${app.keyFingerprint}), up to ${tuning.concurrency} rows at once`);
+      if (!tuning.quiet) io.log(`serving ${app.baseURL} (key ${app.keyFingerprint}), up to ${tuning.concurrency} rows at once`);
     }
   };
   const heartbeat = () => {
