@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../src/server/index.js';
@@ -52,6 +52,7 @@ export async function benchQueueScaleOut(): Promise<BenchResult> {
   const server = await startServer({ workflow: 'bench/workflows/trivial.yml', port: 0, faults: { latencyMs: LATENCY_MS } });
   const dir = mkdtempSync(join(tmpdir(), 'difyrun-bench-queue-'));
   const rows: { label: string; inFlight: number; summary: BatchSummary }[] = [];
+  const loadBefore = loadavg()[0]!;
   try {
     await writeCsv(join(dir, 'in.csv'), ROWS);
     const input = join(dir, 'in.csv');
@@ -72,6 +73,7 @@ export async function benchQueueScaleOut(): Promise<BenchResult> {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  const load = `${fmt(loadBefore, 1)} before, ${fmt(loadavg()[0]!, 1)} after`;
   const rate = (label: string) => rows.find((row) => row.label.startsWith(label))!.summary.rows_per_s;
   const table = ['| run | rows in flight | rows/s | ideal (in flight / latency) | efficiency | latency p50 / p99 |', '|---|---:|---:|---:|---:|---|'];
   for (const { label, inFlight, summary } of rows) {
@@ -84,6 +86,7 @@ export async function benchQueueScaleOut(): Promise<BenchResult> {
     summary:
       `Four workers reach **${fmt(rate('--queue, 4'))} rows/s**, ${fmt(rate('--queue, 4') / rate('--queue, 1'), 1)}× one worker; the local executor at the same 64 rows in flight reaches ${fmt(rate(`local executor, -c ${CAP}`))} rows/s. ` +
       `Every process (server, Redis, submitter, workers) shares one 2-core machine, so the numbers show the queue's overhead per row and how rows in flight add up across workers, not more CPU. ` +
+      `The machine's 1-minute load average was ${load}: above 2, other work took CPU from this run and every number here is a lower bound. ` +
       `Rows/s is the batch's own measure, first row queued to last outcome written (each queued row costs about a dozen Redis round trips between submitter and worker).`,
     table,
   };

@@ -70,7 +70,10 @@ export class GlobalRateGate {
   }
 
   /** Nobody, on any worker, starts a request before `until` (ms since epoch, this host's clock). */
-  pauseUntil(until: number): void {
-    this.#redis.difyrunGate(this.#key, 'pause', Math.max(0, until - Date.now())).catch(() => {});
+  pauseUntil(until: number): Promise<void> {
+    return this.#redis.difyrunGate(this.#key, 'pause', Math.max(0, until - Date.now())).then(
+      () => {},
+      () => {}, // Redis unreachable: rows back off on their own
+    );
   }
 }

@@ -65,12 +65,23 @@ export class GlobalWindow {
   }
 
   onSuccess(): void {
-    void this.#update('0', 0);
+    this.#track(this.#update('0', 0));
   }
 
   /** A request started at `startedAt` was refused by Dify's rate limiter. */
   onOverloaded(startedAt: number): void {
-    void this.#update('1', startedAt);
+    this.#track(this.#update('1', startedAt));
+  }
+
+  /** Resolves when every answer reported so far is in the shared window. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  readonly #pending = new Set<Promise<void>>();
+  #track(update: Promise<void>): void {
+    this.#pending.add(update);
+    void update.finally(() => this.#pending.delete(update));
   }
 
   async #update(kind: '0' | '1', startedAt: number): Promise<void> {

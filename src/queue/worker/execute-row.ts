@@ -67,7 +67,7 @@ class GlobalPacer implements RowPacer {
 
   afterAttempt(result: 'ran' | 'overloaded', startedAt: number, pauseAllMs?: number): void {
     if (result === 'ran') return this.app.window.onSuccess();
-    if (pauseAllMs !== undefined) this.app.gate.pauseUntil(Date.now() + pauseAllMs);
+    if (pauseAllMs !== undefined) void this.app.gate.pauseUntil(Date.now() + pauseAllMs);
     this.app.window.onOverloaded(startedAt);
   }
 }
