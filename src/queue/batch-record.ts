@@ -62,9 +62,10 @@ export async function readBatch(redis: Redis, batchId: string): Promise<BatchRec
   };
 }
 
-/** Stops the batch unless it is already stopped (the first reason is the one reported). */
+/** Stops the batch unless it is already stopped (the first reason is the one reported), and tells every worker at once. */
 export async function stopBatch(redis: Redis, batchId: string, stop: BatchStop): Promise<void> {
   await redis.hsetnx(keys.batch(batchId), 'stop', JSON.stringify(stop));
+  await redis.publish(keys.stops, batchId);
 }
 
 /** Whether `stop` applies to a row queued in `generation`. */

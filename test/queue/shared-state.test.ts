@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { beginGeneration, stopBatch } from '../../src/queue/batch-record.js';
 import { keys } from '../../src/queue/keys.js';
+import { BatchContexts } from '../../src/queue/worker/batch-contexts.js';
 import { GlobalRateGate } from '../../src/queue/limits/global-rate-gate.js';
 import { GlobalWindow } from '../../src/queue/limits/global-window.js';
 import { OutcomeReader, publishOutcome, type OutcomeMessage } from '../../src/queue/outcome-stream.js';
@@ -118,5 +120,23 @@ describe('shared state', { skip: missing }, () => {
     await next.acknowledge(again.map((entry) => entry.streamId));
     assert.deepEqual(await new OutcomeReader(b, 'b2').read(10, 0), []);
     assert.equal(await a.xlen(keys.outcomes('b2')), 0);
+  });
+
+  test("rows of a batch that arrive together share one view of it, so the submitter's Ctrl-C reaches every one of them", async () => {
+    const app = { appId: 'x', baseURL: 'http://127.0.0.1:1/v1', keyFingerprint: 'f' };
+    const settings = { mode: 'streaming' as const, workflowId: undefined, timeoutSeconds: 5, streamIdleTimeoutSeconds: 5, maxRetries: 0, initialRetryDelaySeconds: 0, maxRetryDelaySeconds: 0 };
+    const generation = await beginGeneration(a, { batchId: 'b3', app, settings, label: 'test' });
+    const contexts = new BatchContexts(a, new Redis(redis.url));
+    try {
+      const batches = await Promise.all([1, 2, 3, 4].map(() => contexts.get('b3', generation)));
+      assert.ok(batches.every((batch) => batch === batches[0]));
+      const signals = batches.map((batch) => batch!.interruptSignal(generation));
+      batches[0]!.active = signals.length; // rows in flight: the batch is re-read every second
+      const stopped = Promise.all(signals.map((signal) => new Promise((resolve) => signal.addEventListener('abort', resolve))));
+      await stopBatch(b, 'b3', { kind: 'interrupt', reason: 'test', generation });
+      await stopped;
+    } finally {
+      contexts.close();
+    }
   });
 });

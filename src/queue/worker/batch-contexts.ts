@@ -11,6 +11,7 @@ import { StartOrder, type RowOutcome } from '../../batch/index.js';
 import { ModeChooser } from '../../batch/schedule/mode-choice.js';
 import { RecentLatencies } from '../../batch/schedule/recent-latencies.js';
 import { readBatch, stops, type BatchRecord } from '../batch-record.js';
+import { keys } from '../keys.js';
 import { RedisRowState } from '../row-state.js';
 
 const REFRESH_MS = 1000;
@@ -65,19 +66,37 @@ export class WorkerBatch {
 
 export class BatchContexts {
   readonly #batches = new Map<string, WorkerBatch>();
+  readonly #loading = new Map<string, Promise<WorkerBatch | undefined>>();
   readonly #timer: NodeJS.Timeout;
 
-  constructor(private readonly redis: Redis) {
+  /** `subscriber`: a connection of its own, told the moment a batch is stopped. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+  ) {
     this.#timer = setInterval(() => void this.#refreshActive(), REFRESH_MS);
     this.#timer.unref();
+    subscriber.on('message', (_channel: string, batchId: string) => void this.#refresh(batchId));
+    void subscriber.subscribe(keys.stops).catch(() => {}); // the periodic re-read still notices
   }
 
   /** The batch, read again when a job comes from a newer generation than the one known. */
-  async get(batchId: string, generation: number): Promise<WorkerBatch | undefined> {
-    let batch = this.#batches.get(batchId);
-    if (batch && batch.record.generation >= generation) return batch;
+  get(batchId: string, generation: number): Promise<WorkerBatch | undefined> {
+    const batch = this.#batches.get(batchId);
+    if (batch && batch.record.generation >= generation) return Promise.resolve(batch);
+    // Rows of a batch arrive together: they share one read and, above all, one WorkerBatch.
+    let loading = this.#loading.get(batchId);
+    if (!loading) {
+      loading = this.#load(batchId).finally(() => this.#loading.delete(batchId));
+      this.#loading.set(batchId, loading);
+    }
+    return loading;
+  }
+
+  async #load(batchId: string): Promise<WorkerBatch | undefined> {
     const record = await readBatch(this.redis, batchId);
     if (!record) return undefined;
+    let batch = this.#batches.get(batchId);
     if (batch) batch.update(record);
     else this.#batches.set(batchId, (batch = new WorkerBatch(this.redis, record)));
     return batch;
@@ -85,13 +104,16 @@ export class BatchContexts {
 
   close(): void {
     clearInterval(this.#timer);
+    this.subscriber.disconnect();
   }
 
   async #refreshActive(): Promise<void> {
-    for (const [batchId, batch] of this.#batches) {
-      if (batch.active === 0) continue;
-      const record = await readBatch(this.redis, batchId).catch(() => undefined);
-      if (record) batch.update(record);
-    }
+    for (const [batchId, batch] of this.#batches) if (batch.active > 0) await this.#refresh(batchId);
+  }
+
+  async #refresh(batchId: string): Promise<void> {
+    const batch = this.#batches.get(batchId);
+    const record = batch && (await readBatch(this.redis, batchId).catch(() => undefined));
+    if (record) batch!.update(record);
   }
 }

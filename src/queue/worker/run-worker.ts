@@ -35,7 +35,7 @@ export interface WorkerPresence {
 export async function runWorker(connection: QueueConnection, keyRing: KeyRing, tuning: WorkerTuning & { quiet: boolean }, io: WorkerIO): Promise<void> {
   const redis = connection.redis;
   setMaxListeners(0, io.hardStop); // every row in flight listens
-  const contexts = new BatchContexts(redis);
+  const contexts = new BatchContexts(redis, connection.duplicate());
   const runners = new Map<string, AppRunner>();
   const skipped = new Set<string>();
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
