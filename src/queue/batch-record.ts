@@ -37,15 +37,19 @@ export interface BatchRecord {
   label: string;
 }
 
-/** Starts a new generation of the batch (a new invocation): new settings, no stop. */
+/**
+ * Starts a new generation of the batch (a new invocation): new settings, no stop. Generations
+ * come from one counter for all batches, so they only grow, even after a finished batch's keys
+ * were deleted: a worker's view of an earlier generation can never pass for the new one.
+ */
 export async function beginGeneration(redis: Redis, record: Omit<BatchRecord, 'generation' | 'stop'>): Promise<number> {
+  const generation = await redis.incr(keys.generations);
   const key = keys.batch(record.batchId);
-  const [[, generation]] = (await redis
+  await redis
     .multi()
-    .hincrby(key, 'generation', 1)
-    .hset(key, { app: JSON.stringify(record.app), settings: JSON.stringify(record.settings), label: record.label })
+    .hset(key, { generation, app: JSON.stringify(record.app), settings: JSON.stringify(record.settings), label: record.label })
     .hdel(key, 'stop')
-    .exec()) as [[null, number], ...unknown[]];
+    .exec();
   return generation;
 }
 

@@ -4,6 +4,7 @@
  *   difyrun:apps                     hash appId → {baseURL, keyFingerprint}: the apps workers serve
  *   difyrun:workers                  hash workerId → {host, pid, keyFingerprints, seenAt}
  *   difyrun:stops                    pub/sub: a batch was stopped (workers re-read it at once)
+ *   difyrun:generations              counter: each `difyrun batch --queue` invocation's generation
  *   difyrun:app-<appId>:…            the app's BullMQ queue (one job per row; global concurrency cap)
  *   difyrun:app:<appId>:window       the app's AIMD window, shared by every worker
  *   difyrun:app:<appId>:rate         the app's requests-per-minute bucket and Retry-After pause
@@ -50,6 +51,8 @@ export function jobIdFor(batchId: string, rowId: string): string {
 export const keys = {
   apps: `${PREFIX}:apps`,
   workers: `${PREFIX}:workers`,
+  /** The last generation handed out, for every batch. */
+  generations: `${PREFIX}:generations`,
   /** Pub/sub channel: the id of a batch that was just stopped. */
   stops: `${PREFIX}:stops`,
   queueName: (appId: string) => `app-${appId}`,
