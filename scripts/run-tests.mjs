@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Node 20's test runner has no glob support: find test/**/*.test.ts and hand them to it,
 // with tsx as the TypeScript loader. Extra arguments are passed through (e.g. a file filter).
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 function findTests(dir) {
   const found = [];
@@ -15,8 +15,26 @@ function findTests(dir) {
   return found;
 }
 
-const filters = process.argv.slice(2);
-const files = findTests('test').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+// test/real-dify needs the real Dify kit and runs only with --real-dify (npm run test:real-dify).
+const realDify = process.argv.includes('--real-dify');
+/** From a git worktree, the kit sits next to the main checkout rather than this one. */
+function mainCheckoutKit() {
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return join(dirname(common.trim()), '..', 'shared', 'real-dify');
+  } catch {
+    return join('..', 'shared', 'real-dify');
+  }
+}
+
+const filters = process.argv.slice(2).filter((arg) => arg !== '--real-dify');
+const files = findTests(realDify ? join('test', 'real-dify') : 'test')
+  .filter((f) => realDify || !f.startsWith(join('test', 'real-dify')))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (realDify && !process.env.REAL_DIFY_KIT && !existsSync(join('..', 'shared', 'real-dify')) && !existsSync(mainCheckoutKit())) {
+  console.log('real-Dify suite skipped: ../shared/real-dify (the real Dify kit) is absent');
+  process.exit(0);
+}
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

@@ -5,7 +5,8 @@
  * the key order is event, workflow_run_id, task_id, data. `ping` is not JSON (it is
  * `event: ping` with no data) and is not part of this union.
  */
-import type { JsonObject, JsonValue, NodeStatus, WorkflowRunStatus } from './common.js';
+import type { JsonObject, JsonValue, NodeStatus } from './common.js';
+import type { WorkflowRunFields } from './responses.js';
 
 interface EventBase<E extends string> {
   event: E;
@@ -13,24 +14,28 @@ interface EventBase<E extends string> {
   task_id: string;
 }
 
-export interface NodeStartedData {
+/** What node_started and node_finished share. */
+interface NodeExecutionData {
   /** Node *execution* id (a new UUID per execution). */
   id: string;
   /** Graph node id. */
   node_id: string;
   node_type: string;
   title: string;
-  /** 1-based execution order. */
+  /** 1-based execution order (Dify 1.13 sends 1 for every node). */
   index: number;
   predecessor_node_id: string | null;
   inputs: JsonObject | null;
   inputs_truncated?: boolean;
   created_at: number;
-  extras: JsonObject;
   iteration_id: string | null;
   loop_id: string | null;
-  agent_strategy?: JsonValue;
   [extra: string]: unknown;
+}
+
+export interface NodeStartedData extends NodeExecutionData {
+  extras: JsonObject;
+  agent_strategy?: JsonValue;
 }
 
 export interface NodeExecutionMetadata {
@@ -40,7 +45,9 @@ export interface NodeExecutionMetadata {
   [extra: string]: unknown;
 }
 
-export interface NodeFinishedData extends NodeStartedData {
+/** Dify 1.13 sends no `extras` or `agent_strategy` here (older versions did). */
+export interface NodeFinishedData extends NodeExecutionData {
+  extras?: JsonObject;
   process_data: JsonObject | null;
   process_data_truncated?: boolean;
   outputs: JsonObject | null;
@@ -208,18 +215,8 @@ export interface WorkflowPausedEvent extends EventBase<'workflow_paused'> {
   };
 }
 
-export interface WorkflowFinishedData {
-  /** Equals `workflow_run_id`. */
-  id: string;
-  workflow_id: string;
-  status: WorkflowRunStatus;
-  outputs: JsonObject | null;
-  error: string | null;
-  elapsed_time: number;
-  total_tokens: number;
-  total_steps: number;
+export interface WorkflowFinishedData extends WorkflowRunFields {
   created_by?: JsonObject;
-  created_at: number;
   finished_at: number;
   exceptions_count?: number;
   files?: JsonValue[];

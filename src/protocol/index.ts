@@ -8,3 +8,4 @@ export * from './events.js';
 export * from './parameters.js';
 export * from './requests.js';
 export * from './responses.js';
+export * from './file-types.js';

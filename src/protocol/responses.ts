@@ -1,5 +1,26 @@
 import type { JsonObject, JsonValue, WorkflowRunStatus } from './common.js';
 
+/**
+ * The one description of a run's outcome. Every place a run is shown builds on it: the
+ * blocking response's `data`, run detail, `workflow_finished` and the logs' `workflow_run`.
+ */
+export interface WorkflowRunFields {
+  /** Equals `workflow_run_id`. */
+  id: string;
+  workflow_id: string;
+  status: WorkflowRunStatus;
+  outputs: JsonObject | null;
+  error: string | null;
+  /** Float seconds (0.0 while running). */
+  elapsed_time: number;
+  total_tokens: number;
+  total_steps: number;
+  /** Integer Unix seconds. */
+  created_at: number;
+  /** Null while running (and for good after a stop: Dify does not record stops). */
+  finished_at: number | null;
+}
+
 /** Body of a blocking run (`response_mode: "blocking"`). */
 export interface WorkflowBlockingResponse {
   task_id: string;
@@ -7,18 +28,7 @@ export interface WorkflowBlockingResponse {
   data: WorkflowRunData;
 }
 
-export interface WorkflowRunData {
-  /** Equals `workflow_run_id`. */
-  id: string;
-  workflow_id: string;
-  status: WorkflowRunStatus;
-  outputs: JsonObject | null;
-  error: string | null;
-  elapsed_time: number;
-  total_tokens: number;
-  total_steps: number;
-  created_at: number;
-  finished_at: number | null;
+export interface WorkflowRunData extends WorkflowRunFields {
   [extra: string]: unknown;
 }
 
@@ -32,16 +42,7 @@ export interface WorkflowRunDetailWire extends WorkflowRunDetailFields {
 }
 
 /** Run-detail fields other than inputs/outputs (whose wire types vary by version). */
-export interface WorkflowRunDetailFields {
-  id: string;
-  workflow_id: string;
-  status: WorkflowRunStatus;
-  error: string | null;
-  total_steps: number;
-  total_tokens: number;
-  created_at: number;
-  finished_at: number | null;
-  elapsed_time: number;
+export interface WorkflowRunDetailFields extends Omit<WorkflowRunFields, 'outputs'> {
   [extra: string]: unknown;
 }
 
@@ -50,16 +51,9 @@ export interface StopResponse {
   result: 'success';
 }
 
-export interface WorkflowLogRun {
-  id: string;
+export interface WorkflowLogRun extends Omit<WorkflowRunFields, 'workflow_id' | 'outputs'> {
+  /** When the workflow version was published, e.g. "2026-12-01 21:40:12.123456". */
   version: string;
-  status: WorkflowRunStatus;
-  error: string | null;
-  elapsed_time: number;
-  total_tokens: number;
-  total_steps: number;
-  created_at: number;
-  finished_at: number | null;
   exceptions_count?: number;
   triggered_from?: string;
 }
@@ -80,6 +74,8 @@ export interface AccountRef {
 export interface WorkflowLogEntry {
   id: string;
   workflow_run: WorkflowLogRun;
+  /** Always null on Dify 1.13; absent on older versions. */
+  details?: JsonObject | null;
   created_from: 'service-api' | 'web-app' | 'installed-app' | string;
   created_by_role: 'account' | 'end_user' | string;
   created_by_account: AccountRef | null;
@@ -111,7 +107,7 @@ export interface FileUploadResponse {
   user_id?: string | null;
   tenant_id?: string;
   conversation_id?: string | null;
-  file_key?: string;
+  file_key?: string | null;
 }
 
 /** `GET /info`. */

@@ -5,7 +5,7 @@
  * Spec (JSON, or a path to a JSON file; every field optional):
  *   seed                     PRNG seed (default 1)
  *   latencyMs                per-run latency: N, {min,max} uniform, or {mean,stddev} normal
- *   maxActiveRequests        concurrent runs; more → 429 too_many_requests (Dify's message)
+ *   maxActiveRequests        concurrent runs; more → 400 invalid_param "Too many requests…" (as Dify's APP_MAX_ACTIVE_REQUESTS)
  *   rate429                  probability of 429 too_many_requests (run not executed)
  *   rate500                  probability of 500 internal_server_error (run not executed)
  *   rate502, rate504         probability of an HTML 502/504 from a gateway (the run DOES execute)

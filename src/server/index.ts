@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { loadWorkflowFile, parseWorkflow } from './dsl/load.js';
 import type { WorkflowApp } from './dsl/types.js';
 import type { LlmSettings } from './engine/node-context.js';
+import { usesPython } from './engine/nodes/code.js';
 import { Sandbox, type SandboxLimits } from './engine/sandbox/sandbox.js';
 import { FaultInjector, parseFaultSpec, validateFaultSpec, type FaultSpec } from './faults.js';
 import type { ServerParts } from './http/context.js';
@@ -37,6 +38,16 @@ export interface ServerOptions {
   faults?: FaultSpec | string | undefined;
   /** Heartbeat interval for streams (Dify: 10 s). */
   pingIntervalMs?: number | undefined;
+  /**
+   * Reproduce the real Dify 1.13.2's flaws that clients must survive (default true): a
+   * streaming run with rejected inputs pings then stays silent, a stopped run stays `running`
+   * in run detail and logs, a run id that is not a UUID or a body that is not a JSON object
+   * gets a 500, an unknown path Flask's HTML 404. False (`serve --no-flaws`) answers them with
+   * plain errors instead, for local DSL development.
+   */
+  flaws?: boolean | undefined;
+  /** How long a rejected streaming run stays open and silent before it ends (Dify: 300 s). */
+  rejectedStreamMs?: number | undefined;
   llm?: Partial<LlmSettings>;
   sandbox?: Partial<SandboxLimits>;
   /** Upload limits in MB. */
@@ -67,16 +78,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const appId = stableUuid(`app:${app.workflowId}`);
   const tenantId = stableUuid(`tenant:${app.workflowId}`);
   const llm: LlmSettings = { tokensPerSecond: 100, pricePer1kTokens: 0.002, currency: 'USD', ...options.llm };
-  const runs = new RunManager(app, appId, store, sandbox, llm);
+  const flaws = options.flaws ?? true;
+  const runs = new RunManager(app, appId, store, sandbox, llm, !flaws);
   let baseURL = '';
   const parts: ServerParts = {
     app, appId, tenantId, store, runs,
     faults: new FaultInjector(faultSpec),
+    flaws,
     pingIntervalMs: options.pingIntervalMs ?? 10_000,
+    rejectedStreamMs: options.rejectedStreamMs ?? 300_000,
     uploadLimits: { image: 10, video: 100, audio: 50, file: 15, ...options.uploadLimits },
     baseURL: () => baseURL,
   };
-  if ((options.warmPython ?? true) && [...app.nodes.values()].some((n) => n.type === 'code' && n.code_language === 'python3')) {
+  if ((options.warmPython ?? true) && usesPython(app)) {
     sandbox.warmPython().catch(() => {}); // a failure shows up on the first Python run
   }
 

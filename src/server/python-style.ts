@@ -17,9 +17,18 @@ export function pythonTypeName(value: unknown): string {
   return 'dict';
 }
 
-/** A short Python-style repr of a JSON value, as pydantic puts it in its messages. */
+/** A short Python repr of a JSON value (`{'user': 'u'}`), as pydantic puts it in its messages. */
 export function pythonRepr(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'None';
-  const repr = text.replace(/"/g, "'").replace(/\bnull\b/g, 'None').replace(/\btrue\b/g, 'True').replace(/\bfalse\b/g, 'False');
+  const repr = reprOf(value);
   return repr.length > 60 ? `${repr.slice(0, 60)}...` : repr;
+}
+
+function reprOf(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return `[${value.map(reprOf).join(', ')}]`;
+  return `{${Object.entries(value as object).map(([k, v]) => `${reprOf(k)}: ${reprOf(v)}`).join(', ')}}`;
 }

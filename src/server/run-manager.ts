@@ -2,6 +2,9 @@
  * Owns the runs in flight: starts a run in the background (it does not depend on any
  * connection, so a client that disconnects does not stop it, as on Dify), fans its events
  * out to subscribers, stops it by task id, and records the outcome in the store.
+ *
+ * Like Dify, a stopped run is not recorded: its stream ends with workflow_finished
+ * `stopped`, but the store keeps it `running` for good (unless `recordStops` is set).
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkflowFinishedData } from '../protocol/index.js';
@@ -11,6 +14,7 @@ import { runGraph, type EngineEvent } from './engine/run-graph.js';
 import type { Sandbox } from './engine/sandbox/sandbox.js';
 import type { RunRecord, RunStore } from './store/types.js';
 import { abortableDelay } from '../util/abortable-delay.js';
+import { runFields } from './wire.js';
 
 export interface ActiveRun {
   runId: string;
@@ -42,6 +46,8 @@ export class RunManager {
     private readonly store: RunStore,
     private readonly sandbox: Sandbox,
     private readonly llm: LlmSettings,
+    /** Record stopped runs as `stopped` (Dify does not: they stay `running`). */
+    private readonly recordStops = false,
   ) {}
 
   get activeCount(): number {
@@ -62,11 +68,12 @@ export class RunManager {
       'sys.app_id': this.appId,
       'sys.workflow_id': this.app.workflowId,
       'sys.workflow_run_id': runId,
+      'sys.timestamp': Math.floor(now / 1000),
     };
     const record: RunRecord = {
-      id: runId, taskId, logId: randomUUID(), workflowId: this.app.workflowId, status: 'running', inputs: sysInputs,
-      outputs: null, error: null, elapsedTime: 0, totalTokens: 0, totalSteps: 0, exceptionsCount: 0,
-      createdAt: Math.floor(now / 1000), finishedAt: null, user: options.user, endUserId, createdAtMs: now,
+      id: runId, workflow_id: this.app.workflowId, status: 'running', outputs: null, error: null, elapsed_time: 0, total_tokens: 0,
+      total_steps: 0, created_at: Math.floor(now / 1000), finished_at: null, exceptions_count: 0,
+      taskId, logId: randomUUID(), inputs: sysInputs, user: options.user, endUserId, createdAtMs: now,
     };
     this.store.putRun(record);
 
@@ -82,17 +89,8 @@ export class RunManager {
           app: this.app, appId: this.appId, runId, taskId, user: options.user, endUserId, inputs: options.inputs,
           files: options.files, sandbox: this.sandbox, llm: this.llm, signal: controller.signal, emit,
         });
-        this.store.putRun({
-          ...record,
-          status: finished.status,
-          outputs: finished.outputs ?? {},
-          error: finished.error,
-          elapsedTime: finished.elapsed_time,
-          totalTokens: finished.total_tokens,
-          totalSteps: finished.total_steps,
-          exceptionsCount: finished.exceptions_count ?? 0,
-          finishedAt: finished.finished_at,
-        });
+        if (finished.status === 'stopped' && !this.recordStops) this.store.putRun({ ...record, stoppedAtMs: Date.now() });
+        else this.store.putRun({ ...record, ...runFields(finished), outputs: finished.outputs ?? {}, exceptions_count: finished.exceptions_count ?? 0 });
         return finished;
       } finally {
         this.#active.delete(runId);

@@ -107,3 +107,23 @@ async function printedBaseURL(stdout: NodeJS.ReadableStream): Promise<string> {
   }
   throw new Error(`difyrun serve did not print its URL: ${out}`);
 }
+
+test('a stopped run that, as on Dify, is still recorded running stays running after a restart (not turned into a failure)', async () => {
+  const { SqliteStore } = await import('../../src/server/store/sqlite.js');
+  const dataDir = tempDir();
+  const base = {
+    workflow_id: 'w', outputs: null, error: null, elapsed_time: 0, total_tokens: 0, total_steps: 0, created_at: 1, finished_at: null,
+    exceptions_count: 0, taskId: 't', logId: 'l', inputs: {}, user: 'u', endUserId: 'e', createdAtMs: 1000,
+  } as const;
+  let store = SqliteStore.open(dataDir);
+  store.putRun({ ...base, id: 'stopped-run', status: 'running', stoppedAtMs: 2000 });
+  store.putRun({ ...base, id: 'cut-run', status: 'running' });
+  store.close();
+  store = SqliteStore.open(dataDir);
+  try {
+    assert.equal(store.getRun('stopped-run')!.status, 'running');
+    assert.equal(store.getRun('cut-run')!.status, 'failed');
+  } finally {
+    store.close();
+  }
+});

@@ -15,14 +15,16 @@ export function registerServe(program: Command): void {
     .option('--llm-rate <tokens/s>', 'tokens per second streamed by the local LLM stand-in', '100')
     .option('--ping-interval <seconds>', 'heartbeat interval of streams', '10')
     .option('--data-dir <dir>', 'keep runs, logs and uploads here (SQLite + files) so they survive a restart; default: in memory')
+    .option('--no-flaws', "don't reproduce Dify 1.13.2's flaws (silent rejected streams, unrecorded stops, 500s, HTML 404); see README")
     .addHelpText('after', `
 Examples:
   difyrun serve --workflow examples/workflows/review-triage.yml
   difyrun serve --workflow app.yml --data-dir .difyrun-data
+  difyrun serve --workflow app.yml --no-flaws        # plain errors instead of Dify's flaws, for DSL development
   difyrun serve --workflow app.yml --port 0 --faults '{"seed":7,"rate429":0.1,"latencyMs":{"min":100,"max":400}}'
 
 Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
-    .action(async (options: { workflow: string; host: string; port: string; apiKey?: string; faults?: string; llmRate: string; pingInterval: string; dataDir?: string }) => {
+    .action(async (options: { workflow: string; host: string; port: string; apiKey?: string; faults?: string; llmRate: string; pingInterval: string; dataDir?: string; flaws: boolean }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`--port must be a number from 0 to 65535, got "${options.port}"`);
       const rate = Number(options.llmRate);
@@ -33,7 +35,7 @@ Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
       try {
         server = await startServer({
           workflow: options.workflow, host: options.host, port, apiKey: options.apiKey, faults: options.faults,
-          llm: { tokensPerSecond: rate }, pingIntervalMs: ping * 1000, dataDir: options.dataDir,
+          llm: { tokensPerSecond: rate }, pingIntervalMs: ping * 1000, dataDir: options.dataDir, flaws: options.flaws,
         });
       } catch (error) {
         if (error instanceof DslError || error instanceof FaultSpecError || error instanceof DataDirError) return usage(error.message);
@@ -47,6 +49,7 @@ Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
           `  DIFY_API_KEY=${options.apiKey ? '(the key you passed with --api-key)' : server.apiKey}\n` +
           (options.faults ? `  fault injection: ${options.faults}\n` : '') +
           (options.dataDir ? `  runs, logs and uploads kept in ${options.dataDir}\n` : '') +
+          (options.flaws ? '' : `  Dify's flaws turned off (--no-flaws): rejected streams and 404s answer with plain errors\n`) +
           `Press Ctrl-C to stop.\n`,
       );
       const stop = async () => {

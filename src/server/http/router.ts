@@ -1,15 +1,18 @@
 /**
  * Routing and the checks every endpoint runs, in Dify's order (research §1.0): the
  * Authorization header, the token, then the JSON body and `user` where the endpoint reads
- * them, then the handler. Every failure becomes Dify's `{code, message, status}` envelope.
+ * them, then the handler. Every failure becomes Dify's `{code, message, status}` envelope,
+ * except an unknown path, which gets Flask's HTML 404 page as on Dify.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, internalError, invalidParam, notFound, unauthorized } from './api-error.js';
+import { ApiError, badRequest, internalError, invalidParam, notFound, unauthorized } from './api-error.js';
 import { sendJson, type RequestContext, type ServerParts } from './context.js';
+import { answerOptions, sendNotFoundPage, setBaseHeaders, setCorsHeaders } from './headers.js';
 import { appInfo, appMeta, appParameters, appSite } from './routes/app-info.js';
 import { previewFile, uploadFile } from './routes/files.js';
 import { listLogs } from './routes/logs.js';
-import { runDetail, runEvents, runWorkflow, stopTask } from './routes/runs.js';
+import { runDetail, runWorkflow, stopTask } from './routes/runs.js';
+import { runEvents } from './routes/streams.js';
 
 type Handler = (ctx: RequestContext) => void | Promise<void>;
 
@@ -42,11 +45,26 @@ const MAX_JSON_BYTES = 10 * 1024 * 1024;
 
 export function createRequestHandler(parts: ServerParts, apiKey: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    setBaseHeaders(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const { route, params } = matchRoute(req.method ?? 'GET', url.pathname);
+      const method = req.method ?? 'GET';
+      const match = matchRoute(method, url.pathname);
+      if (match === 'unknown-path') {
+        req.resume();
+        if (parts.flaws) return sendNotFoundPage(res);
+        throw notFound();
+      }
+      if (match.route.method !== method) {
+        req.resume();
+        if (method === 'OPTIONS') return answerOptions(req, res, match.route.method);
+        // Raised before Dify's API blueprint (and so its CORS) sees the request.
+        throw new ApiError(405, 'method_not_allowed', 'The method is not allowed for the requested URL.');
+      }
+      setCorsHeaders(req, res);
+      const { route, params } = match;
       authenticate(req, apiKey);
-      const body = route.json ? await readJsonBody(req) : {};
+      const body = route.json ? await readJsonBody(req, parts.flaws) : {};
       const user = readUser(route, body, url);
       await route.handler({ req, res, url, params, body, user, parts });
     } catch (error) {
@@ -55,16 +73,17 @@ export function createRequestHandler(parts: ServerParts, apiKey: string) {
   };
 }
 
-function matchRoute(method: string, path: string): { route: Route; params: string[] } {
-  let pathMatched = false;
+/** The route for a path and method; a path with routes for other methods only gives one of those. */
+function matchRoute(method: string, path: string): { route: Route; params: string[] } | 'unknown-path' {
+  let other: { route: Route; params: string[] } | undefined;
   for (const route of ROUTES) {
     const match = route.pattern.exec(path);
     if (!match) continue;
-    pathMatched = true;
-    if (route.method === method) return { route, params: match.slice(1).map(decodeURIComponent) };
+    const found = { route, params: match.slice(1).map(decodeURIComponent) };
+    if (route.method === method) return found;
+    other ??= found;
   }
-  if (pathMatched) throw new ApiError(405, 'method_not_allowed', 'The method is not allowed for the requested URL.');
-  throw notFound();
+  return other ?? 'unknown-path';
 }
 
 function authenticate(req: IncomingMessage, apiKey: string): void {
@@ -75,7 +94,7 @@ function authenticate(req: IncomingMessage, apiKey: string): void {
   if (token !== apiKey) throw unauthorized('Access token is invalid');
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readJsonBody(req: IncomingMessage, flaws: boolean): Promise<Record<string, unknown>> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     req.resume();
@@ -88,16 +107,17 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
     if (size > MAX_JSON_BYTES) throw new ApiError(413, 'request_entity_too_large', 'The data value transmitted exceeds the capacity limit.');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new ApiError(400, 'bad_request', 'Invalid JSON payload received or JSON payload is empty.');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ApiError(400, 'bad_request', `Failed to decode JSON object: ${(error as Error).message}`);
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw badRequest(); // empty or malformed: Werkzeug's generic 400, as Dify sends it
   }
-  // Dify calls .get() on the body: an array or a string blows up as a 500.
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw internalError();
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    // Dify calls .get() on the body: an array, a string or null blows up as a 500.
+    if (flaws) throw internalError();
+    throw new ApiError(400, 'bad_request', 'The request body must be a JSON object.');
+  }
   return parsed as Record<string, unknown>;
 }
 

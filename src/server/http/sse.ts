@@ -3,6 +3,8 @@
  * `event: ping\n\n` heartbeats (one on connect, then every pingInterval while open).
  */
 import type { ServerResponse } from 'node:http';
+import type { ErrorEvent } from '../../protocol/index.js';
+import type { EngineEvent } from '../engine/run-graph.js';
 
 export class SseWriter {
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -29,7 +31,7 @@ export class SseWriter {
     if (!this.closed && !this.silent) this.res.write('event: ping\n\n');
   }
 
-  send(event: object): void {
+  send(event: EngineEvent | ErrorEvent): void {
     if (!this.closed && !this.silent) this.res.write(`data: ${JSON.stringify(event)}\n\n`);
   }
 

@@ -90,13 +90,12 @@ export class SqliteStore implements RunStore {
     const pending = this.#pending.get(id);
     if (pending) return pending;
     const row = this.#getRun.get([id]);
-    return row ? (JSON.parse(String(row.record)) as RunRecord) : undefined;
+    return row ? parseRecord(row.record) : undefined;
   }
 
   listRuns(filter: LogFilter): { total: number; runs: RunRecord[] } {
     this.#flush();
-    // Dify writes the app-log row when a run finishes: a running run is not in the logs yet.
-    const where = ["status != 'running'"];
+    const where = ['1 = 1'];
     const values: (string | number)[] = [];
     const add = (condition: string, value: string | number) => {
       where.push(condition);
@@ -110,7 +109,7 @@ export class SqliteStore implements RunStore {
     const clause = where.join(' AND ');
     const total = Number(this.#db.get(`SELECT COUNT(*) AS n FROM runs WHERE ${clause}`, values)!.n);
     const rows = this.#db.all(`SELECT record FROM runs WHERE ${clause} ORDER BY created_ms DESC, rowid DESC LIMIT ? OFFSET ?`, [...values, filter.limit, (filter.page - 1) * filter.limit]);
-    return { total, runs: rows.map((row) => JSON.parse(String(row.record)) as RunRecord) };
+    return { total, runs: rows.map((row) => parseRecord(row.record)) };
   }
 
   endUserId(user: string): string {
@@ -168,11 +167,20 @@ export class SqliteStore implements RunStore {
   #failInterruptedRuns(): void {
     const rows = this.#db.all("SELECT record FROM runs WHERE status = 'running'");
     for (const row of rows) {
-      const run = JSON.parse(String(row.record)) as RunRecord;
-      this.putRun({ ...run, status: 'failed', error: INTERRUPTED_RUN_ERROR, finishedAt: run.finishedAt ?? Math.floor(Date.now() / 1000) });
+      const run = parseRecord(row.record);
+      if (run.stoppedAtMs !== undefined) continue; // stopped, and like Dify still recorded as running
+      this.putRun({ ...run, status: 'failed', error: INTERRUPTED_RUN_ERROR, finished_at: run.finished_at ?? Math.floor(Date.now() / 1000) });
     }
     this.#flush();
   }
+}
+
+/** Reads a stored record; those written before the record took the wire field names are renamed. */
+function parseRecord(text: unknown): RunRecord {
+  const record = JSON.parse(String(text)) as RunRecord & Record<string, unknown>;
+  if (!('workflowId' in record)) return record;
+  const { workflowId, elapsedTime, totalTokens, totalSteps, exceptionsCount, createdAt, finishedAt, ...rest } = record;
+  return { ...rest, workflow_id: workflowId, elapsed_time: elapsedTime, total_tokens: totalTokens, total_steps: totalSteps, exceptions_count: exceptionsCount, created_at: createdAt, finished_at: finishedAt } as RunRecord;
 }
 
 /** One server per data dir: a lock file with the owner's pid; a dead owner's lock is taken over. */

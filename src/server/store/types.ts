@@ -1,28 +1,26 @@
 /** What the local server keeps: runs (which are also the logs), end users and uploads. */
-import type { WorkflowRunStatus } from '../../protocol/index.js';
+import type { WorkflowRunFields } from '../../protocol/index.js';
 
-export interface RunRecord {
-  id: string;
+/**
+ * One run: the protocol's run fields (what every endpoint shows of it, built in
+ * http/wire.ts) plus what only the server needs.
+ */
+export interface RunRecord extends WorkflowRunFields {
+  exceptions_count: number;
   taskId: string;
   logId: string;
-  workflowId: string;
-  status: WorkflowRunStatus;
   /** Inputs plus sys.* variables, as Dify stores them. */
   inputs: Record<string, unknown>;
-  outputs: Record<string, unknown> | null;
-  error: string | null;
-  elapsedTime: number;
-  totalTokens: number;
-  totalSteps: number;
-  exceptionsCount: number;
-  /** Unix seconds. */
-  createdAt: number;
-  finishedAt: number | null;
   /** The `user` string (end-user session id). */
   user: string;
   endUserId: string;
   /** Milliseconds, for stable newest-first ordering. */
   createdAtMs: number;
+  /**
+   * When the run was stopped while its record still says `running`: Dify does not record
+   * stops, and neither does the faithful server (a restart must not turn it into a failure).
+   */
+  stoppedAtMs?: number;
 }
 
 export interface UploadRecord {
@@ -61,8 +59,6 @@ export interface RunStore {
 
 /** keyword: case-insensitive substring of inputs/outputs JSON or the user, or the exact run id. */
 export function matchesFilter(run: RunRecord, filter: LogFilter): boolean {
-  // Dify writes the app-log row when a run finishes: a running run is not in the logs yet.
-  if (run.status === 'running') return false;
   if (filter.status && run.status !== filter.status) return false;
   if (filter.user !== undefined && run.user !== filter.user) return false;
   if (filter.before !== undefined && run.createdAtMs >= filter.before) return false;

@@ -3,13 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, writeFileSync } from 'node:fs';
 import busboy from 'busboy';
 import { ApiError } from '../api-error.js';
+import { extensionOf, fileTypeOfExtension } from '../../../protocol/file-types.js';
 import { sendJson, type RequestContext } from '../context.js';
 
-const IMAGE = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'svg'];
-const VIDEO = ['mp4', 'mov', 'mpeg', 'mpga'];
-const AUDIO = ['mp3', 'm4a', 'wav', 'webm', 'amr'];
-const BLOCKED = ['exe', 'bat', 'cmd', 'com', 'scr', 'vbs', 'ps1', 'msi', 'dll'];
-const INVALID_NAME = /[/\\:*?"<>|]/;
+/** Dify 1.13 rejects only path separators in a name (it stores files under their id). */
+const INVALID_NAME = /[/\\]/;
 
 interface FilePart {
   filename: string;
@@ -30,15 +28,16 @@ export async function uploadFile(ctx: RequestContext): Promise<void> {
   if (!file.mimeType) throw new ApiError(415, 'unsupported_file_type', 'File type not allowed.');
   if (!file.filename) throw new ApiError(400, 'filename_not_exists_error', 'The specified filename does not exist.');
   if (INVALID_NAME.test(file.filename)) throw new ApiError(400, 'invalid_param', 'Filename contains invalid characters');
-  const extension = file.filename.includes('.') ? file.filename.split('.').pop()!.toLowerCase() : '';
-  if (BLOCKED.includes(extension)) throw new ApiError(400, 'invalid_param', `File extension '.${extension}' is not allowed for security reasons`);
-  const limitMb = IMAGE.includes(extension) ? parts.uploadLimits.image : VIDEO.includes(extension) ? parts.uploadLimits.video : AUDIO.includes(extension) ? parts.uploadLimits.audio : parts.uploadLimits.file;
+  const extension = extensionOf(file.filename);
+  const kind = fileTypeOfExtension(extension);
+  const limitMb = kind === 'image' || kind === 'video' || kind === 'audio' ? parts.uploadLimits[kind] : parts.uploadLimits.file;
   if (file.truncated || file.bytes.length > limitMb * 1024 * 1024) {
-    throw new ApiError(413, 'file_too_large', `File size exceeded. ${file.filename} > ${limitMb} MB`);
+    // Dify 1.13.2 forgets to fill in its own message template.
+    throw new ApiError(413, 'file_too_large', parts.flaws ? 'File size exceeded. {message}' : `File size exceeded. ${file.filename} > ${limitMb} MB`);
   }
   const user = fields['user'] || 'DEFAULT-USER';
   const id = randomUUID();
-  const name = truncateName(file.filename);
+  const name = truncateName(file.filename, extension);
   const path = parts.store.uploadPath(id);
   if (path) writeFileSync(path, file.bytes);
   const createdAt = Math.floor(Date.now() / 1000);
@@ -47,7 +46,7 @@ export async function uploadFile(ctx: RequestContext): Promise<void> {
   sendJson(ctx.res, 201, {
     id, name, size: file.bytes.length, extension, mime_type: file.mimeType, created_by: createdBy, created_at: createdAt,
     preview_url: null, source_url: `${parts.baseURL()}/files/${id}/preview`, original_url: null, user_id: null,
-    tenant_id: parts.tenantId, conversation_id: null, file_key: `upload_files/${parts.tenantId}/${id}.${extension}`,
+    tenant_id: parts.tenantId, conversation_id: null, file_key: null,
   });
 }
 
@@ -65,7 +64,8 @@ function readMultipart(ctx: RequestContext, maxBytes: number): Promise<{ files: 
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: ctx.req.headers, limits: { fileSize: maxBytes, files: 5, fields: 20 } });
+      // Browsers and fetch send a UTF-8 filename; busboy would read it as Latin-1.
+      parser = busboy({ headers: ctx.req.headers, defParamCharset: 'utf8', preservePath: true, limits: { fileSize: maxBytes, files: 5, fields: 20 } });
     } catch {
       return reject(new ApiError(400, 'no_file_uploaded', 'Please upload your file.'));
     }
@@ -88,10 +88,8 @@ function readMultipart(ctx: RequestContext, maxBytes: number): Promise<{ files: 
   });
 }
 
-/** Dify keeps names to 200 characters, extension included. */
-function truncateName(name: string): string {
+/** Dify cuts a name over 200 characters to its part before the first dot (200 at most) plus the extension. */
+function truncateName(name: string, extension: string): string {
   if (name.length <= 200) return name;
-  const dot = name.lastIndexOf('.');
-  const extension = dot > 0 ? name.slice(dot) : '';
-  return name.slice(0, 200 - extension.length) + extension;
+  return `${name.split('.')[0]!.slice(0, 200)}.${extension}`;
 }

@@ -1,5 +1,5 @@
 /** GET /workflows/logs: newest first, every filter and the pagination of research §1.5. */
-import type { RunRecord } from '../../store/types.js';
+import { logEntry } from '../../wire.js';
 import { ApiError, invalidParam, pydanticError } from '../api-error.js';
 import { sendJson, type RequestContext } from '../context.js';
 
@@ -22,23 +22,7 @@ export function listLogs(ctx: RequestContext): void {
     page,
     limit,
   });
-  sendJson(ctx.res, 200, { page, limit, total, has_more: total > page * limit, data: runs.map(logEntry) });
-}
-
-function logEntry(run: RunRecord): object {
-  return {
-    id: run.logId,
-    workflow_run: {
-      id: run.id, version: '2026-01-01 00:00:00.000000', status: run.status, error: run.error,
-      elapsed_time: run.elapsedTime, total_tokens: run.totalTokens, total_steps: run.totalSteps,
-      created_at: run.createdAt, finished_at: run.finishedAt, exceptions_count: run.exceptionsCount, triggered_from: 'app-run',
-    },
-    created_from: 'service-api',
-    created_by_role: 'end_user',
-    created_by_account: null,
-    created_by_end_user: { id: run.endUserId, type: 'service_api', is_anonymous: false, session_id: run.user },
-    created_at: run.createdAt,
-  };
+  sendJson(ctx.res, 200, { page, limit, total, has_more: total > page * limit, data: runs.map((run) => logEntry(run, ctx.parts.app.version)) });
 }
 
 function intParam(raw: string | null, name: string, fallback: number, min: number, max: number): number {
@@ -47,8 +31,8 @@ function intParam(raw: string | null, name: string, fallback: number, min: numbe
     throw pydanticError('WorkflowLogQuery', name, `Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='${raw}', input_type=str]`);
   }
   const value = Number.parseInt(raw, 10);
-  if (value < min) throw pydanticError('WorkflowLogQuery', name, `Input should be greater than or equal to ${min} [type=greater_than_equal, input_value=${value}, input_type=int]`);
-  if (value > max) throw pydanticError('WorkflowLogQuery', name, `Input should be less than or equal to ${max} [type=less_than_equal, input_value=${value}, input_type=int]`);
+  if (value < min) throw pydanticError('WorkflowLogQuery', name, `Input should be greater than or equal to ${min} [type=greater_than_equal, input_value='${raw}', input_type=str]`);
+  if (value > max) throw pydanticError('WorkflowLogQuery', name, `Input should be less than or equal to ${max} [type=less_than_equal, input_value='${raw}', input_type=str]`);
   return value;
 }
 
