@@ -1,8 +1,10 @@
 /** Workers and submitters as users start them (the CLI from source), against a local server and a test Redis. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, type CliRun } from '../helpers/batch-harness.js';
-import type { RunningServer } from '../../src/server/index.js';
+import { after, before } from 'node:test';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/index.js';
+import { redisMissing, startRedis, type TestRedis } from './redis-harness.js';
 
 export const ECHO_WORKFLOW = 'test/fixtures/workflows/seed-echo.yml';
 
@@ -50,4 +52,33 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms: numbe
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export interface QueueFixture {
+  /** Why the file's tests are skipped (no redis-server), else undefined. */
+  missing: string | undefined;
+  redis(): TestRedis;
+  server(): RunningServer;
+}
+
+/** A test Redis and a local server for the whole file, started before its tests and stopped after them. */
+export function queueFixture(serverOptions: ServerOptions): QueueFixture {
+  const missing = redisMissing();
+  let redis: TestRedis | undefined;
+  let server: RunningServer | undefined;
+  before(async () => {
+    if (missing) return;
+    redis = await startRedis();
+    server = await startServer({ port: 0, ...serverOptions });
+  });
+  after(async () => {
+    await server?.close();
+    await redis?.stop();
+  });
+  return { missing, redis: () => redis!, server: () => server! };
+}
+
+/** Lines written to an output file so far (0 before it exists). */
+export function outputLines(path: string): number {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0;
 }
