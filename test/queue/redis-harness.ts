@@ -37,6 +37,8 @@ export async function startRedis(): Promise<TestRedis> {
   const url = `redis://127.0.0.1:${port}/0`;
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);
+  // The test runner ends a file that timed out with SIGTERM: exit, so that `reap` runs.
+  if (process.listenerCount('SIGTERM') === 0) process.once('SIGTERM', () => process.exit(1));
   for (let tries = 0; !(await accepts(port)); tries++) {
     if (tries > 200) throw new Error(`redis-server did not start on port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
