@@ -15,7 +15,7 @@ import type { BenchResult } from './report.js';
 
 const WORKFLOW = 'bench/workflows/trivial.yml';
 
-async function writeCsv(path: string, rows: number): Promise<void> {
+export async function writeCsv(path: string, rows: number): Promise<void> {
   const out = createWriteStream(path);
   out.write('id,user_name,query,language\n');
   for (let i = 0; i < rows; i++) {
@@ -63,7 +63,7 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'difyrun-bench-'));
 }
 
-const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function benchBatchScheduling(): Promise<BenchResult> {
   const server = await startServer({ workflow: WORKFLOW, port: 0, faults: { latencyMs: 250 } });
