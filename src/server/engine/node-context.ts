@@ -1,4 +1,5 @@
 /** What a node executor gets, and what it returns. */
+import type { JsonValue } from '../../protocol/index.js';
 import type { NodeBase, Selector } from '../dsl/types.js';
 import type { VariablePool } from './variable-pool.js';
 import type { Sandbox } from './sandbox/sandbox.js';
@@ -42,7 +43,7 @@ export interface NodeContext {
   /** Containers: runs the nodes inside once; rejects with a NodeError when one of them fails. */
   runInner: (round: InnerRun) => Promise<void>;
   /** Containers: announces the next round (iteration_next / loop_next). */
-  nextRound: (index: number, extra?: Record<string, unknown>) => void;
+  nextRound: (index: number, previousOutput?: JsonValue) => void;
   /** Containers: the nodes inside. */
   innerNodes: (containerId: string) => NodeBase[];
   /** The node's id and the scope it runs in. */
