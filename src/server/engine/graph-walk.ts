@@ -205,8 +205,8 @@ export class GraphWalk {
 }
 
 function failedOutcome(error: NodeError, finishedAt: number): NodeOutcome {
-  const { inputs = null, outputs = {}, steps } = error.partial;
-  return { status: 'failed', inputs, outputs, processData: null, error: error.message, finishedAt, ...(steps !== undefined ? { steps } : {}) };
+  const { inputs = null, outputs = {}, steps, reportedError } = error.partial;
+  return { status: 'failed', inputs, outputs, processData: null, error: reportedError ?? error.message, finishedAt, ...(steps !== undefined ? { steps } : {}) };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -71,7 +71,7 @@ export class NodeError extends Error {
     message: string,
     readonly errorType = 'NodeError',
     /** What the node had read and produced before it failed, reported in its finish event. */
-    readonly partial: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; steps?: number } = {},
+    readonly partial: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; steps?: number; reportedError?: string } = {},
   ) {
     super(message);
   }

@@ -4,6 +4,7 @@ import { assignerNode } from './assigner.js';
 import { codeNode } from './code.js';
 import { containerStartNode, loopEndNode } from './container-start.js';
 import { endNode } from './end.js';
+import { httpRequestNode } from './http-request.js';
 import { ifElseNode } from './if-else.js';
 import type { NodeKind } from './kind.js';
 import { iterationNode } from './iteration.js';
@@ -15,7 +16,7 @@ import { templateNode } from './template-transform.js';
 
 const KINDS: NodeKind[] = [
   startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode,
-  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode,
+  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode, httpRequestNode,
 ];
 
 const BY_TYPE = new Map<string, NodeKind>(KINDS.flatMap((kind) => kind.types.map((type) => [type, kind] as const)));
