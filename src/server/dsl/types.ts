@@ -1,5 +1,5 @@
 /**
- * The parts of a Dify app export (DSL, research/dify-api.md §7) the local engine reads.
+ * The parts of a Dify app export (DSL, `kind: app` YAML) the local engine reads.
  * Each node type's own fields are declared by its module in engine/nodes/.
  */
 import type { InputVariable } from '../../protocol/index.js';

@@ -1,6 +1,6 @@
 /**
  * The one place node event payloads are built: node_started / node_finished / node_retry,
- * and for containers iteration_* / loop_* (research/dify-api.md §2.4). Each payload is typed
+ * and for containers iteration_* / loop_*. Each payload is typed
  * by the protocol's event type at construction, so a drift from the protocol fails to compile.
  */
 import type {

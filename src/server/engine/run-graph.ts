@@ -1,6 +1,6 @@
 /**
- * Executes one workflow run and emits Dify's events in Dify's order (research/dify-api.md
- * §2.3–2.5). The graph itself is walked by GraphWalk; this owns the run: its start and
+ * Executes one workflow run and emits Dify's events in Dify's order (as Dify 1.13 streams
+ * them). The graph itself is walked by GraphWalk; this owns the run: its start and
  * finish events, the time limit, stopping, and the counters the finish event reports.
  */
 import type { KnownWorkflowEvent, WorkflowFinishedData } from '../../protocol/index.js';
