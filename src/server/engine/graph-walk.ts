@@ -154,6 +154,7 @@ export class GraphWalk {
       sandbox: options.sandbox,
       llm: options.llm,
       signal: options.signal,
+      readUpload: options.readUpload,
       runInputs: this.run.runInputs,
       streamsLive: this.run.streamsLive(exec.node.id),
       streamText: (text) => this.emitEvent('text_chunk', { text, from_variable_selector: [exec.node.id, 'text'] }),

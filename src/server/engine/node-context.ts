@@ -32,6 +32,8 @@ export interface NodeContext {
   pool: VariablePool;
   sandbox: Sandbox;
   llm: LlmSettings;
+  /** The bytes of an upload by id, when the server provides them. */
+  readUpload: ((id: string) => Promise<Uint8Array | undefined>) | undefined;
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
   /** The run's validated inputs plus sys.* (what the start node outputs). */

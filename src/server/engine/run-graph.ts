@@ -33,6 +33,8 @@ export interface RunGraphOptions {
   files: unknown[];
   sandbox: Sandbox;
   llm: LlmSettings;
+  /** The bytes of an upload by id (the document extractor reads local files with it); undefined when unknown. */
+  readUpload?: (id: string) => Promise<Uint8Array | undefined>;
   /** Aborted by the stop API. */
   signal: AbortSignal;
   emit: (event: EngineEvent) => void;

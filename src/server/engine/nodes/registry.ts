@@ -3,6 +3,7 @@ import { aggregatorNode } from './variable-aggregator.js';
 import { assignerNode } from './assigner.js';
 import { codeNode } from './code.js';
 import { containerStartNode, loopEndNode } from './container-start.js';
+import { documentExtractorNode } from './document-extractor.js';
 import { endNode } from './end.js';
 import { httpRequestNode } from './http-request.js';
 import { ifElseNode } from './if-else.js';
@@ -17,6 +18,7 @@ import { templateNode } from './template-transform.js';
 const KINDS: NodeKind[] = [
   startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode,
   iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode, httpRequestNode,
+  documentExtractorNode,
 ];
 
 const BY_TYPE = new Map<string, NodeKind>(KINDS.flatMap((kind) => kind.types.map((type) => [type, kind] as const)));
