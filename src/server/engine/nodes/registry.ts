@@ -12,6 +12,7 @@ import { iterationNode } from './iteration.js';
 import { listOperatorNode } from './list-operator.js';
 import { llmNode } from './llm.js';
 import { loopNode } from './loop.js';
+import { parameterExtractorNode } from './parameter-extractor.js';
 import { questionClassifierNode } from './question-classifier.js';
 import { startNode } from './start.js';
 import { templateNode } from './template-transform.js';
@@ -19,7 +20,7 @@ import { templateNode } from './template-transform.js';
 const KINDS: NodeKind[] = [
   startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode,
   iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode, httpRequestNode,
-  documentExtractorNode, questionClassifierNode,
+  documentExtractorNode, questionClassifierNode, parameterExtractorNode,
 ];
 
 const BY_TYPE = new Map<string, NodeKind>(KINDS.flatMap((kind) => kind.types.map((type) => [type, kind] as const)));
