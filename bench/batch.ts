@@ -33,7 +33,7 @@ interface BatchRun {
 }
 
 /** Runs the CLI to completion; samples its peak RSS (VmHWM) and when the server saw its first run. */
-async function runCli(server: RunningServer, args: string[]): Promise<BatchRun> {
+export async function runCli(server: RunningServer, args: string[]): Promise<BatchRun> {
   const started = performance.now();
   const executedBefore = server.executedRuns;
   const child = spawn(process.execPath, ['dist/cli/main.js', 'batch', ...args, '--quiet', '--json'], {
