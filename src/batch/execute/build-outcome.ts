@@ -9,7 +9,12 @@ export interface AttemptTally {
   taskId: string | null;
   /** Summed from node events, when the stream reported prices per node. */
   price: { amount: number; currency: string | null } | undefined;
+  /** difyrun asked the server to stop this row's run. */
+  stopRequested?: boolean;
 }
+
+/** Dify ends a run stopped mid-node as `failed` "Aborted: User requested stop" (seen on 1.13.2). */
+const ABORTED_BY_STOP = /user requested stop|stopped by user/i;
 
 export function buildOutcome(
   row: { id: string; recordInputs: Record<string, unknown> },
@@ -19,7 +24,9 @@ export function buildOutcome(
   error: RowError | null,
 ): OutcomeRecord {
   const data = result?.data;
-  const status = data?.status ?? null;
+  // A run difyrun stopped is recorded as stopped, whatever status Dify gave the interrupted run.
+  const stoppedByUs = tally.stopRequested === true && data?.status === 'failed' && ABORTED_BY_STOP.test(data.error ?? '');
+  const status = stoppedByUs ? 'stopped' : (data?.status ?? null);
   const succeeded = error === null && (status === 'succeeded' || status === 'partial-succeeded');
   let rowError = error;
   if (!succeeded && rowError === null) {

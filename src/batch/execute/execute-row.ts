@@ -247,7 +247,7 @@ class RowExecutor {
   }
 
   #finish(result: AttemptResult | undefined, error: RowError | null): RowOutcome {
-    const tally = { attempts: this.#attempts, retries: this.#retries, runId: this.#ids.runId, taskId: this.#ids.taskId, price: result?.price };
+    const tally = { attempts: this.#attempts, retries: this.#retries, runId: this.#ids.runId, taskId: this.#ids.taskId, price: result?.price, stopRequested: this.#outcome.stopRequested };
     this.#outcome.record = buildOutcome(this.row, tally, this.#startedAt, result?.result, error);
     return this.#outcome;
   }

@@ -7,7 +7,7 @@
  * Dify's worker queue is first in, first out, so a stream POSTed *later* in the same batch
  * that has already started means this one was taken off the queue and dropped. After a grace
  * (two workers take neighbouring runs a moment apart, a busy server or client reorders starts:
- * 2 s, or twice the longest such reordering seen in this batch) the stream is given up. Without a later start (the last rows of a batch, -c 1) the wait for the first
+ * 10 s, or twice the longest such reordering seen in this batch) the stream is given up. Without a later start (the last rows of a batch, -c 1) the wait for the first
  * event ends once it is far beyond how long runs here take to start (5× the p90 of the last
  * starts, at least 10 s, once 5 starts were seen), and always at the row's timeout.
  */
@@ -34,7 +34,9 @@ export interface StartTicket {
   end(): void;
 }
 
-const GRACE_MS = 2000;
+// Long enough for Dify's API to enqueue concurrent POSTs out of order on a loaded server (a
+// 2 s grace gave a row run twice against real Dify: given up while only queued, then re-sent).
+const GRACE_MS = 10_000;
 const STARTS_KEPT = 20;
 const STARTS_NEEDED = 5;
 const SLOW_FACTOR = 5;
