@@ -7,7 +7,15 @@
  */
 import { dify, inputsFromArgs, user } from './_client.js';
 
-const result = await dify.workflows.run({ inputs: inputsFromArgs({ review: 'Great product, fast delivery', rating: '5' }), user });
+/** What review-triage returns (its End node's outputs); the type argument states it for the SDK. */
+interface Triage {
+  summary: string;
+  sentiment: string;
+  score: number;
+}
+
+const result = await dify.workflows.run<Triage>({ inputs: inputsFromArgs({ review: 'Great product, fast delivery', rating: '5' }), user });
 console.log(`run ${result.workflow_run_id} (task ${result.task_id}): ${result.data.status} in ${result.data.elapsed_time.toFixed(2)} s`);
-console.log(JSON.stringify(result.data.outputs, null, 2));
+const outputs = result.data.outputs;
+if (outputs) console.log(`${outputs.sentiment} (score ${outputs.score.toFixed(2)}): ${outputs.summary}`);
 if (result.data.status !== 'succeeded') process.exitCode = 1;

@@ -3,10 +3,19 @@
  * error into a one-line message and an exit code, and small output helpers.
  */
 import type { Command } from 'commander';
-import { describeError } from '../client/describe-error.js';
-import { APIError, AuthenticationError, PermissionDeniedError, RateLimitError } from '../client/errors.js';
+import { describeError, isNoSuchRoute } from '../client/describe-error.js';
+import stringWidth from 'string-width';
+import {
+  APIConnectionError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  DifyStreamError,
+  PermissionDeniedError,
+  RateLimitError,
+  StreamEndedError,
+} from '../client/errors.js';
 import { InputError } from '../batch/input/input-error.js';
-import { UsageError } from '../batch/run-batch.js';
 import { classify } from '../batch/execute/classify.js';
 import { connect, type Connection, type ConnectionFlags } from './config/connect.js';
 import { loadEnvironment, OptionError, type Env } from './config/environment.js';
@@ -22,7 +31,7 @@ export function withCommonOptions(command: Command, options: { json?: boolean } 
   command
     .option('--base-url <url>', 'Dify API base URL (env DIFY_API_BASE_URL)')
     .option('--api-key <key>', 'API key (prefer env DIFY_API_KEY: flags are visible to other processes)')
-    .option('--local <workflow.yml>', 'use a local server started in-process with this Dify DSL file');
+    .option('--local <workflow.yml>', 'use a local server started in-process with this Dify DSL file (keeps runs, logs, uploads in ./.difyrun/)');
   if (options.json) command.option('--json', 'machine-readable JSON on stdout');
   return command.option('--debug', 'print stack traces');
 }
@@ -39,20 +48,40 @@ export async function runCommand(
     connection = await connect(flags, env, { warn: (message) => process.stderr.write(`${message}\n`) });
     process.exitCode = (await body(connection, env)) ?? EXIT.ok;
   } catch (error) {
-    process.stderr.write(`difyrun ${name}: ${describeError(error, connection?.baseURL ?? flags.baseUrl ?? 'the server')}\n`);
-    if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = exitCodeFor(error);
+    reportFailure(name, error, flags, connection);
   } finally {
     await connection?.close();
   }
 }
 
-/** The documented exit code for an error: 2 usage/input, 3 auth/app/quota, 1 otherwise. */
+/** Prints one line for a failed command (a stack trace with --debug) and sets its exit code. */
+export function reportFailure(name: string, error: unknown, flags: { debug?: boolean | undefined; baseUrl?: string | undefined }, connection?: Pick<Connection, 'baseURL' | 'sources'>): void {
+  process.stderr.write(`difyrun ${name}: ${describeError(error, connection?.baseURL ?? flags.baseUrl ?? 'the server', connection?.sources)}\n`);
+  if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = exitCodeFor(error);
+}
+
+/**
+ * The documented exit code (src/exit-codes.ts) for an error; every command maps through this.
+ * 2: the request or an option was bad (also a Dify 4xx naming the input, or an id it does not
+ * know); 3: auth, app or quota; 4: the server could not be reached or used (connection,
+ * timeout, a URL with no Dify API behind it, 5xx, busy, a stream that broke); 1: the run failed.
+ */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof OptionError || error instanceof InputError || error instanceof UsageError) return EXIT.usage;
+  // UsageError (src/batch/run-batch.ts) is matched by name: importing the batch executor here
+  // would load it into every command (0.3 s of start-up for `difyrun status`).
+  if (error instanceof OptionError || error instanceof InputError || (error instanceof Error && error.name === 'UsageError')) return EXIT.usage;
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return EXIT.auth;
   if (error instanceof RateLimitError && error.isQuotaExhausted) return EXIT.auth;
-  if (error instanceof APIError && classify(error).kind === 'fatal') return EXIT.auth;
+  if (error instanceof APIUserAbortError) return EXIT.interrupted;
+  if (error instanceof DifyStreamError) return classify(error).kind === 'overloaded' ? EXIT.server : EXIT.failed;
+  if (error instanceof StreamEndedError || error instanceof APIConnectionError) return EXIT.server;
+  if (error instanceof APIError) {
+    const verdict = classify(error).kind;
+    if (verdict === 'fatal') return EXIT.auth;
+    if (verdict === 'overloaded' || error.status >= 500 || error.code === undefined || isNoSuchRoute(error)) return EXIT.server;
+    return EXIT.usage;
+  }
   return EXIT.failed;
 }
 
@@ -63,10 +92,11 @@ export function colour(stream: NodeJS.WriteStream): { dim(text: string): string;
   return { dim: wrap('2'), bold: wrap('1'), red: wrap('31'), green: wrap('32') };
 }
 
-/** Formats rows as an aligned plain-text table. */
+/** Formats rows as an aligned plain-text table, padded by display width (CJK and emoji take two columns). */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const widths = header.map((title, i) => Math.max(stringWidth(title), ...rows.map((row) => stringWidth(row[i] ?? ''))));
+  const pad = (cell: string, width: number) => cell + ' '.repeat(Math.max(0, width - stringWidth(cell)));
+  const line = (cells: string[]) => cells.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 

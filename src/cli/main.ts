@@ -1,28 +1,13 @@
 #!/usr/bin/env node
-/** The `difyrun` command: parses arguments and hands each command to its module. */
-import { Command, CommanderError } from 'commander';
-import { VERSION } from '../version.js';
-import { registerAct } from './commands/act.js';
-import { registerBatch } from './commands/batch.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerRun } from './commands/run.js';
-import { registerServe } from './commands/serve.js';
+/** The `difyrun` command: builds the program (src/cli/program.ts) and maps failures to exit codes. */
+import { CommanderError } from 'commander';
 import { EXIT } from '../exit-codes.js';
+import { quietOnClosedPipe } from './closed-pipe.js';
+import { buildProgram } from './program.js';
 
-const program = new Command()
-  .name('difyrun')
-  .description('Run Dify workflow apps from the command line.')
-  .version(VERSION)
-  .showSuggestionAfterError(true)
-  .exitOverride();
-
-registerBatch(program);
-registerRun(program);
-registerInspect(program);
-registerAct(program);
-registerServe(program);
-
+quietOnClosedPipe();
 try {
+  const program = await buildProgram(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

@@ -18,7 +18,10 @@ export interface ClientOptions {
   apiKey?: string | undefined;
   /** Default: env DIFY_API_BASE_URL, else https://api.dify.ai/v1. */
   baseURL?: string | undefined;
-  /** Milliseconds to wait for response headers. Default 10 minutes. */
+  /**
+   * Milliseconds to wait for response headers. Default 10 minutes. Also the cap on every other
+   * wait: a retry's backoff and each stream deadline (idle, event, start).
+   */
   timeout?: number | undefined;
   /** Retries for calls that are safe to retry. Default 2. */
   maxRetries?: number | undefined;
@@ -26,6 +29,8 @@ export interface ClientOptions {
   streamIdleTimeout?: number | undefined;
   /** Abort a stream after this many ms with pings but no event. Off by default. */
   eventTimeout?: number | undefined;
+  /** Abort a stream when its run has not started this many ms after the response opened. Default: `timeout`. */
+  startTimeout?: number | undefined;
   /** A fetch implementation (default: globalThis.fetch). */
   fetch?: FetchLike | undefined;
   defaultHeaders?: Record<string, string> | undefined;
@@ -57,6 +62,7 @@ export class DifyClient {
     this.workflows = new Workflows(this.#transport, {
       streamIdleTimeout: options.streamIdleTimeout ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
       eventTimeout: options.eventTimeout,
+      startTimeout: options.startTimeout,
     });
     this.files = new Files(this.#transport);
     this.app = new App(this.#transport);

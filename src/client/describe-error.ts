@@ -12,19 +12,27 @@ import {
   StreamEndedError,
 } from './errors.js';
 
-export function describeError(error: unknown, baseURL: string): string {
+/** Where the key and the base URL came from, named in the advice ("--api-key", "DIFY_API_KEY in .env"). */
+export interface SettingSources {
+  apiKey: string;
+  baseURL: string;
+}
+
+const FROM_ENV: SettingSources = { apiKey: 'DIFY_API_KEY', baseURL: 'DIFY_API_BASE_URL' };
+
+export function describeError(error: unknown, baseURL: string, sources: SettingSources = FROM_ENV): string {
   if (error instanceof RateLimitError) {
     if (error.isQuotaExhausted) return `The Dify plan's quota is exhausted (${error.message}) — wait for it to reset or upgrade the plan`;
     return `Too many concurrent requests for this app at ${baseURL} (${error.message}) — lower --concurrency or raise the app's limit`;
   }
   if (error instanceof APIError) {
-    if (error.status === 401) return `The API key was rejected by ${baseURL} (${error.message}) — check DIFY_API_KEY`;
+    if (error.status === 401) return `The API key was rejected by ${baseURL} (${error.message}) — check ${sources.apiKey}`;
     if (error.status === 403) return `Access denied by ${baseURL}: ${error.message} — check that the app's API access is enabled`;
     if (error.code === 'app_unavailable' || /workflow not published/i.test(error.message)) {
       return `The workflow app is not published (${error.message}) — publish it in Dify, then try again`;
     }
     if (error.code === 'not_workflow_app') return `This API key belongs to an app that is not a workflow app (${error.message})`;
-    if (error.code === undefined && error.status === 404) return `No Dify API at ${baseURL} (HTTP 404) — check DIFY_API_BASE_URL (it usually ends in /v1)`;
+    if (isNoSuchRoute(error)) return `No Dify API at ${baseURL} (HTTP 404) — check ${sources.baseURL} (it usually ends in /v1)`;
     if (error.status === 404) return `Not found at ${baseURL}: ${error.message}`;
     if (error.code === undefined && error.status >= 500) return `${baseURL} answered HTTP ${error.status} (${error.message}) — the server or a proxy in front of it failed`;
     return `${error.message} (HTTP ${error.status}${error.code ? ` ${error.code}` : ''})`;
@@ -34,10 +42,18 @@ export function describeError(error: unknown, baseURL: string): string {
   if (error instanceof APITimeoutError) return `${error.message} from ${baseURL} — raise --timeout or check the server`;
   if (error instanceof APIConnectionError) {
     const code = causeCode(error.cause);
-    return `Cannot reach ${baseURL} (${code ?? error.message}) — check DIFY_API_BASE_URL and that the server is running`;
+    return `Cannot reach ${baseURL} (${code ?? error.message}) — check ${sources.baseURL} and that the server is running`;
   }
   if (error instanceof APIUserAbortError) return 'Interrupted';
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A 404 for the URL itself rather than for a run or file: an HTML page, or Flask's generic
+ * "The requested URL was not found" (a base URL without /v1, or not a Dify server at all).
+ */
+export function isNoSuchRoute(error: APIError): boolean {
+  return error.status === 404 && (error.code === undefined || error.message.startsWith('The requested URL was not found on the server'));
 }
 
 /** The first system error code (ECONNREFUSED, ENOTFOUND, …) along an error's cause chain. */

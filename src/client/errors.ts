@@ -118,6 +118,27 @@ function errorClassForStatus(status: number): new (init: APIErrorInit) => APIErr
   }
 }
 
+/**
+ * A run id that cannot be one (Dify's are UUIDs), caught before any request: the real server
+ * answers such an id with HTTP 500. Nothing was sent; the CLI treats it as a usage error.
+ */
+export class InvalidRunIdError extends DifyError {
+  override name = 'InvalidRunIdError';
+  readonly runId: string;
+  constructor(runId: string) {
+    const shown = runId.length > 60 ? `${runId.slice(0, 57)}...` : runId;
+    super(`"${shown}" is not a workflow run id: Dify run ids are UUIDs like 3c90c3cc-0d44-4b50-8888-8dd25736052a`);
+    this.runId = runId;
+  }
+}
+
+const UUID = /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+
+/** Throws InvalidRunIdError unless `runId` is a UUID (in any form PostgreSQL accepts). */
+export function assertRunId(runId: string): void {
+  if (!UUID.test(runId)) throw new InvalidRunIdError(runId);
+}
+
 /** The request never produced a response (refused, reset, DNS, TLS …). */
 export class APIConnectionError extends DifyError {
   override name = 'APIConnectionError';
@@ -196,18 +217,17 @@ export class StreamEndedError extends DifyError {
   }
 }
 
-/** No bytes at all (not even a ping) for `streamIdleTimeout`, or no event for `eventTimeout`. */
+/**
+ * The server went quiet: no bytes at all (not even a ping) for `streamIdleTimeout` (kind
+ * `bytes`), pings but no event for `eventTimeout` (`events`), or no first run event for
+ * `startTimeout` after the response opened (`start`).
+ */
 export class StreamIdleTimeoutError extends StreamEndedError {
   override name = 'StreamIdleTimeoutError';
   readonly timeoutMs: number;
-  readonly kind: 'bytes' | 'events';
-  constructor(progress: StreamProgress, timeoutMs: number, kind: 'bytes' | 'events') {
-    super(
-      progress,
-      kind === 'bytes'
-        ? `no data for ${formatMs(timeoutMs)}`
-        : `no event for ${formatMs(timeoutMs)}, only pings`,
-    );
+  readonly kind: 'bytes' | 'events' | 'start';
+  constructor(progress: StreamProgress, timeoutMs: number, kind: 'bytes' | 'events' | 'start') {
+    super(progress, IDLE_DETAIL[kind](formatMs(timeoutMs)));
     this.timeoutMs = timeoutMs;
     this.kind = kind;
   }
@@ -228,6 +248,12 @@ export function parseRetryAfterSeconds(headers: Headers): number | undefined {
   if (!Number.isNaN(date)) return Math.max(0, (date - Date.now()) / 1000);
   return undefined;
 }
+
+const IDLE_DETAIL = {
+  bytes: (t: string) => `no data for ${t}`,
+  events: (t: string) => `no event for ${t}, only pings`,
+  start: (t: string) => `the run did not start within ${t}`,
+};
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;

@@ -107,7 +107,8 @@ export class Transport {
         return { ...open, attempts: attempt + 1 };
       } catch (error) {
         if (attempt >= maxRetries || !isRetryable(error, spec.idempotency)) throw error;
-        await sleep(retryDelayMs(attempt, error), options.signal);
+        // A Retry-After may ask for up to 60 s; never wait longer than the configured timeout.
+        await sleep(Math.min(retryDelayMs(attempt, error), options.timeout ?? this.config.timeout), options.signal);
       }
     }
   }

@@ -2,44 +2,31 @@
  * A workflow run's event stream: an AsyncIterable of typed events with the ids it has seen,
  * `abort()`, `stop()` (the server-side stop), `finalResult()` and `text()`.
  *
+ * Layers: EventStream (the connection: SSE bytes → JSON events), IdleWatchdog (fails a quiet
+ * stream), and this class: Dify's event names, the run's ids, its terminal event and result.
+ *
  * Terminal events: `workflow_finished` and `workflow_paused` end the iteration (the connection
  * is released); an `error` event throws `DifyStreamError`; any other end throws
  * `StreamEndedError` with the ids seen, so the caller can recover the run.
  */
-import type {
-  ErrorEvent,
-  JsonObject,
-  KnownWorkflowEvent,
-  StopResponse,
-  WorkflowBlockingResponse,
-  WorkflowPausedEvent,
-} from '../protocol/index.js';
-import { WORKFLOW_EVENT_NAMES } from '../protocol/index.js';
+import type { JsonObject, StopResponse } from '../protocol/index.js';
+import { deferred } from './deferred.js';
 import {
   APIUserAbortError,
   DifyError,
-  DifyStreamError,
   StreamEndedError,
   StreamIdleTimeoutError,
   type StreamProgress,
 } from './errors.js';
-import { SSEDecoder, type SSEMessage } from './sse-decoder.js';
+import { EventStream, parseEvent } from './event-stream.js';
+import { IdleWatchdog } from './idle-watchdog.js';
+import { RunAccumulator, type WorkflowRunResult } from './run-result.js';
+import type { SSEMessage } from './sse-decoder.js';
 import type { OpenResponse } from './transport.js';
+import { toWorkflowEvent, type WorkflowEvent } from './workflow-events.js';
 
-/** An event this SDK does not know yet, passed through with its JSON untouched. */
-export interface UnknownWorkflowEvent {
-  event: 'unknown';
-  /** The event name the server sent. */
-  name: string;
-  data: unknown;
-  raw: Record<string, unknown>;
-}
-
-/** What iterating a WorkflowStream yields (`error` events are thrown, not yielded). */
-export type WorkflowEvent = Exclude<KnownWorkflowEvent, ErrorEvent> | UnknownWorkflowEvent;
-
-/** The outcome of a run: the blocking response, or the same built from `workflow_finished`. */
-export type WorkflowRunResult = WorkflowBlockingResponse;
+export type { UnknownWorkflowEvent, WorkflowEvent } from './workflow-events.js';
+export type { WorkflowRunResult } from './run-result.js';
 
 export interface WorkflowStreamOptions {
   /** Opens the HTTP response; the signal aborts it. */
@@ -51,13 +38,14 @@ export interface WorkflowStreamOptions {
   streamIdleTimeout: number;
   /** Pings but no event for this long aborts the stream (off when undefined). */
   eventTimeout?: number | undefined;
+  /** No first run event for this long after the response opened aborts the stream (off when undefined). */
+  startTimeout?: number | undefined;
   onPing?: (() => void) | undefined;
   signal?: AbortSignal | undefined;
 }
 
-const KNOWN_EVENTS: ReadonlySet<string> = new Set(WORKFLOW_EVENT_NAMES);
-
-export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
+/** `O` is the outputs' shape when the caller knows it (`workflows.stream<{ answer: string }>(…)`). */
+export class WorkflowStream<O extends object = JsonObject> implements AsyncIterable<WorkflowEvent<O>> {
   /** Known from the first event on. */
   taskId: string | undefined;
   /** Known from the first event on. */
@@ -67,55 +55,70 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   /** Data events received so far. */
   eventCount = 0;
   lastEvent: string | undefined;
-  /** HTTP attempts it took to open the stream. */
-  attempts = 0;
+  /** When (epoch ms) the response opened, the first ping came and `workflow_started` came. */
+  openedAt: number | undefined;
+  firstPingAt: number | undefined;
+  startedAt: number | undefined;
   readonly user: string | undefined;
 
   readonly #options: WorkflowStreamOptions;
-  readonly #controller = new AbortController();
-  #detachSignal: (() => void) | undefined;
-  readonly #opening: Promise<OpenResponse>;
-  #open: OpenResponse | undefined;
-  #consumed = false;
-  #failure: Error | undefined;
-  #textParts: string[] = [];
-  #result: WorkflowRunResult | undefined;
-  #lastByteAt = 0;
-  #lastEventAt = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  readonly #decoder = new SSEDecoder(() => this.#onPing());
-  #buffer: WorkflowEvent[] = [];
-  #bufferIndex = 0;
-  #ended = false;
-  #pendingError: unknown;
-  /** Idle time only counts while we wait on the network, not while the consumer is busy. */
-  #reading = false;
-  #readEndedAt = 0;
-  readonly #done = deferred<WorkflowRunResult>();
+  readonly #connection: EventStream;
+  readonly #watchdog: IdleWatchdog;
+  readonly #run = new RunAccumulator<O>();
+  /** Built only when an error needs it, not once per event. */
+  readonly #progressNow = () => this.progress;
+  readonly #done = deferred<WorkflowRunResult<O>>();
   readonly #ids = deferred<string>();
+  #detachSignal: (() => void) | undefined;
+  #consumed = false;
+  /** Events of the last network chunk not yet handed out, and an error to throw after them. */
+  #buffer: WorkflowEvent<O>[] = [];
+  #bufferIndex = 0;
+  #pendingError: unknown;
+  #ended = false;
 
   constructor(options: WorkflowStreamOptions) {
     this.#options = options;
     this.user = options.user;
+    this.#watchdog = new IdleWatchdog(
+      { byteTimeout: options.streamIdleTimeout, eventTimeout: options.eventTimeout, startTimeout: options.startTimeout },
+      (kind, timeoutMs) => this.#connection.abort(new StreamIdleTimeoutError(this.progress, timeoutMs, kind)),
+    );
+    const watchdog = this.#watchdog;
+    this.#connection = new EventStream(
+      options.open,
+      {
+        opened: () => {
+          this.openedAt = Date.now();
+          watchdog.arm();
+        },
+        readStarted: () => watchdog.readStarted(),
+        readEnded: (gotBytes) => watchdog.readEnded(gotBytes),
+        ping: () => this.#onPing(),
+      },
+      this.#progressNow,
+      options.signal?.aborted ? new APIUserAbortError('The stream was aborted.') : undefined,
+    );
     const userSignal = options.signal;
-    if (userSignal) {
-      if (userSignal.aborted) this.abort();
-      else {
-        // Removed in #cleanup: a long-lived signal shared by many streams must not collect listeners.
-        const onAbort = () => this.abort();
-        userSignal.addEventListener('abort', onAbort, { once: true });
-        this.#detachSignal = () => userSignal.removeEventListener('abort', onAbort);
-      }
+    if (userSignal && !userSignal.aborted) {
+      // Removed in #cleanup: a long-lived signal shared by many streams must not collect listeners.
+      const onAbort = () => this.abort();
+      userSignal.addEventListener('abort', onAbort, { once: true });
+      this.#detachSignal = () => userSignal.removeEventListener('abort', onAbort);
     }
-    // Start at once, like a fetch; failures surface when the stream is consumed.
-    this.#opening = options.open(this.#controller.signal).then((open) => {
-      this.#open = open;
-      this.attempts = open.attempts;
-      if (this.#controller.signal.aborted) open.controller.abort();
-      return open;
-    });
-    this.#opening.catch(() => {});
+  }
+
+  /**
+   * True once `workflow_started` arrived. A stream that opened and pinged but has not started
+   * is either queued behind Dify's workers or (real Dify) silently rejected.
+   */
+  get started(): boolean {
+    return this.startedAt !== undefined;
+  }
+
+  /** HTTP attempts it took to open the stream. */
+  get attempts(): number {
+    return this.#connection.attempts;
   }
 
   get progress(): StreamProgress {
@@ -127,7 +130,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<WorkflowEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<WorkflowEvent<O>> {
     if (this.#consumed) {
       throw new DifyError('This stream is already being consumed; iterate it once (finalResult() and text() can be awaited alongside).');
     }
@@ -136,7 +139,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
       next: () => this.#next(),
       return: async () => {
         // The consumer left the loop early (break/return): close the connection.
-        if (!this.#done.settled) this.#fail(this.#failure ?? new APIUserAbortError(), true);
+        if (!this.#done.settled) this.#fail(this.#connection.abortReason ?? new APIUserAbortError(), true);
         return { value: undefined, done: true };
       },
     };
@@ -144,9 +147,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
 
   /** Closes the connection. The run goes on server-side (use stop() to end it). */
   abort(): void {
-    this.#failure ??= new APIUserAbortError('The stream was aborted.');
-    this.#controller.abort();
-    this.#open?.controller.abort();
+    this.#connection.abort(new APIUserAbortError('The stream was aborted.'));
   }
 
   /**
@@ -162,7 +163,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   }
 
   /** The run's result, built from `workflow_finished` (or `workflow_paused`). Consumes the stream if nobody iterates it. */
-  finalResult(): Promise<WorkflowRunResult> {
+  finalResult(): Promise<WorkflowRunResult<O>> {
     this.#drainIfIdle();
     return this.#done.promise;
   }
@@ -171,7 +172,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   async text(): Promise<string> {
     this.#drainIfIdle();
     await this.#done.promise;
-    return this.#textParts.join('');
+    return this.#run.text;
   }
 
   #drainIfIdle(): void {
@@ -180,7 +181,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     void (async () => {
       try {
         while ((await this.#readBatch()) !== null) {
-          // Draining: the accumulators do the work.
+          // Draining: the accumulator does the work.
         }
       } catch {
         // Delivered through #done by #readBatch.
@@ -190,7 +191,7 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
 
   // One promise per event and none of an async generator's extra ticks: events decoded from
   // a network chunk are handed out from a buffer (see bench/sse-decode.ts).
-  async #next(): Promise<IteratorResult<WorkflowEvent>> {
+  async #next(): Promise<IteratorResult<WorkflowEvent<O>>> {
     while (this.#bufferIndex >= this.#buffer.length) {
       const batch = await this.#readBatch();
       if (batch === null) return { value: undefined, done: true };
@@ -204,57 +205,25 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
    * Reads one network chunk and returns the events it completed ([] for none), or null once
    * the stream has ended with its terminal event. Throws (and settles #done) on any failure.
    */
-  async #readBatch(): Promise<WorkflowEvent[] | null> {
+  async #readBatch(): Promise<WorkflowEvent<O>[] | null> {
     if (this.#ended) return null;
     try {
       if (this.#pendingError !== undefined) throw this.#pendingError;
-      const reader = this.#reader ?? (await this.#startReading());
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      this.#discountConsumerTime();
-      this.#reading = true;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        throw this.#failure ?? new StreamEndedError(this.progress, `the connection failed: ${describe(error)}`);
-      } finally {
-        this.#reading = false;
-        this.#readEndedAt = Date.now();
-      }
-      if (this.#failure) throw this.#failure;
-      if (chunk.done) {
-        const events = this.#decodeAll(this.#decoder.end(), true);
-        if (this.#ended) return events;
-        throw new StreamEndedError(this.progress);
-      }
-      this.#lastByteAt = Date.now();
-      return this.#decodeAll(this.#decoder.push(chunk.value), false);
+      const { messages, ended } = await this.#connection.read();
+      const events = this.#decodeAll(messages, ended);
+      if (ended && !this.#ended) throw new StreamEndedError(this.progress);
+      return events;
     } catch (error) {
       this.#fail(error, false);
       throw error;
     }
   }
 
-  async #startReading(): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-    let open: OpenResponse;
-    try {
-      open = await this.#opening;
-    } catch (error) {
-      throw this.#failure ?? error;
-    }
-    if (this.#failure) throw this.#failure;
-    const body = open.response.body;
-    if (!body) throw new StreamEndedError(this.progress, 'the response had no body');
-    this.#reader = body.getReader();
-    this.#lastByteAt = this.#lastEventAt = Date.now();
-    this.#armTimer();
-    return this.#reader;
-  }
-
   /** Decodes messages up to and including a terminal event, which ends the stream. */
-  #decodeAll(messages: SSEMessage[], atEnd: boolean): WorkflowEvent[] {
-    const events: WorkflowEvent[] = [];
+  #decodeAll(messages: SSEMessage[], atEnd: boolean): WorkflowEvent<O>[] {
+    const events: WorkflowEvent<O>[] = [];
     for (const message of messages) {
-      let event: WorkflowEvent;
+      let event: WorkflowEvent<O>;
       try {
         event = this.#decode(message, atEnd);
       } catch (error) {
@@ -269,19 +238,32 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
         break;
       }
     }
-    if (events.length > 0) this.#lastEventAt = Date.now();
+    if (events.length > 0) this.#watchdog.sawEvent();
     return events;
+  }
+
+  /** One SSE message → a typed event, counted and added to the run's result. */
+  #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent<O> {
+    const parsed = parseEvent(message, atEnd, this.#progressNow);
+    if (this.eventCount === 0) this.#watchdog.sawStart();
+    if (parsed.name === 'workflow_started') this.startedAt ??= Date.now();
+    this.eventCount++;
+    this.lastEvent = parsed.name;
+    this.#captureIds(parsed.raw);
+    const event = toWorkflowEvent<O>(parsed, this.#progressNow);
+    this.#run.add(event);
+    return event;
   }
 
   /** The terminal event arrived: release the connection and resolve. */
   #finish(): void {
     this.#ended = true;
     this.#cleanup(false);
-    this.#done.resolve(this.#result!);
+    this.#done.resolve(this.#run.result!);
   }
 
   #fail(error: unknown, abortedByConsumer: boolean): void {
-    if (abortedByConsumer) this.abort();
+    if (abortedByConsumer) this.#connection.abort(error as Error);
     this.#ended = true;
     this.#cleanup(true);
     this.#done.reject(error);
@@ -289,51 +271,10 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
   }
 
   #cleanup(abortConnection: boolean): void {
-    this.#clearTimer();
+    this.#watchdog.disarm();
     this.#detachSignal?.();
     this.#detachSignal = undefined;
-    if (abortConnection) this.#open?.controller.abort();
-    const reader = this.#reader;
-    this.#reader = undefined;
-    if (reader) {
-      reader.cancel().catch(() => {});
-      reader.releaseLock();
-    }
-    this.#open?.release();
-  }
-
-  /** Parses one SSE message into an event; throws for `error` events. */
-  #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(message.data);
-    } catch {
-      // A torn last frame is a dropped connection; a bad frame mid-stream is a server fault.
-      if (atEnd) throw new StreamEndedError(this.progress, 'the last event was cut off');
-      throw new DifyError(`The server sent an event that is not JSON: ${message.data.slice(0, 120)}`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new DifyError(`The server sent an event that is not a JSON object: ${message.data.slice(0, 120)}`);
-    }
-    const raw = parsed as Record<string, unknown>;
-    const name = typeof raw['event'] === 'string' ? raw['event'] : message.event ?? 'message';
-    this.eventCount++;
-    this.lastEvent = name;
-    this.#captureIds(raw);
-
-    if (name === 'error') {
-      const error = raw as unknown as ErrorEvent;
-      throw new DifyStreamError(
-        typeof error.message === 'string' ? error.message : 'The workflow stream reported an error',
-        typeof error.code === 'string' ? error.code : undefined,
-        typeof error.status === 'number' ? error.status : undefined,
-        this.progress,
-      );
-    }
-    if (!KNOWN_EVENTS.has(name)) return { event: 'unknown', name, data: raw['data'], raw };
-    const event = raw as unknown as WorkflowEvent;
-    this.#accumulate(event);
-    return event;
+    this.#connection.close(abortConnection);
   }
 
   #captureIds(raw: Record<string, unknown>): void {
@@ -344,128 +285,9 @@ export class WorkflowStream implements AsyncIterable<WorkflowEvent> {
     if (this.taskId !== undefined) this.#ids.resolve(this.taskId);
   }
 
-  #accumulate(event: WorkflowEvent): void {
-    switch (event.event) {
-      case 'text_chunk':
-        this.#textParts.push(event.data.text);
-        break;
-      case 'text_replace':
-        this.#textParts = [event.data.text];
-        break;
-      case 'workflow_finished':
-        this.#result = { task_id: event.task_id, workflow_run_id: event.workflow_run_id, data: event.data };
-        break;
-      case 'workflow_paused':
-        this.#result = resultFromPause(event);
-        break;
-      default:
-        break;
-    }
-  }
-
   #onPing(): void {
+    this.firstPingAt ??= Date.now();
     this.pingCount++;
     this.#options.onPing?.();
   }
-
-  /** Time the consumer spent between reads is not the server's silence: move the marks forward. */
-  #discountConsumerTime(): void {
-    if (this.#readEndedAt === 0) return;
-    const busy = Date.now() - this.#readEndedAt;
-    this.#lastByteAt += busy;
-    this.#lastEventAt += busy;
-  }
-
-  #armTimer(): void {
-    const idle = this.#options.streamIdleTimeout;
-    const eventTimeout = this.#options.eventTimeout;
-    let due = this.#lastByteAt + idle;
-    if (eventTimeout !== undefined) due = Math.min(due, this.#lastEventAt + eventTimeout);
-    this.#timer = setTimeout(() => this.#checkIdle(), Math.max(0, due - Date.now()) + 1);
-  }
-
-  #checkIdle(): void {
-    if (!this.#reading) return this.#armTimer();
-    const now = Date.now();
-    const eventTimeout = this.#options.eventTimeout;
-    if (now - this.#lastByteAt >= this.#options.streamIdleTimeout) {
-      this.#timeOut(new StreamIdleTimeoutError(this.progress, this.#options.streamIdleTimeout, 'bytes'));
-    } else if (eventTimeout !== undefined && now - this.#lastEventAt >= eventTimeout) {
-      this.#timeOut(new StreamIdleTimeoutError(this.progress, eventTimeout, 'events'));
-    } else {
-      this.#armTimer();
-    }
-  }
-
-  #timeOut(error: StreamIdleTimeoutError): void {
-    this.#failure ??= error;
-    this.#open?.controller.abort();
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-}
-
-function resultFromPause(event: WorkflowPausedEvent): WorkflowRunResult {
-  const d = event.data;
-  return {
-    task_id: event.task_id,
-    workflow_run_id: event.workflow_run_id,
-    data: {
-      id: event.workflow_run_id,
-      workflow_id: typeof d['workflow_id'] === 'string' ? d['workflow_id'] : '',
-      status: 'paused',
-      outputs: (d.outputs ?? {}) as JsonObject,
-      error: null,
-      elapsed_time: d.elapsed_time,
-      total_tokens: d.total_tokens,
-      total_steps: d.total_steps,
-      created_at: d.created_at,
-      finished_at: null,
-    },
-  };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.message}${cause}`;
-  }
-  return String(error);
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-  readonly settled: boolean;
-}
-
-function deferred<T>(): Deferred<T> {
-  let settled = false;
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = (value) => {
-      if (settled) return;
-      settled = true;
-      res(value);
-    };
-    reject = (error) => {
-      if (settled) return;
-      settled = true;
-      rej(error);
-    };
-  });
-  promise.catch(() => {});
-  return {
-    promise,
-    resolve,
-    reject,
-    get settled() {
-      return settled;
-    },
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * Dify's validation of `inputs` (research/dify-api.md §6.2), with its exact messages. The
+ * Dify's validation of `inputs` (Dify 1.13's BaseAppGenerator input checks), with its exact messages. The
  * local server uses it to answer like Dify; the batch pre-flight uses it to reject a row
  * before spending a run on it.
  *

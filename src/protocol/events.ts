@@ -1,9 +1,13 @@
 /**
- * Every event of a workflow SSE stream (Dify 1.13, research/dify-api.md §2.3).
+ * Every event of a workflow SSE stream (Dify 1.13, as documented for POST /workflows/run).
  *
  * On the wire each event is one `data: {json}` frame whose JSON carries the name in `event`;
  * the key order is event, workflow_run_id, task_id, data. `ping` is not JSON (it is
  * `event: ping` with no data) and is not part of this union.
+ *
+ * The data types list the fields Dify sends and nothing more (no index signatures), so a
+ * misspelt field fails to compile; fields a newer Dify adds still arrive at runtime. `O` is the
+ * shape of the workflow's outputs for callers who know it (default: any JSON object).
  */
 import type { JsonObject, JsonValue, NodeStatus } from './common.js';
 import type { WorkflowRunFields } from './responses.js';
@@ -30,7 +34,6 @@ interface NodeExecutionData {
   created_at: number;
   iteration_id: string | null;
   loop_id: string | null;
-  [extra: string]: unknown;
 }
 
 export interface NodeStartedData extends NodeExecutionData {
@@ -42,7 +45,14 @@ export interface NodeExecutionMetadata {
   total_tokens?: number;
   total_price?: number | string;
   currency?: string;
-  [extra: string]: unknown;
+  iteration_id?: string;
+  iteration_index?: number;
+  loop_id?: string;
+  loop_index?: number;
+  parallel_mode_run_id?: string;
+  tool_info?: JsonObject;
+  agent_log?: JsonValue[];
+  error_strategy?: string;
 }
 
 /** Dify 1.13 sends no `extras` or `agent_strategy` here (older versions did). */
@@ -67,7 +77,6 @@ export interface WorkflowStartedEvent extends EventBase<'workflow_started'> {
     inputs: JsonObject;
     created_at: number;
     reason?: 'initial' | 'resumption';
-    [extra: string]: unknown;
   };
 }
 
@@ -93,7 +102,6 @@ interface ContainerStartedData {
   metadata?: JsonObject | null;
   inputs: JsonObject | null;
   inputs_truncated?: boolean;
-  [extra: string]: unknown;
 }
 
 interface ContainerNextData {
@@ -104,7 +112,6 @@ interface ContainerNextData {
   index: number;
   created_at: number;
   extras: JsonObject;
-  [extra: string]: unknown;
 }
 
 interface ContainerCompletedData extends ContainerStartedData {
@@ -139,16 +146,16 @@ export interface LoopCompletedEvent extends EventBase<'loop_completed'> {
 }
 
 export interface TextChunkEvent extends EventBase<'text_chunk'> {
-  data: { text: string; from_variable_selector: string[] | null; [extra: string]: JsonValue | undefined };
+  data: { text: string; from_variable_selector: string[] | null };
 }
 
 /** Replaces all text streamed so far (e.g. after output moderation). */
 export interface TextReplaceEvent extends EventBase<'text_replace'> {
-  data: { text: string; [extra: string]: JsonValue | undefined };
+  data: { text: string };
 }
 
 export interface ReasoningChunkEvent extends EventBase<'reasoning_chunk'> {
-  data: { reasoning: string; node_id: string; is_final: boolean; [extra: string]: JsonValue | undefined };
+  data: { reasoning: string; node_id: string; is_final: boolean };
 }
 
 export interface AgentLogEvent extends EventBase<'agent_log'> {
@@ -162,7 +169,6 @@ export interface AgentLogEvent extends EventBase<'agent_log'> {
     data: JsonValue;
     metadata: JsonValue;
     node_id: string;
-    [extra: string]: unknown;
   };
 }
 
@@ -190,7 +196,6 @@ export interface HumanInputRequiredEvent extends EventBase<'human_input_required
     display_in_ui: boolean;
     resolved_default_values: JsonObject;
     expiration_time: number | null;
-    [extra: string]: unknown;
   };
 }
 export interface HumanInputFormFilledEvent extends EventBase<'human_input_form_filled'> {
@@ -200,22 +205,24 @@ export interface HumanInputFormTimeoutEvent extends EventBase<'human_input_form_
   data: JsonObject;
 }
 
-export interface WorkflowPausedEvent extends EventBase<'workflow_paused'> {
+export interface WorkflowPausedEvent<O extends object = JsonObject> extends EventBase<'workflow_paused'> {
   data: {
     workflow_run_id: string;
+    /** Sent by some versions; the run's result falls back to "" without it. */
+    workflow_id?: string;
     paused_nodes: JsonValue[];
-    outputs: JsonObject | null;
+    outputs: O | null;
     reasons: JsonValue[];
     status: 'paused';
     created_at: number;
     elapsed_time: number;
     total_tokens: number;
     total_steps: number;
-    [extra: string]: unknown;
   };
 }
 
-export interface WorkflowFinishedData extends WorkflowRunFields {
+/** `O` types the outputs (`{}` for a stopped run; partial or `{}` for a failed one). */
+export interface WorkflowFinishedData<O extends object = JsonObject> extends WorkflowRunFields<O> {
   created_by?: JsonObject;
   finished_at: number;
   exceptions_count?: number;
@@ -223,11 +230,10 @@ export interface WorkflowFinishedData extends WorkflowRunFields {
   /** Not sent by Dify; some forks and the local server add cost details here. */
   total_price?: number | string;
   currency?: string;
-  [extra: string]: unknown;
 }
 
-export interface WorkflowFinishedEvent extends EventBase<'workflow_finished'> {
-  data: WorkflowFinishedData;
+export interface WorkflowFinishedEvent<O extends object = JsonObject> extends EventBase<'workflow_finished'> {
+  data: WorkflowFinishedData<O>;
 }
 
 /**
@@ -272,8 +278,8 @@ export const WORKFLOW_EVENT_NAMES = [
 
 export type KnownWorkflowEventName = (typeof WORKFLOW_EVENT_NAMES)[number];
 
-/** The documented events, discriminated on `event`. */
-export type KnownWorkflowEvent =
+/** The documented events, discriminated on `event`; `O` types the outputs of the final events. */
+export type KnownWorkflowEvent<O extends object = JsonObject> =
   | WorkflowStartedEvent
   | NodeStartedEvent
   | NodeFinishedEvent
@@ -293,6 +299,6 @@ export type KnownWorkflowEvent =
   | HumanInputRequiredEvent
   | HumanInputFormFilledEvent
   | HumanInputFormTimeoutEvent
-  | WorkflowPausedEvent
-  | WorkflowFinishedEvent
+  | WorkflowPausedEvent<O>
+  | WorkflowFinishedEvent<O>
   | ErrorEvent;

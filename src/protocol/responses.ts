@@ -3,13 +3,14 @@ import type { JsonObject, JsonValue, WorkflowRunStatus } from './common.js';
 /**
  * The one description of a run's outcome. Every place a run is shown builds on it: the
  * blocking response's `data`, run detail, `workflow_finished` and the logs' `workflow_run`.
+ * `O` types the outputs when the caller knows them (default: any JSON object).
  */
-export interface WorkflowRunFields {
+export interface WorkflowRunFields<O extends object = JsonObject> {
   /** Equals `workflow_run_id`. */
   id: string;
   workflow_id: string;
   status: WorkflowRunStatus;
-  outputs: JsonObject | null;
+  outputs: O | null;
   error: string | null;
   /** Float seconds (0.0 while running). */
   elapsed_time: number;
@@ -21,14 +22,14 @@ export interface WorkflowRunFields {
   finished_at: number | null;
 }
 
-/** Body of a blocking run (`response_mode: "blocking"`). */
-export interface WorkflowBlockingResponse {
+/** Body of a blocking run (`response_mode: "blocking"`); `O` types the outputs when the caller knows them. */
+export interface WorkflowBlockingResponse<O extends object = JsonObject> {
   task_id: string;
   workflow_run_id: string;
-  data: WorkflowRunData;
+  data: WorkflowRunData<O>;
 }
 
-export interface WorkflowRunData extends WorkflowRunFields {
+export interface WorkflowRunData<O extends object = JsonObject> extends WorkflowRunFields<O> {
   [extra: string]: unknown;
 }
 

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { loadWorkflowFile, parseWorkflow } from './dsl/load.js';
 import type { WorkflowApp } from './dsl/types.js';
 import type { LlmSettings } from './engine/node-context.js';
+import { usesPython } from './engine/nodes/code.js';
 import { Sandbox, type SandboxLimits } from './engine/sandbox/sandbox.js';
 import { FaultInjector, parseFaultSpec, validateFaultSpec, type FaultSpec } from './faults.js';
 import type { ServerParts } from './http/context.js';
@@ -25,12 +26,14 @@ export { DataDirError } from './store/sqlite.js';
 
 /** The documented default key of the local server. */
 export const LOCAL_API_KEY = 'app-local';
+/** The default port of `difyrun serve`: not 5001, which self-hosted Dify's API listens on. */
+export const LOCAL_DEFAULT_PORT = 5090;
 
 export interface ServerOptions {
   /** A DSL file path, DSL YAML text (containing a newline), or a loaded app. */
   workflow: string | WorkflowApp;
   host?: string | undefined;
-  /** 0 picks a free port. Default 5001. */
+  /** 0 picks a free port. Default LOCAL_DEFAULT_PORT (5090). */
   port?: number | undefined;
   apiKey?: string | undefined;
   /** A FaultSpec, or JSON text / a path to a JSON file. */
@@ -94,7 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     uploadLimits: { image: 10, video: 100, audio: 50, file: 15, ...options.uploadLimits },
     baseURL: () => baseURL,
   };
-  if ((options.warmPython ?? true) && [...app.nodes.values()].some((n) => n.type === 'code' && n.code_language === 'python3')) {
+  if ((options.warmPython ?? true) && usesPython(app)) {
     sandbox.warmPython().catch(() => {}); // a failure shows up on the first Python run
   }
 
@@ -107,7 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 5001, options.host ?? '127.0.0.1', () => resolve());
+      server.listen(options.port ?? LOCAL_DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
     });
   } catch (error) {
     store.close();

@@ -67,7 +67,7 @@ describe('status, logs, stop, upload, info, params, init', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--status must be succeeded, failed or stopped/);
     const missing = await run(['status', '00000000-0000-4000-8000-000000000000']);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 2, 'an unknown id is bad input, not a failed run');
     assert.match(missing.stderr, /difyrun status: Not found at .*Workflow run not found/);
   });
 
@@ -175,7 +175,7 @@ describe('errors and global behaviour', () => {
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
     const down = await run(['info'], { DIFY_API_BASE_URL: `http://127.0.0.1:${port}/v1` });
-    assert.equal(down.code, 1);
+    assert.equal(down.code, 4, 'could not reach the server: not "some rows failed"');
     assert.equal(down.stderr.trim(), `difyrun info: Cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED) — check DIFY_API_BASE_URL and that the server is running`);
     const typo = await run(['stauts']);
     assert.equal(typo.code, 2);
@@ -189,7 +189,7 @@ describe('errors and global behaviour', () => {
     const plain = await run(['status', '00000000-0000-4000-8000-000000000000']);
     assert.equal(plain.stderr.trim().split('\n').length, 1);
     const debug = await run(['status', '00000000-0000-4000-8000-000000000000', '--debug']);
-    assert.equal(debug.code, 1);
+    assert.equal(debug.code, 2);
     assert.match(debug.stderr, /^difyrun status: Not found/);
     assert.match(debug.stderr, /NotFoundError: Workflow run not found\.\n\s+at /);
   });

@@ -108,7 +108,8 @@ describe('runs', () => {
     assert.equal(frames.at(-1).event, 'workflow_finished');
     assert.ok(frames.some((f) => f.event === 'text_chunk'));
     const started = frames.filter((f) => f.event === 'node_started');
-    assert.deepEqual(started.map((f) => f.data.index), started.map((_f, i) => i + 1));
+    // Dify 1.13 no longer numbers nodes: every node event has index 1 (real-dify README).
+    assert.deepEqual(started.map((f) => f.data.index), started.map(() => 1));
     assert.equal(started[0].data.predecessor_node_id, null);
     assert.ok(!started.some((f) => f.data.node_id === 'support'), 'the branch not taken emits nothing');
   });

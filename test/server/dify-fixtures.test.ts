@@ -1,45 +1,66 @@
 /**
- * Optional check against Dify's own DSL fixtures (../shared/dify-fixtures), whose
- * descriptions state the expected outputs. Skips cleanly when the folder is absent.
+ * Dify's own workflow fixtures (api/tests/fixtures/workflow/ in the kit's Dify source
+ * tarball): the nine that need no LLM, tool or plugin must give the outputs and the event
+ * sequence the real Dify 1.13.2 server gave. test/fixtures/dify-fixture-events.json holds
+ * the real server's events, recorded by importing each fixture with the kit
+ * (setup.sh --import) and running it streaming with the same inputs; ids and times are
+ * left out. Skips cleanly when ../shared is absent.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
-import { DifyClient, type WorkflowInputs } from '../../src/index.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DifyClient } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import { tempDir } from '../helpers/batch-harness.js';
+import { streamSignatures } from '../helpers/event-signature.js';
 
-const DIR = new URL('../../../shared/dify-fixtures/', import.meta.url).pathname;
-const present = existsSync(DIR);
+/** ../shared next to the repository, or DIFYRUN_SHARED_DIR (a worktree elsewhere). */
+const SHARED = process.env['DIFYRUN_SHARED_DIR'] ?? new URL('../../../shared/', import.meta.url).pathname;
+const TARBALL = join(SHARED, 'real-dify/dify-api-1.13.2.tar.gz');
+const FIXTURES = 'api/tests/fixtures/workflow';
+const present = existsSync(TARBALL);
 
-const CASES: [file: string, inputs: WorkflowInputs, outputs: Record<string, unknown>][] = [
-  ['simple_passthrough_workflow.yml', { query: 'echo 世界 🎉' }, { query: 'echo 世界 🎉' }],
-  ['conditional_hello_branching_workflow.yml', { query: 'well hello there' }, { true: 'well hello there' }],
-  ['conditional_hello_branching_workflow.yml', { query: 'goodbye' }, { false: 'goodbye' }],
-  ['conditional_parallel_code_execution_workflow.yml', { switch: 1 }, { 1: 'Code 1', 2: 'Code 2', 3: null }],
-  ['conditional_parallel_code_execution_workflow.yml', { switch: '2' }, { 1: null, 2: 'Code 2', 3: 'Code 3' }],
-  ['dual_switch_variable_aggregator_workflow.yml', { switch1: 1, switch2: 1 }, { group1: 'switch 1 on', group2: 'switch 2 on' }],
-  ['dual_switch_variable_aggregator_workflow.yml', { switch1: 0, switch2: 1 }, { group1: 'switch 1 off', group2: 'switch 2 on' }],
-  ['end_node_without_value_type_field_workflow.yml', { query: 'x' }, { query: 'x' }],
-];
+interface RecordedCase {
+  file: string;
+  inputs: Record<string, string | number>;
+  /** One signature per event (test/helpers/event-signature.ts). */
+  events: unknown[][];
+}
+const RECORDED = JSON.parse(readFileSync(new URL('../fixtures/dify-fixture-events.json', import.meta.url), 'utf8')) as RecordedCase[];
 
-describe('real Dify DSL fixtures', { skip: present ? false : `${DIR} not present` }, () => {
+describe("Dify's own workflow fixtures match the real server", { skip: present ? false : `${TARBALL} not present` }, () => {
+  let dir = '';
   const servers = new Map<string, RunningServer>();
+  before(() => {
+    dir = tempDir();
+    const files = [...new Set(RECORDED.map((c) => `${FIXTURES}/${c.file}`))];
+    const untar = spawnSync('tar', ['-xzf', TARBALL, '-C', dir, ...files], { encoding: 'utf8' });
+    assert.equal(untar.status, 0, untar.stderr);
+  });
   after(async () => {
     for (const server of servers.values()) await server.close();
   });
-  for (const [file, inputs, outputs] of CASES) {
-    test(`${file} ${JSON.stringify(inputs)}`, async () => {
-      let server = servers.get(file);
+
+  test('the nine fixtures without LLM, tool or plugin nodes are all covered', () => {
+    assert.equal(new Set(RECORDED.map((c) => c.file)).size, 9);
+  });
+
+  for (const recorded of RECORDED) {
+    test(`${recorded.file} ${JSON.stringify(recorded.inputs)}`, async () => {
+      let server = servers.get(recorded.file);
       if (!server) {
-        server = await startServer({ workflow: DIR + file, port: 0 });
-        servers.set(file, server);
+        server = await startServer({ workflow: join(dir, FIXTURES, recorded.file), port: 0 });
+        servers.set(recorded.file, server);
       }
+      assert.deepEqual(await streamSignatures(server.baseURL, server.apiKey, recorded.inputs), recorded.events);
+
+      const finished = recorded.events.at(-1)!;
       const dify = new DifyClient({ apiKey: server.apiKey, baseURL: server.baseURL });
-      const blocking = await dify.workflows.run({ inputs, user: 'fixtures' });
-      assert.equal(blocking.data.status, 'succeeded', blocking.data.error ?? '');
-      assert.deepEqual(blocking.data.outputs, outputs);
-      const streamed = await dify.workflows.runViaStream({ inputs, user: 'fixtures' });
-      assert.deepEqual(streamed.data.outputs, outputs);
+      const blocking = await dify.workflows.run({ inputs: recorded.inputs, user: 'fixtures' });
+      assert.equal(blocking.data.status, finished[1], blocking.data.error ?? '');
+      assert.deepEqual(blocking.data.outputs, finished[2]);
     });
   }
 });

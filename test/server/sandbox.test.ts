@@ -6,7 +6,9 @@ import { after, describe, test } from 'node:test';
 import { Sandbox } from '../../src/server/engine/sandbox/sandbox.js';
 import { tempDir } from '../helpers/batch-harness.js';
 
-const sandbox = new Sandbox({ timeoutMs: 3000, memoryMb: 64 });
+// A generous limit so ordinary checks hold on a loaded machine; the time-limit checks pass a short one.
+const sandbox = new Sandbox({ timeoutMs: 30_000, memoryMb: 64 });
+const SHORT_MS = 2000;
 after(() => sandbox.close());
 const marker = join(tempDir(), 'escaped');
 
@@ -43,7 +45,7 @@ describe('python3 (Pyodide in a worker)', () => {
   });
 
   test('CPU time and memory limits; the sandbox keeps working afterwards', async () => {
-    await assert.rejects(python('def main():\n    while True:\n        pass'), /Code execution timed out after 3 s/);
+    await assert.rejects(sandbox.runPython('def main():\n    while True:\n        pass\n', {}, SHORT_MS), /Code execution timed out after 2 s/);
     await assert.rejects(python("def main():\n    x = []\n    while True:\n        x.append('x' * 10_000_000)"), /Code execution exceeded the memory limit of 64 MB/);
     assert.deepEqual(await python("def main():\n    return {'ok': True}"), { ok: true });
   });
@@ -57,8 +59,23 @@ describe('javascript (QuickJS)', () => {
   });
 
   test('CPU time and memory limits', async () => {
-    await assert.rejects(javascript('function main() { while (true) {} }'), /Code execution timed out after 3 s/);
-    await assert.rejects(javascript("function main() { const a = []; while (true) a.push('x'.repeat(1e6)); }"), /Code execution exceeded the memory limit of 64 MB/);
+    await assert.rejects(sandbox.runJavaScript('function main() { while (true) {} }', {}, SHORT_MS), /Code execution timed out after 2 s/);
+    await assert.rejects(javascript("function main() { return { n: 'x'.repeat(100 * 1024 * 1024).length } }"), /Code execution exceeded the memory limit of 64 MB/);
     assert.deepEqual(await javascript('function main() { return { ok: 1 } }'), { ok: 1 });
+  });
+
+  test('the time limit holds under memory pressure (QuickJS stuck in native calls near its cap)', async () => {
+    // Each 'x'.repeat(1e6) is one native call; QuickJS's own interrupt check barely runs, so the host ends it.
+    const bomb = sandbox.runJavaScript("function main() { const a = []; while (true) a.push('x'.repeat(1e6)); }", {}, SHORT_MS);
+    await assert.rejects(bomb, /Code execution (timed out after 2 s|exceeded the memory limit of 64 MB)/);
+    assert.deepEqual(await javascript('function main() { return { after: true } }'), { after: true });
+  });
+
+  test('a long JavaScript run does not block the server: other work goes on meanwhile', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    await assert.rejects(sandbox.runJavaScript('function main() { while (true) {} }', {}, SHORT_MS), /timed out/);
+    clearInterval(timer);
+    assert.ok(ticks > 5, `the event loop ran ${ticks} times during the run`);
   });
 });

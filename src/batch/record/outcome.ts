@@ -1,6 +1,6 @@
 /**
  * One line of the output JSONL: the outcome of one row. The first seven fields are the Python
- * executor's (seed 001) with the same meanings; the rest are difyrun's additions.
+ * executor's (dify-workflow-api-executor) with the same meanings; the rest are difyrun's additions.
  */
 export interface RowError {
   /** Dify's error code, or difyrun's: `validation_error`, `stream_ended`, `timeout`, `connection_error`, `stopped`, … */

@@ -1,5 +1,5 @@
 /** Commands that change something: `stop`, `upload`, `init`. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { uploadFromPath } from '../../node.js';
 import { fileTypeFor } from '../../batch/prepare/file-inputs.js';
@@ -30,7 +30,7 @@ export function registerAct(program: Command): void {
   withCommonOptions(upload).addHelpText('after', '\nExample:\n  difyrun upload ./report.pdf --user alice\n\nThe file can then be used by the same user as an input:\n  difyrun run --user alice --inputs-json \'{"doc": {"type": "document", "transfer_method": "local_file", "upload_file_id": "<id>"}}\'');
   upload.action((path: string, flags: CommonFlags & { user?: string }) =>
     runCommand('upload', flags, async ({ client }, env) => {
-      if (!existsSync(path)) throw new OptionError(`${path}: no such file`);
+      checkUploadable(path);
       const user = flags.user ?? env.DIFY_USER ?? 'difyrun-cli';
       const file = await uploadFromPath(client, path, { user });
       const input = { type: fileTypeFor(file.name), transfer_method: 'local_file', upload_file_id: file.id };
@@ -59,9 +59,28 @@ export function registerAct(program: Command): void {
         : `${['id', ...variables.map((v) => v.variable)].map(csvCell).join(',')}\n${['row1', ...Object.values(example)].map(csvCell).join(',')}\n`;
       writeFileSync(output, text);
       process.stderr.write(`wrote ${output}: id + ${variables.length} input column${variables.length === 1 ? '' : 's'} (${variables.map((v) => `${v.variable}: ${v.type}${v.required ? ', required' : ''}`).join('; ') || 'none'})\n`);
-      process.stderr.write(`fill it in, then: difyrun batch -i ${output} -o results.jsonl\n`);
+      const local = flags.local === undefined ? '' : ` --local ${shellWord(flags.local)}`;
+      process.stderr.write(`fill it in, then: difyrun batch${local} -i ${shellWord(output)} -o results.jsonl\n`);
     }),
   );
+}
+
+/** A path upload can send, or a usage error (exit 2) naming what is wrong with it. */
+function checkUploadable(path: string): void {
+  let kind: string;
+  try {
+    const stats = statSync(path);
+    if (stats.isFile()) return;
+    kind = stats.isDirectory() ? 'is a directory, not a file' : 'is not a regular file';
+  } catch (error) {
+    kind = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot be read (${(error as NodeJS.ErrnoException).code})`;
+  }
+  throw new OptionError(`${path}: ${kind}`);
+}
+
+/** A path as one shell word, quoted only when it needs to be. */
+function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** A CSV placeholder that shows what each type takes. */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runBatch, type BatchConfig } from '../../batch/run-batch.js';
 import { compactLedger } from '../../batch/record/compact.js';
 import { connect } from '../config/connect.js';
-import { describeError } from '../../client/describe-error.js';
+import { describeError, type SettingSources } from '../../client/describe-error.js';
 import { exitCodeFor } from '../command-kit.js';
 import { loadEnvironment, numberOption, OptionError } from '../config/environment.js';
 import { EXIT } from '../../exit-codes.js';
@@ -54,7 +54,8 @@ Examples:
   difyrun batch -o results.jsonl --compact                  # one line per id
 
 Exit codes: 0 all rows succeeded · 1 some rows failed · 2 usage or input error ·
-3 auth, app or quota error stopped the batch · 130 interrupted (Ctrl-C).`;
+3 auth, app or quota error stopped the batch · 4 could not reach or use the server ·
+130 interrupted (Ctrl-C).`;
 
 export function registerBatch(program: Command): void {
   program
@@ -90,6 +91,7 @@ export function registerBatch(program: Command): void {
 async function batchCommand(flags: BatchFlags): Promise<number> {
   tuneHeapForBatch();
   let baseURL = flags.baseUrl ?? 'the server';
+  let sources: SettingSources | undefined;
   try {
     if (flags.compact) {
       if (!flags.output) throw new OptionError('--compact needs --output FILE');
@@ -105,6 +107,7 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
       warn: (message) => process.stderr.write(`${message}\n`),
     });
     baseURL = connection.baseURL;
+    sources = connection.sources;
     const signals = watchSignals(config.quiet);
     try {
       const result = await runBatch(config, {
@@ -125,7 +128,7 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
       await connection.close();
     }
   } catch (error) {
-    process.stderr.write(`difyrun batch: ${describeError(error, baseURL)}\n`);
+    process.stderr.write(`difyrun batch: ${describeError(error, baseURL, sources)}\n`);
     if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
   }

@@ -13,7 +13,7 @@ export function registerInspect(program: Command): void {
     .argument('<run-id>', 'workflow_run_id (from a run, the batch output or logs)')
     .description('show a run: status, inputs, outputs, time and tokens')
     .option('--watch', 'poll until the run finishes');
-  withCommonOptions(status).addHelpText('after', '\nExamples:\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a --watch --json\n\nExit codes: 0 succeeded or still running · 1 failed or stopped · 3 auth error.');
+  withCommonOptions(status).addHelpText('after', '\nExamples:\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a --watch --json\n\nExit codes: 0 succeeded or still running · 1 failed or stopped · 2 no run with this id · 3 auth error ·\n4 could not reach or use the server.');
   status.action((runId: string, flags: CommonFlags & { watch?: boolean }) =>
     runCommand('status', flags, async ({ client }) => {
       let detail = await client.workflows.get(runId);

@@ -41,7 +41,8 @@ Examples:
   difyrun run --input question="Summarise this" --file document=./report.pdf
 
 Ctrl-C stops the run on the server (stop API) before exiting with 130.
-Exit codes: 0 succeeded · 1 the run failed or was stopped · 2 bad input or option · 3 auth/app error.`,
+Exit codes: 0 succeeded · 1 the run failed or was stopped · 2 bad input or option · 3 auth/app error ·
+4 could not reach or use the server · 130 interrupted.`,
   );
   command.action((flags: RunFlags) =>
     runCommand('run', flags, async ({ client }, env) => {
@@ -166,8 +167,10 @@ async function runStreaming(client: DifyClient, params: RunParams, json: boolean
 }
 
 /**
- * The outputs on stdout — a single text output as plain text, otherwise JSON; nothing when the
- * terminal already showed exactly that text — and a status line on stderr.
+ * The outputs on stdout, each shown once, and a status line on stderr. On a terminal that
+ * already showed streamed text (Dify streams the End node's outputs as text_chunk), only the
+ * outputs the stream did not show are added, labelled. Otherwise: a single text output as plain
+ * text, several as JSON.
  */
 function printResult(result: WorkflowRunResult, alreadyShown: string): void {
   const c = colour(process.stderr);
@@ -175,8 +178,13 @@ function printResult(result: WorkflowRunResult, alreadyShown: string): void {
   const outputs = data.outputs ?? {};
   const values = Object.values(outputs);
   const single = values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
-  if (single !== undefined) {
-    if (alreadyShown.trim() !== single.trim()) process.stdout.write(`${single}\n`);
+  if (alreadyShown.trim() !== '') {
+    for (const [key, value] of Object.entries(outputs)) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      if (!alreadyShown.includes(text)) process.stdout.write(`${key}: ${text}\n`);
+    }
+  } else if (single !== undefined) {
+    process.stdout.write(`${single}\n`);
   } else if (values.length > 0) {
     process.stdout.write(`${JSON.stringify(outputs, null, 2)}\n`);
   }

@@ -11,7 +11,7 @@ import type {
   WorkflowRunDetailWire,
   WorkflowRunRequestBody,
 } from '../../protocol/index.js';
-import { DifyError } from '../errors.js';
+import { assertRunId, DifyError } from '../errors.js';
 import type { RequestOptions, RequestSpec, Transport } from '../transport.js';
 import { WorkflowStream, type WorkflowRunResult } from '../workflow-stream.js';
 
@@ -27,18 +27,31 @@ export interface RunParams {
   workflowId?: string | undefined;
 }
 
+/**
+ * Stream deadlines. Each is capped by `timeout` (the request's, else the client's), so no wait
+ * on a stream outlasts the configured timeout.
+ */
 export interface StreamOptions extends RequestOptions {
-  /** No bytes (not even a ping) for this long aborts with StreamIdleTimeoutError. */
+  /** No bytes (not even a ping) for this long aborts with StreamIdleTimeoutError (kind `bytes`). */
   streamIdleTimeout?: number | undefined;
-  /** Pings but no event for this long aborts with StreamIdleTimeoutError (off by default). */
+  /** Pings but no event for this long aborts with StreamIdleTimeoutError (kind `events`; off by default). */
   eventTimeout?: number | undefined;
+  /**
+   * No first run event for this long after the response opened aborts with
+   * StreamIdleTimeoutError (kind `start`). Default: `timeout`. Real Dify answers a streaming run
+   * whose inputs it rejects with one ping and then silence; a short start deadline catches it.
+   */
+  startTimeout?: number | undefined;
   onPing?: (() => void) | undefined;
 }
 
-/** Run detail with `inputs` and `outputs` always parsed into objects. */
-export interface WorkflowRunDetail extends WorkflowRunDetailFields {
+/**
+ * Run detail with `inputs` and `outputs` always parsed into objects. `O` is the outputs' shape
+ * as the caller states it; a run that is still running, failed or was stopped has `{}`.
+ */
+export interface WorkflowRunDetail<O extends object = JsonObject> extends WorkflowRunDetailFields {
   inputs: JsonObject;
-  outputs: JsonObject;
+  outputs: O;
 }
 
 export interface LogsParams {
@@ -64,6 +77,7 @@ export interface EventsParams {
 export interface WorkflowStreamDefaults {
   streamIdleTimeout: number;
   eventTimeout: number | undefined;
+  startTimeout: number | undefined;
 }
 
 export class Workflows {
@@ -76,28 +90,30 @@ export class Workflows {
    * Runs the workflow in blocking mode. Not retried once the request may have reached the
    * server (see README "Retries"): Dify would execute and bill it twice.
    */
-  run(params: RunParams, options?: RequestOptions): Promise<WorkflowRunResult> {
-    return this.transport.json<WorkflowBlockingResponse>(this.#runSpec(params, 'blocking'), options);
+  run<O extends object = JsonObject>(params: RunParams, options?: RequestOptions): Promise<WorkflowRunResult<O>> {
+    return this.transport.json<WorkflowBlockingResponse<O>>(this.#runSpec(params, 'blocking'), options);
   }
 
   /** Runs the workflow in streaming mode; the request starts at once. */
-  stream(params: RunParams, options: StreamOptions = {}): WorkflowStream {
+  stream<O extends object = JsonObject>(params: RunParams, options: StreamOptions = {}): WorkflowStream<O> {
     const spec = this.#runSpec(params, 'streaming');
-    return this.#stream(spec, params.user, options);
+    return this.#stream<O>(spec, params.user, options);
   }
 
   /** Streams internally (no gateway cut-off) and resolves to the same result as run(). */
-  runViaStream(params: RunParams, options?: StreamOptions): Promise<WorkflowRunResult> {
-    return this.stream(params, options).finalResult();
+  runViaStream<O extends object = JsonObject>(params: RunParams, options?: StreamOptions): Promise<WorkflowRunResult<O>> {
+    return this.stream<O>(params, options).finalResult();
   }
 
   /** Run detail; `inputs`/`outputs` are parsed when Dify sends them as JSON strings. */
-  async get(workflowRunId: string, options?: RequestOptions): Promise<WorkflowRunDetail> {
+  async get<O extends object = JsonObject>(workflowRunId: string, options?: RequestOptions): Promise<WorkflowRunDetail<O>> {
+    assertRunId(workflowRunId);
     const wire = await this.transport.json<WorkflowRunDetailWire>(
       { method: 'GET', path: `/workflows/run/${encodeURIComponent(workflowRunId)}`, idempotency: 'idempotent' },
       options,
     );
-    return { ...wire, inputs: parseJsonField(wire.inputs, 'inputs'), outputs: parseJsonField(wire.outputs, 'outputs') };
+    const outputs = parseJsonField(wire.outputs, 'outputs') as O;
+    return { ...wire, inputs: parseJsonField(wire.inputs, 'inputs'), outputs };
   }
 
   /** Stops a streaming run by its task id (not its run id). Dify answers success whatever the id. */
@@ -114,7 +130,12 @@ export class Workflows {
   }
 
   /** Reattaches to a run's event stream (GET /workflow/{id}/events); a finished run replays its final event. */
-  events(workflowRunId: string, params: EventsParams = {}, options: StreamOptions = {}): WorkflowStream {
+  events<O extends object = JsonObject>(
+    workflowRunId: string,
+    params: EventsParams = {},
+    options: StreamOptions = {},
+  ): WorkflowStream<O> {
+    assertRunId(workflowRunId);
     const spec: RequestSpec = {
       method: 'GET',
       path: `/workflow/${encodeURIComponent(workflowRunId)}/events`,
@@ -126,7 +147,7 @@ export class Workflows {
       idempotency: 'idempotent',
       stream: true,
     };
-    return this.#stream(spec, params.user, options);
+    return this.#stream<O>(spec, params.user, options);
   }
 
   /** One page of run logs, newest first. */
@@ -175,14 +196,18 @@ export class Workflows {
     };
   }
 
-  #stream(spec: RequestSpec, user: string | undefined, options: StreamOptions): WorkflowStream {
-    const { streamIdleTimeout, eventTimeout, onPing, signal, ...requestOptions } = options;
-    return new WorkflowStream({
+  #stream<O extends object>(spec: RequestSpec, user: string | undefined, options: StreamOptions): WorkflowStream<O> {
+    const { streamIdleTimeout, eventTimeout, startTimeout, onPing, signal, ...requestOptions } = options;
+    const defaults = this.streamDefaults;
+    const timeout = requestOptions.timeout ?? this.transport.config.timeout;
+    const capped = (ms: number | undefined) => (ms === undefined ? undefined : Math.min(ms, timeout));
+    return new WorkflowStream<O>({
       open: (streamSignal) => this.transport.open(spec, { ...requestOptions, signal: streamSignal }),
       stop: (taskId, stopUser) => this.stop(taskId, stopUser, requestOptions),
       user,
-      streamIdleTimeout: streamIdleTimeout ?? this.streamDefaults.streamIdleTimeout,
-      eventTimeout: eventTimeout ?? this.streamDefaults.eventTimeout,
+      streamIdleTimeout: Math.min(streamIdleTimeout ?? defaults.streamIdleTimeout, timeout),
+      eventTimeout: capped(eventTimeout ?? defaults.eventTimeout),
+      startTimeout: capped(startTimeout ?? defaults.startTimeout ?? timeout),
       onPing,
       signal,
     });

@@ -1,4 +1,7 @@
-/** The parts of a Dify app export (DSL, research/dify-api.md §7) the local engine reads. */
+/**
+ * The parts of a Dify app export (DSL, `kind: app` YAML) the local engine reads.
+ * Each node type's own fields are declared by its module in engine/nodes/.
+ */
 import type { InputVariable } from '../../protocol/index.js';
 
 export type Selector = string[];
@@ -7,6 +10,8 @@ export interface NodeBase {
   id: string;
   type: string;
   title: string;
+  /** The iteration or loop node this node sits inside, if any. */
+  parentId?: string | undefined;
   /** Per-node error handling: continue through a fail branch or with default values. */
   error_strategy?: 'fail-branch' | 'default-value' | 'none' | undefined;
   default_value?: { key: string; type?: string; value: unknown }[] | undefined;
@@ -14,88 +19,19 @@ export interface NodeBase {
   raw: Record<string, unknown>;
 }
 
+/** Any node of the graph; node modules narrow it to their own type. */
+export type WorkflowNode = NodeBase;
+
 export interface StartNode extends NodeBase {
   type: 'start';
   variables: InputVariable[];
 }
-
-export interface EndNode extends NodeBase {
-  type: 'end';
-  outputs: { variable: string; value_selector: Selector; value_type?: string }[];
-}
-
-export interface TemplateNode extends NodeBase {
-  type: 'template-transform';
-  template: string;
-  variables: { variable: string; value_selector: Selector }[];
-}
-
-export interface Condition {
-  variable_selector: Selector;
-  comparison_operator: string;
-  value?: unknown;
-  varType?: string;
-}
-
-export interface IfElseCase {
-  case_id: string;
-  logical_operator: 'and' | 'or';
-  conditions: Condition[];
-}
-
-export interface IfElseNode extends NodeBase {
-  type: 'if-else';
-  cases: IfElseCase[];
-}
-
-export interface AggregatorGroup {
-  group_name: string;
-  output_type?: string;
-  variables: Selector[];
-}
-
-export interface AggregatorNode extends NodeBase {
-  type: 'variable-aggregator' | 'variable-assigner';
-  variables: Selector[];
-  groups: AggregatorGroup[] | undefined;
-}
-
-export interface CodeNode extends NodeBase {
-  type: 'code';
-  code_language: 'javascript' | 'python3';
-  code: string;
-  variables: { variable: string; value_selector: Selector }[];
-  outputs: Record<string, { type: string; children?: unknown }>;
-}
-
-export interface LlmMessage {
-  role: string;
-  text: string;
-  edition_type?: 'basic' | 'jinja2';
-  jinja2_text?: string;
-}
-
-export interface LlmNode extends NodeBase {
-  type: 'llm';
-  messages: LlmMessage[];
-  model: { provider?: string; name?: string; mode?: string };
-  /** Variables for jinja2 prompts. */
-  prompt_variables: { variable: string; value_selector: Selector }[];
-}
-
-export type WorkflowNode = StartNode | EndNode | TemplateNode | IfElseNode | AggregatorNode | CodeNode | LlmNode;
 
 export interface Edge {
   id: string;
   source: string;
   sourceHandle: string;
   target: string;
-}
-
-export interface EnvironmentVariable {
-  name: string;
-  value: unknown;
-  value_type: string;
 }
 
 export interface WorkflowApp {

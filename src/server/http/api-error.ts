@@ -1,4 +1,4 @@
-/** Dify's error envelope `{code, message, status}` (research/dify-api.md §3.1), as a throwable. */
+/** Dify's error envelope `{code, message, status}`, as a throwable. */
 import type { ErrorEnvelope } from '../../protocol/index.js';
 
 export class ApiError extends Error {

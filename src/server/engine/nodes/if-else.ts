@@ -1,152 +1,42 @@
-/**
- * If/else: the first case whose conditions hold selects the edge with sourceHandle ==
- * case_id; none → the ELSE edge ('false'). Operators follow Dify's condition processor,
- * including the Unicode ≠ ≥ ≤.
- */
-import type { Condition, IfElseNode } from '../../dsl/types.js';
-import { NodeError, type NodeContext, type NodeResult } from '../node-context.js';
+/** If/else: the first case whose conditions hold selects the edge with sourceHandle == case_id; none → the ELSE edge ('false'). */
+import { listOf, type Fail } from '../../dsl/parse-helpers.js';
+import type { NodeBase } from '../../dsl/types.js';
+import { checkConditions, describeCondition, parseConditions, type Condition } from './conditions.js';
+import { defineNode } from './kind.js';
 
-export const COMPARISON_OPERATORS = [
-  'contains', 'not contains', 'start with', 'end with', 'is', 'is not', 'empty', 'not empty',
-  'in', 'not in', 'all of', '=', '≠', '>', '<', '≥', '≤', 'null', 'not null', 'exists', 'not exists',
-] as const;
+export { evaluate } from './conditions.js';
 
-export function runIfElse(node: IfElseNode, ctx: NodeContext): NodeResult {
-  const results: boolean[] = [];
-  for (const branch of node.cases) {
-    const outcomes = branch.conditions.map((condition) => evaluate(condition, ctx.pool.get(condition.variable_selector)));
-    const matched = branch.logical_operator === 'or' ? outcomes.some(Boolean) : outcomes.every(Boolean);
-    results.push(...outcomes);
-    if (matched) {
-      return {
-        inputs: { conditions: node.cases.flatMap((c) => c.conditions.map(describe)) },
-        outputs: { result: true, selected_case_id: branch.case_id },
-        processData: { condition_results: results },
-        handle: branch.case_id,
-      };
-    }
-  }
-  return {
-    inputs: { conditions: node.cases.flatMap((c) => c.conditions.map(describe)) },
-    outputs: { result: false, selected_case_id: 'false' },
-    processData: { condition_results: results },
-    handle: 'false',
-  };
+export interface IfElseNode extends NodeBase {
+  type: 'if-else';
+  cases: { case_id: string; logical_operator: 'and' | 'or'; conditions: Condition[] }[];
 }
 
-function describe(condition: Condition): Record<string, unknown> {
-  return { selector: condition.variable_selector, operator: condition.comparison_operator, value: condition.value ?? null };
-}
-
-/** Evaluates one condition against the actual value. */
-export function evaluate(condition: Condition, actual: unknown): boolean {
-  const expected = condition.value;
-  switch (condition.comparison_operator) {
-    case 'contains':
-      return contains(actual, expected);
-    case 'not contains':
-      return actual === undefined || actual === null ? true : !contains(actual, expected);
-    case 'start with':
-      return typeof actual === 'string' && actual.startsWith(String(expected ?? ''));
-    case 'end with':
-      return typeof actual === 'string' && actual.endsWith(String(expected ?? ''));
-    case 'is':
-      return isEqual(actual, expected);
-    case 'is not':
-      return !isEqual(actual, expected);
-    case 'empty':
-      return isEmpty(actual);
-    case 'not empty':
-      return !isEmpty(actual);
-    case 'in':
-      return actual !== undefined && actual !== null && toList(expected).some((item) => looseEqual(item, actual));
-    case 'not in':
-      return actual === undefined || actual === null || !toList(expected).some((item) => looseEqual(item, actual));
-    case 'all of':
-      return Array.isArray(actual) && toList(expected).every((item) => actual.some((a) => looseEqual(a, item)));
-    case '=':
-    case '≠':
-    case '>':
-    case '<':
-    case '≥':
-    case '≤':
-      return compareNumbers(condition.comparison_operator, actual, expected);
-    case 'null':
-      return actual === undefined || actual === null;
-    case 'not null':
-      return actual !== undefined && actual !== null;
-    case 'exists':
-      return actual !== undefined && actual !== null;
-    case 'not exists':
-      return actual === undefined || actual === null;
-    default:
-      throw new NodeError(`Unsupported comparison operator: ${condition.comparison_operator}`);
-  }
-}
-
-function contains(actual: unknown, expected: unknown): boolean {
-  if (typeof actual === 'string') return actual.includes(String(expected ?? ''));
-  if (Array.isArray(actual)) return actual.some((item) => looseEqual(item, expected));
-  return false;
-}
-
-function isEqual(actual: unknown, expected: unknown): boolean {
-  if (actual === undefined || actual === null) return false;
-  if (typeof actual === 'boolean') return actual === toBoolean(expected);
-  return String(actual) === String(expected ?? '');
-}
-
-function isEmpty(actual: unknown): boolean {
-  if (actual === undefined || actual === null) return true;
-  if (typeof actual === 'string' || Array.isArray(actual)) return actual.length === 0;
-  if (typeof actual === 'object') return Object.keys(actual).length === 0;
-  return false;
-}
-
-function compareNumbers(operator: string, actual: unknown, expected: unknown): boolean {
-  if (actual === undefined || actual === null) return false;
-  const a = typeof actual === 'number' ? actual : typeof actual === 'boolean' ? Number(actual) : Number(String(actual).trim());
-  const b = typeof expected === 'number' ? expected : Number(String(expected ?? '').trim());
-  if (Number.isNaN(a)) throw new NodeError(`Invalid actual value type: number (got ${JSON.stringify(actual)})`);
-  if (Number.isNaN(b)) throw new NodeError(`Invalid expected value: ${JSON.stringify(expected)} is not a number`);
-  switch (operator) {
-    case '=':
-      return a === b;
-    case '≠':
-      return a !== b;
-    case '>':
-      return a > b;
-    case '<':
-      return a < b;
-    case '≥':
-      return a >= b;
-    default:
-      return a <= b;
-  }
-}
-
-function toList(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    if (trimmed.startsWith('[')) {
-      try {
-        const parsed: unknown = JSON.parse(trimmed);
-        if (Array.isArray(parsed)) return parsed;
-      } catch {
-        // not JSON: a comma-separated list
+export const ifElseNode = defineNode<IfElseNode>({
+  types: ['if-else'],
+  parse: (data, fail) => ({ cases: parseCases(data, fail) }),
+  selectors: (node) => node.cases.flatMap((c) => c.conditions.map((cond) => cond.variable_selector)),
+  run: (node, ctx) => {
+    const results: boolean[] = [];
+    const inputs = { conditions: node.cases.flatMap((c) => c.conditions.map(describeCondition)) };
+    for (const branch of node.cases) {
+      const { outcomes, matched } = checkConditions(branch.conditions, branch.logical_operator, ctx.pool);
+      results.push(...outcomes);
+      if (matched) {
+        return { inputs, outputs: { result: true, selected_case_id: branch.case_id }, processData: { condition_results: results }, handle: branch.case_id };
       }
     }
-    return trimmed === '' ? [] : trimmed.split(',').map((s) => s.trim());
+    return { inputs, outputs: { result: false, selected_case_id: 'false' }, processData: { condition_results: results }, handle: 'false' };
+  },
+});
+
+function parseCases(data: Record<string, unknown>, fail: Fail): IfElseNode['cases'] {
+  if (Array.isArray(data['cases'])) {
+    return listOf(data['cases']).map((c) => ({
+      case_id: String(c['case_id'] ?? c['id'] ?? fail('a case has no case_id')),
+      logical_operator: c['logical_operator'] === 'or' ? 'or' : 'and',
+      conditions: parseConditions(c['conditions'], fail),
+    }));
   }
-  return value === undefined || value === null ? [] : [value];
-}
-
-function looseEqual(a: unknown, b: unknown): boolean {
-  return a === b || String(a) === String(b);
-}
-
-function toBoolean(value: unknown): boolean {
-  if (typeof value === 'boolean') return value;
-  return ['true', '1', 'yes', 'on'].includes(String(value).trim().toLowerCase());
+  // Old single-case form: conditions + logical_operator, branching on 'true'/'false'.
+  return [{ case_id: 'true', logical_operator: data['logical_operator'] === 'or' ? 'or' : 'and', conditions: parseConditions(data['conditions'], fail) }];
 }

@@ -3,12 +3,57 @@
  * references, or Jinja2 prompts) and streams the user messages back as tokens at a
  * configurable rate, with token counts and a price in execution_metadata.
  */
-import type { LlmNode } from '../../dsl/types.js';
+import { isObject, namedSelectors, type Fail } from '../../dsl/parse-helpers.js';
+import type { NodeBase, Selector } from '../../dsl/types.js';
 import type { NodeContext, NodeResult } from '../node-context.js';
 import { renderJinja } from './template-transform.js';
 import { abortableDelay } from '../../../util/abortable-delay.js';
+import { defineNode } from './kind.js';
 
-export async function runLlm(node: LlmNode, ctx: NodeContext): Promise<NodeResult> {
+export interface LlmMessage {
+  role: string;
+  text: string;
+  edition_type?: 'basic' | 'jinja2';
+  jinja2_text?: string;
+}
+
+export interface LlmNode extends NodeBase {
+  type: 'llm';
+  messages: LlmMessage[];
+  model: { provider?: string; name?: string; mode?: string };
+  /** Variables for jinja2 prompts. */
+  prompt_variables: { variable: string; value_selector: Selector }[];
+}
+
+export const llmNode = defineNode<LlmNode>({
+  types: ['llm'],
+  parse: (data, fail) => ({
+    messages: parseMessages(data['prompt_template'], fail),
+    model: parseModel(data),
+    prompt_variables: namedSelectors(isObject(data['prompt_config']) ? data['prompt_config']['jinja2_variables'] : [], fail),
+  }),
+  selectors: (node) => node.prompt_variables.map((v) => v.value_selector),
+  run: (node, ctx) => runLlm(node, ctx),
+});
+
+function parseMessages(prompt: unknown, fail: Fail): LlmMessage[] {
+  const message = (m: Record<string, unknown>, role: string): LlmMessage => ({
+    role,
+    text: String(m['text'] ?? ''),
+    ...(m['edition_type'] === 'jinja2' ? { edition_type: 'jinja2' as const, jinja2_text: String(m['jinja2_text'] ?? m['text'] ?? '') } : {}),
+  });
+  if (Array.isArray(prompt)) return prompt.filter(isObject).map((m) => message(m, String(m['role'] ?? 'user')));
+  if (isObject(prompt)) return [message(prompt, 'user')];
+  return fail('no prompt_template');
+}
+
+/** The model block as the LLM-based nodes (llm, parameter-extractor, question-classifier) export it. */
+export function parseModel(data: Record<string, unknown>): LlmNode['model'] {
+  const model = isObject(data['model']) ? data['model'] : {};
+  return { provider: String(model['provider'] ?? 'local'), name: String(model['name'] ?? 'difyrun-echo'), mode: String(model['mode'] ?? 'chat') };
+}
+
+async function runLlm(node: LlmNode, ctx: NodeContext): Promise<NodeResult> {
   const started = Date.now();
   const jinjaVariables: Record<string, unknown> = {};
   for (const v of node.prompt_variables) jinjaVariables[v.variable] = ctx.pool.get(v.value_selector) ?? null;

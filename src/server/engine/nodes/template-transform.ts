@@ -1,6 +1,24 @@
 import { Environment, Interpreter, parse, tokenize } from '@huggingface/jinja';
-import type { TemplateNode } from '../../dsl/types.js';
+import { namedSelectors } from '../../dsl/parse-helpers.js';
+import type { NodeBase, Selector } from '../../dsl/types.js';
 import { NodeError, type NodeContext, type NodeResult } from '../node-context.js';
+import { defineNode } from './kind.js';
+
+export interface TemplateNode extends NodeBase {
+  type: 'template-transform';
+  template: string;
+  variables: { variable: string; value_selector: Selector }[];
+}
+
+export const templateNode = defineNode<TemplateNode>({
+  types: ['template-transform'],
+  parse: (data, fail) => ({
+    template: typeof data['template'] === 'string' ? data['template'] : fail('no template'),
+    variables: namedSelectors(data['variables'], fail),
+  }),
+  selectors: (node) => node.variables.map((v) => v.value_selector),
+  run: (node, ctx) => runTemplate(node, ctx),
+});
 
 /** Dify's TEMPLATE_TRANSFORM_MAX_LENGTH default. */
 const MAX_OUTPUT_LENGTH = 80000;
@@ -22,7 +40,7 @@ const GLOBALS: Record<string, unknown> = {
 };
 
 /** Template: Jinja2 over the node's named variables. */
-export function runTemplate(node: TemplateNode, ctx: NodeContext): NodeResult {
+function runTemplate(node: TemplateNode, ctx: NodeContext): NodeResult {
   const variables: Record<string, unknown> = {};
   for (const v of node.variables) variables[v.variable] = ctx.pool.get(v.value_selector) ?? null;
   const output = renderJinja(node.template, variables);

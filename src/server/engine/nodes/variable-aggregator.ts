@@ -1,19 +1,44 @@
-import type { AggregatorNode } from '../../dsl/types.js';
-import type { NodeContext, NodeResult } from '../node-context.js';
-
 /** Aggregator: the first non-null value among its selectors, per group when grouped. */
-export function runAggregator(node: AggregatorNode, ctx: NodeContext): NodeResult {
-  const first = (selectors: string[][]) => {
-    for (const selector of selectors) {
-      const value = ctx.pool.get(selector);
-      if (value !== undefined && value !== null) return value;
+import { isObject, listOf, selector } from '../../dsl/parse-helpers.js';
+import type { NodeBase, Selector } from '../../dsl/types.js';
+import type { VariablePool } from '../variable-pool.js';
+import { defineNode } from './kind.js';
+
+export interface AggregatorNode extends NodeBase {
+  type: 'variable-aggregator' | 'variable-assigner';
+  variables: Selector[];
+  groups: { group_name: string; output_type?: string; variables: Selector[] }[] | undefined;
+}
+
+export const aggregatorNode = defineNode<AggregatorNode>({
+  // 'variable-assigner' is what DSL 0.1 called the aggregator.
+  types: ['variable-aggregator', 'variable-assigner'],
+  parse: (data, fail) => {
+    const advanced = isObject(data['advanced_settings']) ? data['advanced_settings'] : {};
+    const groups = advanced['group_enabled']
+      ? listOf(advanced['groups']).map((g) => ({
+          group_name: String(g['group_name'] ?? fail('a group has no name')),
+          ...(typeof g['output_type'] === 'string' ? { output_type: g['output_type'] } : {}),
+          variables: (Array.isArray(g['variables']) ? g['variables'] : []).map((s) => selector(s, fail)),
+        }))
+      : undefined;
+    return { variables: (Array.isArray(data['variables']) ? data['variables'] : []).map((s) => selector(s, fail)), groups };
+  },
+  selectors: (node) => [...node.variables, ...(node.groups ?? []).flatMap((g) => g.variables)],
+  run: (node, ctx) => {
+    if (node.groups) {
+      const outputs: Record<string, unknown> = {};
+      for (const group of node.groups) outputs[group.group_name] = { output: firstValue(ctx.pool, group.variables) };
+      return { inputs: null, outputs };
     }
-    return null;
-  };
-  if (node.groups) {
-    const outputs: Record<string, unknown> = {};
-    for (const group of node.groups) outputs[group.group_name] = { output: first(group.variables) };
-    return { inputs: null, outputs };
+    return { inputs: null, outputs: { output: firstValue(ctx.pool, node.variables) } };
+  },
+});
+
+function firstValue(pool: VariablePool, selectors: Selector[]): unknown {
+  for (const sel of selectors) {
+    const value = pool.get(sel);
+    if (value !== undefined && value !== null) return value;
   }
-  return { inputs: null, outputs: { output: first(node.variables) } };
+  return null;
 }

@@ -6,6 +6,7 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPyodide, type PyodideInterface } from 'pyodide';
+import { pyodideDirectory } from './pyodide-location.js';
 
 /**
  * Emscripten's system() spawns a host shell through node:child_process: this worker may not
@@ -73,7 +74,7 @@ def __difyrun_run(code, args_json):
 async function start(): Promise<PyodideInterface> {
   forbidProcesses();
   capWasmMemory((workerData as { maxHeapBytes: number }).maxHeapBytes);
-  const pyodide = await loadPyodide();
+  const pyodide = await loadPyodide({ indexURL: pyodideDirectory() });
   pyodide.runPython(PRELUDE);
   for (const name of HOST_GLOBALS) {
     try {

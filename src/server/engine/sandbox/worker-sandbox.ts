@@ -1,13 +1,16 @@
 /**
- * Python code nodes in Pyodide, inside a worker thread so a runaway loop can be ended by
- * terminating the worker. One worker serves executions one at a time; it is restarted after
- * a timeout or when its WebAssembly memory grew past the limit.
+ * Runs code-node code in a worker thread, so the time limit holds whatever the code does
+ * (the worker is terminated at the deadline) and the server's event loop never waits on it.
+ * One worker serves executions one at a time; it is restarted after a timeout or when the
+ * execution ran out of memory. The worker script (python-worker, javascript-worker) answers
+ * {type:'ready'} once loaded and {type:'result', id, ok, json | error, heapBytes} per job.
  */
 import { Worker } from 'node:worker_threads';
 import { CodeExecutionError, type SandboxLimits } from './sandbox.js';
 
 interface Job {
   id: number;
+  timeoutMs: number;
   code: string;
   args: Record<string, unknown>;
   resolve: (value: unknown) => void;
@@ -17,9 +20,21 @@ interface Job {
 type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; ok: true; json: string; heapBytes: number } | { type: 'result'; id: number; ok: false; error: string; heapBytes: number } | { type: 'fatal'; error: string };
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(`./python-worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 
-export class PythonSandbox {
+export interface WorkerSpec {
+  /** The worker module next to this one, without extension. */
+  script: 'python-worker' | 'javascript-worker';
+  /** Read by the worker (its own limits). */
+  workerData: Record<string, unknown>;
+  /** Names the runtime in errors ("Python runtime failed to start"). */
+  runtime: string;
+  /** True when the execution ran out of memory (the worker is then replaced). */
+  outOfMemory(reply: { ok: boolean; error?: string; heapBytes: number }): boolean;
+  /** Extra time before the worker is terminated, for runtimes that stop themselves at the deadline. */
+  graceMs: number;
+}
+
+export class WorkerSandbox {
   #worker: Worker | undefined;
   #ready: Promise<void> | undefined;
   #queue: Job[] = [];
@@ -28,49 +43,53 @@ export class PythonSandbox {
   #nextId = 1;
   #closed = false;
 
-  constructor(private readonly limits: SandboxLimits) {}
+  constructor(
+    private readonly limits: SandboxLimits,
+    private readonly spec: WorkerSpec,
+  ) {}
 
   ready(): Promise<void> {
     this.#ready ??= this.#start();
     return this.#ready;
   }
 
-  run(code: string, args: Record<string, unknown>): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new CodeExecutionError('The Python sandbox is closed'));
+  /** Runs `main` of the code; timeoutMs overrides the sandbox's time limit for this execution. */
+  run(code: string, args: Record<string, unknown>, timeoutMs = this.limits.timeoutMs): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new CodeExecutionError(`The ${this.spec.runtime} sandbox is closed`));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, code, args, resolve, reject });
+      this.#queue.push({ id: this.#nextId++, timeoutMs, code, args, resolve, reject });
       void this.#pump();
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const job of this.#queue.splice(0)) job.reject(new CodeExecutionError('The Python sandbox is closed'));
+    for (const job of this.#queue.splice(0)) job.reject(new CodeExecutionError(`The ${this.spec.runtime} sandbox is closed`));
     await this.#worker?.terminate();
     this.#worker = undefined;
   }
 
   #start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(workerEntry(), {
-        // Pyodide's own heap is WebAssembly memory, capped inside the worker (maxHeapBytes); this caps the JS side.
+      const worker = new Worker(workerEntry(this.spec.script), {
+        // The runtime's own heap is WebAssembly memory, capped inside the worker; this caps the JS side.
         resourceLimits: { maxOldGenerationSizeMb: 256 },
-        workerData: { maxHeapBytes: this.limits.memoryMb * 1024 * 1024 + BASE_HEAP_BYTES },
+        workerData: this.spec.workerData,
         stdout: true,
         stderr: true,
       });
       this.#worker = worker;
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') resolve();
-        else if (reply.type === 'fatal') reject(new CodeExecutionError(`Python runtime failed to start: ${reply.error}`));
+        else if (reply.type === 'fatal') reject(new CodeExecutionError(`${this.spec.runtime} runtime failed to start: ${reply.error}`));
         else this.#finish(reply);
       });
       worker.on('error', (error) => {
         reject(error);
-        this.#crash(`Python runtime crashed: ${error.message}`);
+        this.#crash(`${this.spec.runtime} runtime crashed: ${error.message}`);
       });
       worker.on('exit', () => {
-        if (this.#worker === worker) this.#crash('Python runtime exited');
+        if (this.#worker === worker) this.#crash(`${this.spec.runtime} runtime exited`);
       });
     });
   }
@@ -86,8 +105,8 @@ export class PythonSandbox {
       job.reject(error instanceof Error ? error : new Error(String(error)));
       return void this.#pump();
     }
-    this.#timer = setTimeout(() => this.#timeOut(job), this.limits.timeoutMs);
-    this.#worker!.postMessage({ id: job.id, code: job.code, args: job.args });
+    this.#timer = setTimeout(() => this.#timeOut(job), job.timeoutMs + this.spec.graceMs);
+    this.#worker!.postMessage({ id: job.id, code: job.code, args: job.args, timeoutMs: job.timeoutMs });
   }
 
   #finish(reply: Extract<WorkerReply, { type: 'result' }>): void {
@@ -95,8 +114,8 @@ export class PythonSandbox {
     if (!job || job.id !== reply.id) return;
     clearTimeout(this.#timer);
     this.#current = undefined;
-    // The worker caps its heap, so running out shows as MemoryError; a fresh worker follows either way.
-    if (reply.heapBytes > this.limits.memoryMb * 1024 * 1024 + BASE_HEAP_BYTES || (!reply.ok && /^MemoryError\b/.test(reply.error))) {
+    // A fresh worker follows running out of memory.
+    if (this.spec.outOfMemory(reply)) {
       job.reject(new CodeExecutionError(`Code execution exceeded the memory limit of ${this.limits.memoryMb} MB`));
       this.#restart();
     } else if (reply.ok) {
@@ -110,7 +129,7 @@ export class PythonSandbox {
   #timeOut(job: Job): void {
     if (this.#current !== job) return;
     this.#current = undefined;
-    job.reject(new CodeExecutionError(`Code execution timed out after ${this.limits.timeoutMs / 1000} s`));
+    job.reject(new CodeExecutionError(`Code execution timed out after ${job.timeoutMs / 1000} s`));
     this.#restart();
     void this.#pump();
   }
@@ -133,12 +152,10 @@ export class PythonSandbox {
 }
 
 /** The worker script; from source (tests under tsx) a bootstrap registers the TypeScript loader first. */
-function workerEntry(): URL {
-  if (!FROM_SOURCE) return WORKER_URL;
+function workerEntry(script: WorkerSpec['script']): URL {
+  const url = new URL(`./${script}${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
+  if (!FROM_SOURCE) return url;
   const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`;
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(url.href)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
-
-/** Pyodide's heap right after start-up (~ what CPython and the stdlib take). */
-const BASE_HEAP_BYTES = 64 * 1024 * 1024;

@@ -1,0 +1,66 @@
+/**
+ * What a workflow stream adds up to: the text of its `text_chunk` events (honouring
+ * `text_replace`) and the run's result, built from `workflow_finished` or `workflow_paused`
+ * in the same shape as a blocking response.
+ */
+import type { JsonObject, WorkflowBlockingResponse, WorkflowPausedEvent } from '../protocol/index.js';
+import type { WorkflowEvent } from './workflow-events.js';
+
+/**
+ * The outcome of a run: the blocking response, or the same built from `workflow_finished`.
+ * `O` is the outputs' shape as the caller states it (Dify does not check it).
+ */
+export type WorkflowRunResult<O extends object = JsonObject> = WorkflowBlockingResponse<O>;
+
+export class RunAccumulator<O extends object = JsonObject> {
+  #textParts: string[] = [];
+  #result: WorkflowRunResult<O> | undefined;
+
+  get text(): string {
+    return this.#textParts.join('');
+  }
+
+  /** Set once the terminal event has been seen. */
+  get result(): WorkflowRunResult<O> | undefined {
+    return this.#result;
+  }
+
+  add(event: WorkflowEvent<O>): void {
+    switch (event.event) {
+      case 'text_chunk':
+        this.#textParts.push(event.data.text);
+        break;
+      case 'text_replace':
+        this.#textParts = [event.data.text];
+        break;
+      case 'workflow_finished':
+        this.#result = { task_id: event.task_id, workflow_run_id: event.workflow_run_id, data: { ...event.data } };
+        break;
+      case 'workflow_paused':
+        this.#result = resultFromPause(event);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function resultFromPause<O extends object>(event: WorkflowPausedEvent<O>): WorkflowRunResult<O> {
+  const d = event.data;
+  return {
+    task_id: event.task_id,
+    workflow_run_id: event.workflow_run_id,
+    data: {
+      id: event.workflow_run_id,
+      workflow_id: d.workflow_id ?? '',
+      status: 'paused',
+      outputs: d.outputs ?? ({} as O),
+      error: null,
+      elapsed_time: d.elapsed_time,
+      total_tokens: d.total_tokens,
+      total_steps: d.total_steps,
+      created_at: d.created_at,
+      finished_at: null,
+    },
+  };
+}

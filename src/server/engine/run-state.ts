@@ -1,0 +1,30 @@
+/** What every graph walk of one run shares: the run's options, counters and event sink. */
+import type { WorkflowApp, WorkflowNode } from '../dsl/types.js';
+import type { NodeResult } from './node-context.js';
+import type { NodeExecution } from './node-events.js';
+import type { WalkProgress } from './end-stream.js';
+import type { RunGraphOptions } from './run-graph.js';
+
+export interface RunState {
+  readonly options: RunGraphOptions;
+  readonly app: WorkflowApp;
+  /** The validated inputs plus sys.*, as the start node outputs them. */
+  readonly runInputs: Record<string, unknown>;
+  readonly maxSteps: number;
+  emit(event: string, data: Record<string, unknown>): void;
+  now(): number;
+  /** The next step's index, or undefined once the step limit is reached. */
+  nextStep(): number | undefined;
+  /** True once the run was stopped or failed: nothing new starts. */
+  halted(): boolean;
+  /** Running node executions, reported as stopped when the run is stopped. */
+  track(exec: NodeExecution): void;
+  /** False when the execution was already reported as stopped. */
+  untrack(exec: NodeExecution): boolean;
+  addTokens(tokens: number): void;
+  noteException(): void;
+  nodeSucceeded(node: WorkflowNode, result: NodeResult): void;
+  streamsLive(nodeId: string): boolean;
+  /** A top-level node completed: End outputs whose values now exist stream out. */
+  streamEndOutputs(progress: WalkProgress): void;
+}
