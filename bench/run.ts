@@ -5,15 +5,19 @@
 import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchSseDecode } from './sse-decode.js';
+import { benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
 import { writeSection, type BenchResult } from './report.js';
 
 const SUITES: Record<string, () => Promise<BenchResult>> = {
+  'cli-startup': benchStartup,
   'sse-decode': benchSseDecode,
   'batch-scheduling': benchBatchScheduling,
   'batch-overhead': benchBatchOverhead,
   'batch-memory': benchBatchMemory,
   'batch-resume': benchBatchResume,
   'batch-vs-seed': benchBatchVsSeed,
+  'batch-local-memory': benchBatchLocalMemory,
+  'batch-faults': benchBatchFaults,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
 };
