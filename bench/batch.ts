@@ -34,9 +34,10 @@ export interface BatchRun {
 
 /**
  * Runs the CLI to completion; samples its peak RSS (VmHWM) and when the server saw its first run.
- * Without a server the arguments name one (`--local`), kept under `localDir`.
+ * Without a server the arguments name one (`--local`), kept under `localDir`. `exitCodes`: the
+ * exits that are a result (1: some rows failed, which a fault mix may cause).
  */
-export async function runCli(server: RunningServer | undefined, args: string[], localDir?: string): Promise<BatchRun> {
+export async function runCli(server: RunningServer | undefined, args: string[], localDir?: string, exitCodes: number[] = [0]): Promise<BatchRun> {
   const started = performance.now();
   const executedBefore = server?.executedRuns ?? 0;
   const target = server ? { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } : { DIFYRUN_LOCAL_DIR: localDir };
@@ -59,7 +60,7 @@ export async function runCli(server: RunningServer | undefined, args: string[], 
   }, 5);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
-  if (code !== 0) throw new Error(`difyrun batch exited ${code}`);
+  if (code === null || !exitCodes.includes(code)) throw new Error(`difyrun batch exited ${code}`);
   return { summary: JSON.parse(stdout) as BatchSummary, wallMs: performance.now() - started, peakRssMb: peakKb / 1024, firstRequestMs };
 }
 

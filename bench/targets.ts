@@ -76,7 +76,7 @@ export async function benchBatchFaults(): Promise<BenchResult> {
     for (const [name, faults] of [['fault-free', { latencyMs: 60 }], ['fault mix', FAULT_MIX]] as const) {
       const server = await startServer({ workflow: WORKFLOW, port: 0, faults, pingIntervalMs: 2000 });
       try {
-        runs[name] = await runCli(server, ['-i', join(dir, 'in.csv'), '-o', join(dir, `${name}.jsonl`), '-c', '32']);
+        runs[name] = await runCli(server, ['-i', join(dir, 'in.csv'), '-o', join(dir, `${name}.jsonl`), '-c', '32'], undefined, [0, 1]);
       } finally {
         await server.close();
       }
@@ -84,7 +84,8 @@ export async function benchBatchFaults(): Promise<BenchResult> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const rate = (run: BatchRun) => rows / (run.wallMs / 1000);
+  // Rows that ended (succeeded or failed for good) per second of the process's wall clock.
+  const rate = (run: BatchRun) => (run.summary.succeeded + run.summary.failed) / (run.wallMs / 1000);
   const ratio = rate(runs['fault mix']!) / rate(runs['fault-free']!);
   const row = (name: string) => {
     const run = runs[name]!;
