@@ -25,4 +25,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'The SDK core is runtime-agnostic: put Node-only code in src/node.ts.' }] }],
     },
   },
+  {
+    // The report page's browser scripts: concatenated into one inlined script (src/results/report/page.ts);
+    // each file names what it uses from the others in a /* global */ comment.
+    files: ['assets/report/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', Node: 'readonly', Intl: 'readonly', getComputedStyle: 'readonly', queueMicrotask: 'readonly', Chart: 'readonly', Diff: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { vars: 'local', argsIgnorePattern: '^_' }] },
+  },
 );

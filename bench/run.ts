@@ -3,9 +3,11 @@
  * result into BENCHMARKS.md with the command that produced it.
  */
 import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
+import { benchResults } from './results.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchSseDecode } from './sse-decode.js';
 import { benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
+import { benchBatchXlsx } from './xlsx.js';
 import { writeSection, type BenchResult } from './report.js';
 
 const SUITES: Record<string, () => Promise<BenchResult>> = {
@@ -18,8 +20,10 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'batch-vs-seed': benchBatchVsSeed,
   'batch-local-memory': benchBatchLocalMemory,
   'batch-faults': benchBatchFaults,
+  'batch-xlsx': benchBatchXlsx,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
+  'results-100k': benchResults,
 };
 
 const wanted = process.argv.slice(2);

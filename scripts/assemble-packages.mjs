@@ -139,7 +139,7 @@ const cliDir = writePackage(
     dependencies: dependencies(cli.packages, 'the CLI'),
   },
   cliFiles,
-  ['examples/workflows', 'examples/data'],
+  ['examples/workflows', 'examples/data', 'assets/report'],
 );
 
 for (const dir of [sdkDir, cliDir]) {

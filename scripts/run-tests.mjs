@@ -45,7 +45,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const cliDir = resolve('node_modules/.cache/difyrun-test-cli');
+// One level below the repository, like src/ and dist/, so paths such as ../../../assets resolve the same.
+const cliDir = resolve('.test-cli');
 rmSync(cliDir, { recursive: true, force: true });
 await build({
   entryPoints: find('src', '.ts').filter((f) => !f.endsWith('.d.ts')),

@@ -48,6 +48,18 @@ const COMMANDS: CommandEntry[] = [
     commands: [{ name: 'serve', summary: 'run a Dify workflow DSL file locally behind a Dify-compatible Service API' }],
     load: async () => (await import('./commands/serve.js')).registerServe,
   },
+  {
+    commands: [{ name: 'export', args: '<results>', summary: 'write a results JSONL as a CSV or XLSX table, one row per id' }],
+    load: async () => (await import('./commands/export.js')).registerExport,
+  },
+  {
+    commands: [{ name: 'report', args: '<results...>', summary: 'write an HTML report of a results JSONL, or compare two' }],
+    load: async () => (await import('./commands/report.js')).registerReport,
+  },
+  {
+    commands: [{ name: 'diff', args: '<a> <b>', summary: 'compare two results JSONL files by id: what changed, what regressed' }],
+    load: async () => (await import('./commands/diff.js')).registerDiff,
+  },
 ];
 
 /** The command the arguments name (`difyrun NAME …` or `difyrun help NAME`), if any. */

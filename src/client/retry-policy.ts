@@ -45,6 +45,15 @@ export function retryDelayMs(retryIndex: number, error: unknown, random: () => n
     const hint = parseRetryAfterSeconds(error.headers);
     if (hint !== undefined && hint >= 0 && hint <= MAX_SERVER_HINT_SECONDS) return Math.round(hint * 1000);
   }
-  const base = Math.min(INITIAL_DELAY_SECONDS * 2 ** retryIndex, MAX_DELAY_SECONDS);
-  return Math.round(base * (1 - random() * 0.25) * 1000);
+  return backoffDelayMs(retryIndex, { initialMs: INITIAL_DELAY_SECONDS * 1000, maxMs: MAX_DELAY_SECONDS * 1000 }, random);
+}
+
+/**
+ * The one exponential backoff of the codebase (the SDK's retries and the batch's): step
+ * `retryIndex` (0-based) doubles from `initialMs` up to `maxMs`, less up to 25% jitter so
+ * clients that failed together do not retry together.
+ */
+export function backoffDelayMs(retryIndex: number, steps: { initialMs: number; maxMs: number }, random: () => number = Math.random): number {
+  const base = Math.min(steps.initialMs * 2 ** retryIndex, steps.maxMs);
+  return Math.round(base * (1 - random() * 0.25));
 }

@@ -6,7 +6,7 @@ import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, DifyS
 import { exitCodeFor } from '../../src/cli/command-kit.js';
 import { OptionError } from '../../src/cli/config/environment.js';
 import { InputError } from '../../src/batch/input/input-error.js';
-import { UsageError } from '../../src/batch/run-batch.js';
+import { UsageError } from '../../src/batch/index.js';
 
 const BASE = 'https://dify.example/v1';
 const api = (status: number, code: string | undefined, message: string) => APIError.from({ status, code, message, body: { code, message, status } });

@@ -1,11 +1,12 @@
 /** Runs `difyrun batch` in-process (runBatch) or as a child process, against a local server. */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DifyClient } from '../../src/client/client.js';
-import { runBatch, type BatchConfig, type BatchResult } from '../../src/batch/run-batch.js';
+import { runBatch, type BatchConfig, type BatchResult } from '../../src/batch/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 
 // Absolute, so the CLI can run from any working directory (tests use temp dirs).
@@ -20,7 +21,8 @@ export function defaultConfig(input: string, output: string, overrides: Partial<
   return {
     input, output, retryOnly: false, waitSeconds: 0, concurrency: 8, rpm: undefined, mode: 'streaming',
     maxRetries: 3, initialRetryDelaySeconds: 0.05, maxRetryDelaySeconds: 0.5, timeoutSeconds: 20, user: undefined,
-    workflowId: undefined, dryRun: false, bom: false, quiet: true, streamIdleTimeoutSeconds: 2,
+    workflowId: undefined, dryRun: false, rerunAll: false, rerunOlderVersions: false, inputOptions: undefined,
+    bom: false, quiet: true, streamIdleTimeoutSeconds: 2,
     ...overrides,
   };
 }
@@ -35,7 +37,7 @@ function sink(): PassThrough & { text(): string } {
 }
 
 export async function batchInProcess(
-  server: RunningServer,
+  server: Pick<RunningServer, 'apiKey' | 'baseURL'>,
   config: BatchConfig,
   signals: { interrupt?: AbortSignal; hardStop?: AbortSignal } = {},
 ): Promise<BatchResult & { stdout: string; stderr: string }> {
@@ -94,4 +96,14 @@ export function reviewsCsv(count: number, start = 0): string {
   const channels = ['web', 'app', 'email'];
   for (let i = start; i < start + count; i++) lines.push(`row${String(i).padStart(5, '0')},"Review ${i}, it was ${i % 3 === 0 ? 'bad' : 'great'}",${(i % 5) + 1},${channels[i % 3]}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Every id of the input once in the output, and every one a success. */
+export function assertOneSuccessPerId(path: string, rows: number): void {
+  const lines = readOutput(path);
+  const ids = new Set(lines.map((line) => line.id));
+  assert.equal(ids.size, rows, 'every id is present');
+  assert.equal(lines.length, rows, 'one line per id');
+  const successes = lines.filter((line) => line.status === 'success').length;
+  assert.equal(successes, rows, `all rows succeeded (failed: ${JSON.stringify(lines.find((line) => line.status !== 'success'))})`);
 }

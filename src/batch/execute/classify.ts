@@ -10,9 +10,11 @@ import {
   DifyStreamError,
   RateLimitError,
   StreamEndedError,
+  StreamIdleTimeoutError,
 } from '../../client/errors.js';
 import { isRejectedByRateLimiter } from '../../client/retry-policy.js';
 import type { RowError } from '../record/outcome.js';
+import { RunNotStartedError } from './start-watch.js';
 
 export type Verdict =
   /** Auth or app configuration: every row would fail the same way. Stop the batch. */
@@ -31,6 +33,11 @@ export type Verdict =
    * logs lookup should wait for it to appear.
    */
   | { kind: 'ambiguous'; error: RowError; runId: string | undefined; taskId: string | undefined; likelyRunning: boolean }
+  /**
+   * A streaming request the server accepted (200, pings) whose run never started: Dify's worker
+   * dropped it, typically for inputs it rejects, without telling the stream why.
+   */
+  | { kind: 'not-started'; error: RowError }
   /** The workflow reported an error inside the stream: a failed row. */
   | { kind: 'run-error'; error: RowError; runId: string | undefined; taskId: string | undefined };
 
@@ -45,6 +52,11 @@ const APP_CODES = new Set([
 ]);
 
 export function classify(error: unknown): Verdict {
+  if (error instanceof RunNotStartedError) return { kind: 'not-started', error: { code: 'run_not_started', message: error.message, http_status: null } };
+  // The SDK's own start deadline (only pings, no run event): the same as a run that never started.
+  if (error instanceof StreamIdleTimeoutError && error.kind === 'start' && error.workflowRunId === undefined) {
+    return { kind: 'not-started', error: { code: 'run_not_started', message: error.message, http_status: null } };
+  }
   if (error instanceof DifyStreamError) {
     const rowError = { code: error.code ?? 'workflow_error', message: error.message, http_status: error.status ?? null };
     if (/^too many requests/i.test(error.message)) return { kind: 'overloaded', error: rowError, retryAfterMs: undefined };

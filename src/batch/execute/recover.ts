@@ -3,8 +3,12 @@
  *
  * - With a run id: reattach to its event stream (`/workflow/{id}/events`) and read it to the
  *   end; if that endpoint fails, poll run detail until the run leaves `running`.
- * - Without one: look the row's user up in `/workflows/logs`. Dify writes a log entry only
- *   when a run finishes, so a run that may still be going is waited for, up to a window.
+ * - Without one: look the row's user up in `/workflows/logs`, waiting up to a window for a run
+ *   that may not be listed yet; a run listed while still `running` is then followed as above.
+ *
+ * Every wait ends at `waitMs`: a run still going then is reported as such (never as absent, so
+ * it is not sent again). Dify never records a stop (the run stays `running` for good), so a run
+ * difyrun asked to stop is taken as stopped when the server still calls it running.
  */
 import type { DifyClient } from '../../client/client.js';
 import { NotFoundError } from '../../client/errors.js';
@@ -19,13 +23,17 @@ export interface RecoveryTarget {
   runId?: string | undefined;
   /** Runs of earlier attempts of this row, already accounted for. */
   knownRunIds: readonly string[];
+  /** Set when difyrun asked the server to stop this run. */
+  stopRequested?: boolean | undefined;
 }
 
-export interface Recovered {
-  result: WorkflowRunResult;
-  /** Runs found for this attempt beyond the first: executions we did not want. */
-  extraRuns: number;
-}
+export type Recovery =
+  /** `extraRuns`: runs found for this attempt beyond the first, executions we did not want. */
+  | { kind: 'found'; result: WorkflowRunResult; extraRuns: number }
+  /** No run of this attempt exists (as far as the server can tell). */
+  | { kind: 'absent' }
+  /** The run exists and was still going when the wait ran out. */
+  | { kind: 'running'; runId: string; waitedMs: number };
 
 export interface RecoveryOptions {
   client: DifyClient;
@@ -35,48 +43,46 @@ export interface RecoveryOptions {
   signal: AbortSignal;
 }
 
-/** The run's final result, or undefined when no run of this attempt exists. */
-export async function recoverRun(target: RecoveryTarget, options: RecoveryOptions): Promise<Recovered | undefined> {
-  if (target.runId !== undefined) {
-    const result = await followRun(target.runId, target.user, options);
-    return result ? { result, extraRuns: 0 } : undefined;
-  }
+/** What became of the attempt: its run's final result, no run, or a run still going. */
+export async function recoverRun(target: RecoveryTarget, options: RecoveryOptions): Promise<Recovery> {
+  if (target.runId !== undefined) return followRun(target.runId, target, options);
   return findInLogs(target, options);
 }
 
-async function followRun(runId: string, user: string, options: RecoveryOptions): Promise<WorkflowRunResult | undefined> {
-  try {
-    const stream = options.client.workflows.events(runId, { user }, { signal: options.signal, streamIdleTimeout: options.streamIdleTimeoutMs });
-    const result = await stream.finalResult();
-    if (result.data.status !== 'running') return result;
-  } catch {
-    // Older Dify has no reattach endpoint, or the stream dropped again: fall back to polling.
+async function followRun(runId: string, target: RecoveryTarget, options: RecoveryOptions): Promise<Recovery> {
+  const began = Date.now();
+  const deadline = began + options.waitMs;
+  if (!target.stopRequested) {
+    try {
+      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(Math.max(1, options.waitMs))]);
+      const stream = options.client.workflows.events(runId, { user: target.user }, { signal, streamIdleTimeout: options.streamIdleTimeoutMs });
+      const result = await stream.finalResult();
+      if (result.data.status !== 'running') return { kind: 'found', result, extraRuns: 0 };
+    } catch {
+      // Older Dify has no reattach endpoint, the stream dropped again or the wait ran out: poll.
+    }
   }
-  return pollDetail(runId, options);
-}
-
-async function pollDetail(runId: string, options: RecoveryOptions): Promise<WorkflowRunResult | undefined> {
-  const deadline = Date.now() + options.waitMs;
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-    if (options.signal.aborted) return undefined;
+    if (options.signal.aborted) return { kind: 'running', runId, waitedMs: Date.now() - began };
     try {
       const detail = await options.client.workflows.get(runId, { signal: options.signal });
-      if (detail.status !== 'running') return resultFromDetail(detail);
+      if (detail.status !== 'running') return { kind: 'found', result: resultFromDetail(detail), extraRuns: 0 };
+      if (target.stopRequested) return { kind: 'found', result: stoppedByDifyrun(detail), extraRuns: 0 };
     } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
+      if (error instanceof NotFoundError) return { kind: 'absent' };
       if (Date.now() > deadline) throw error;
     }
-    if (Date.now() > deadline) return undefined;
+    if (Date.now() + delay > deadline) return { kind: 'running', runId, waitedMs: Date.now() - began };
     await abortableDelay(delay, options.signal);
   }
 }
 
-async function findInLogs(target: RecoveryTarget, options: RecoveryOptions): Promise<Recovered | undefined> {
+async function findInLogs(target: RecoveryTarget, options: RecoveryOptions): Promise<Recovery> {
   const deadline = Date.now() + options.waitMs;
   // Log timestamps are whole seconds: look from the second before the attempt.
   const after = new Date(Math.floor(target.since / 1000) * 1000 - 1000);
   for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
-    if (options.signal.aborted) return undefined;
+    if (options.signal.aborted) return { kind: 'absent' };
     const page = await options.client.workflows.logs(
       { endUserSessionId: target.user, createdAtAfter: after, limit: 100 },
       { signal: options.signal },
@@ -88,11 +94,23 @@ async function findInLogs(target: RecoveryTarget, options: RecoveryOptions): Pro
     const first = runs[0];
     if (first) {
       const detail = await options.client.workflows.get(first.id, { signal: options.signal });
-      return { result: resultFromDetail(detail), extraRuns: runs.length - 1 };
+      const extraRuns = runs.length - 1;
+      if (detail.status !== 'running') return { kind: 'found', result: resultFromDetail(detail), extraRuns };
+      // Dify lists a run from its start: follow it to its end within what is left of the wait.
+      const followed = await followRun(first.id, target, { ...options, waitMs: Math.max(0, deadline - Date.now()) });
+      return followed.kind === 'found' ? { ...followed, extraRuns } : followed;
     }
-    if (Date.now() + delay > deadline) return undefined;
+    if (options.signal.aborted || Date.now() + delay > deadline) return { kind: 'absent' };
     await abortableDelay(delay, options.signal);
   }
+}
+
+/** Dify keeps a stopped run `running` for good; difyrun records what it did. */
+function stoppedByDifyrun(detail: WorkflowRunDetail): WorkflowRunResult {
+  const result = resultFromDetail(detail);
+  result.data.status = 'stopped';
+  result.data.error = 'Stopped by difyrun (Dify still shows the run as running: it does not record stops)';
+  return result;
 }
 
 function resultFromDetail(detail: WorkflowRunDetail): WorkflowRunResult {

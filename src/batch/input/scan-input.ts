@@ -5,7 +5,7 @@
  */
 import type { RowPreparer } from '../prepare/row-preparer.js';
 import { IdTable } from './id-table.js';
-import { readRowBatches, type InputRow, type ResumePoint } from './read-rows.js';
+import { readRowBatches, type InputOptions, type InputRow, type ResumePoint } from './read-rows.js';
 
 export interface InputProblem {
   line: number;
@@ -17,6 +17,8 @@ export interface InputScan {
   /** Problems that make the input unusable (exit 2). */
   problems: InputProblem[];
   problemCount: number;
+  /** Worth telling, not stopping for (a header name with spaces around it). */
+  warnings: InputProblem[];
   /** Rows Dify would reject, by line (they are recorded as failed without a call). */
   invalid: (InputProblem & { id: string })[];
   invalidCount: number;
@@ -36,18 +38,22 @@ export type RowSelection = (row: InputRow) => 'run' | 'succeeded' | 'skip';
 
 const KEEP = 50;
 
-export async function scanInput(file: string, preparer: RowPreparer, select: RowSelection = () => 'run'): Promise<InputScan> {
-  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, invalid: [], invalidCount: 0, undeclared: [], firstValid: [], selected: 0, alreadySucceeded: 0, resumeAt: undefined };
+export async function scanInput(file: string, preparer: RowPreparer, select: RowSelection = () => 'run', options: InputOptions = {}): Promise<InputScan> {
+  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, warnings: [], invalid: [], invalidCount: 0, undeclared: [], firstValid: [], selected: 0, alreadySucceeded: 0, resumeAt: undefined };
   const firstLine = new IdTable();
   const undeclared = new Set<string>();
   const problem = (line: number, message: string) => {
     scan.problemCount++;
     if (scan.problems.length < KEEP) scan.problems.push({ line, message });
   };
-  for await (const batch of readRowBatches(file)) {
+  for await (const batch of readRowBatches(file, undefined, undefined, options)) {
     for (const item of batch.items) {
       if (item.kind === 'problem') {
         problem(item.line, item.message);
+        continue;
+      }
+      if (item.kind === 'warning') {
+        scan.warnings.push({ line: item.line, message: item.message });
         continue;
       }
       scan.rows++;

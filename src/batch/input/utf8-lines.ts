@@ -1,6 +1,8 @@
 /**
  * Decodes a byte stream as strict UTF-8, failing with the line and column of the first invalid
- * byte (Excel and legacy tools still produce Shift_JIS or cp1252 files; garbage must not run).
+ * byte and the encoding the bytes look like (Excel and legacy tools still produce Shift_JIS or
+ * cp1252 files; garbage must not run). The fast path: files in other encodings go through
+ * transcode.ts.
  */
 import type { Readable } from 'node:stream';
 import { InputError } from './input-error.js';
@@ -19,7 +21,10 @@ export async function* decodeUtf8(bytes: Readable, file: string, firstLine = 1):
       const bad = firstInvalidUtf8(joined);
       const before = new TextDecoder().decode(joined.subarray(0, bad));
       const at = advance(line, column, before);
-      throw new InputError(file, at.line, `invalid UTF-8 at column ${at.column} (save the file as UTF-8)`);
+      // Loaded only on this error path: UTF-8 input never pays for the detector.
+      const { suggestEncoding } = await import('./encoding-guess.js');
+      const hint = suggestEncoding(joined, 'utf-8') ?? 'save the file as UTF-8, or name its encoding with --encoding';
+      throw new InputError(file, at.line, `invalid UTF-8 at column ${at.column} (${hint})`);
     }
     // Keep the bytes of an incomplete trailing character, to locate an error in the next chunk.
     pending = chunk.subarray(Math.max(0, chunk.length - 3));
@@ -34,7 +39,7 @@ export async function* decodeUtf8(bytes: Readable, file: string, firstLine = 1):
   }
 }
 
-function advance(line: number, column: number, text: string): { line: number; column: number } {
+export function advance(line: number, column: number, text: string): { line: number; column: number } {
   let last = -1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
     line++;

@@ -8,6 +8,8 @@ import { validateInputs } from '../../inputs/validate.js';
 import type { FileInput, InputVariable, WorkflowInputs } from '../../protocol/index.js';
 import type { InputRow } from '../input/read-rows.js';
 import { splitFileList, toFileRef, type FileRef, type FileUploader } from './file-inputs.js';
+import { isExpectationColumn } from '../../results/expectations/columns.js';
+import { invalidExpectation } from '../../results/expectations/evaluate.js';
 
 export type Prepared = { ok: true; inputs: Record<string, unknown> } | { ok: false; column: string; message: string };
 
@@ -20,29 +22,42 @@ export class RowPreparer {
   readonly #variables: InputVariable[];
   readonly #byName: Map<string, InputVariable>;
 
+  readonly #idVariable: InputVariable | undefined;
+
+  /**
+   * `rowIds`: the rows come from a batch file whose `id` column is also an input when the
+   * workflow declares `id` (the seed's CSV format: every header name is an input name).
+   */
   constructor(
     variables: InputVariable[],
     private readonly baseDir: string,
+    options: { rowIds?: boolean } = {},
   ) {
     this.#variables = variables;
     this.#byName = new Map(variables.map((variable) => [variable.variable, variable]));
+    this.#idVariable = options.rowIds ? this.#byName.get('id') : undefined;
   }
 
   get variables(): readonly InputVariable[] {
     return this.#variables;
   }
 
-  /** Keys of a row that are not declared input variables (Dify would drop them silently). */
+  /** Keys of a row that are not declared input variables (Dify would drop them silently); expectation columns are not inputs. */
   undeclared(row: InputRow): string[] {
-    return Object.keys(row.values).filter((key) => !this.#byName.has(key));
+    return Object.keys(row.values).filter((key) => !this.#byName.has(key) && !isExpectationColumn(key));
   }
 
+  /** Expectation columns (expect…:OUTPUT) are checked here and never sent: no Dify variable name holds a ':'. */
   prepare(row: InputRow): Prepared {
+    const badExpectation = invalidExpectation(row.values);
+    if (badExpectation) return { ok: false, column: badExpectation.column, message: badExpectation.message };
     const converted: Record<string, unknown> = {};
-    for (const [name, raw] of Object.entries(row.values)) {
+    const cells = Object.entries(row.values);
+    if (this.#idVariable && !('id' in row.values)) cells.unshift(['id', row.id]);
+    for (const [name, raw] of cells) {
       const variable = this.#byName.get(name);
       if (!variable) continue;
-      const value = convert(variable, raw, this.baseDir);
+      const value = convert(variable, row.loose && typeof raw !== 'string' ? spreadsheetValue(variable, raw) : raw, this.baseDir);
       if (value instanceof ConversionError) return { ok: false, column: name, message: value.message };
       if (value !== undefined) converted[name] = value;
     }
@@ -79,13 +94,23 @@ export function describeInputs(inputs: Record<string, unknown>): Record<string, 
   return Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key, show(value)]));
 }
 
+/**
+ * A spreadsheet cell's type is the spreadsheet's guess (a zip code typed as a number): a number
+ * or boolean in a text column is sent as its text; typed columns take the cell's own type.
+ */
+function spreadsheetValue(variable: InputVariable, raw: unknown): unknown {
+  const textual = variable.type === 'text-input' || variable.type === 'paragraph' || variable.type === 'select';
+  return textual && (typeof raw === 'number' || typeof raw === 'boolean') ? String(raw) : raw;
+}
+
 class ConversionError {
   constructor(readonly message: string) {}
 }
 
 /**
  * Converts a cell (a string from CSV, or a typed JSONL value) for its declared type. An empty
- * CSV cell of a non-text type means "no value" (required check and defaults then apply).
+ * CSV cell of a non-text type means "no value" (required check and defaults then apply); so
+ * does an empty select cell, which no option could match.
  */
 function convert(variable: InputVariable, raw: unknown, baseDir: string): unknown {
   const name = variable.variable;
@@ -93,6 +118,7 @@ function convert(variable: InputVariable, raw: unknown, baseDir: string): unknow
   switch (variable.type) {
     case 'number':
     case 'checkbox':
+    case 'select':
       return blank ? undefined : raw;
     case 'json_object':
       if (blank) return undefined;

@@ -5,6 +5,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { IdTable } from '../input/id-table.js';
+import { compactInInputOrder } from './compact-in-input-order.js';
 import { idOfLine } from './ledger.js';
 import { forEachLine } from './line-reader.js';
 
@@ -13,8 +14,9 @@ export interface CompactResult {
   linesAfter: number;
 }
 
-/** Undefined when the file does not exist. */
-export async function compactLedger(path: string): Promise<CompactResult | undefined> {
+/** Undefined when the file does not exist. With `inputOrder` (the input file), lines follow the input's order. */
+export async function compactLedger(path: string, options: { inputOrder?: string | undefined } = {}): Promise<CompactResult | undefined> {
+  if (options.inputOrder !== undefined) return compactInInputOrder(path, options.inputOrder);
   const lastLine = new IdTable();
   let linesBefore = 0;
   const read = await forEachLine(path, ({ buffer, start, end, line }) => {

@@ -7,10 +7,14 @@
  *
  *   {"e":"post","id":"r1","user":"difyrun-r1","at":1732186800123}
  *   {"e":"run","id":"r1","run":"<workflow_run_id>","task":"<task_id>","at":…}
+ *   {"e":"stop","id":"r1","at":…}        difyrun asked Dify to stop the run (Dify never records it)
+ *
+ * The Journal is the batch's RowStateStore (src/batch/execute/execute-row.ts).
  */
 import { rm } from 'node:fs/promises';
 import { DurableAppender } from './durable-appender.js';
 import { readTextIfExists } from './read-if-exists.js';
+import type { RowStateStore } from '../execute/execute-row.js';
 
 export interface InFlight {
   id: string;
@@ -21,11 +25,16 @@ export interface InFlight {
   taskId?: string | undefined;
   /** Run ids of earlier attempts of this row (to tell duplicates apart). */
   earlierRunIds: string[];
+  /** difyrun asked the server to stop the run. */
+  stopRequested?: boolean | undefined;
 }
 
-type Entry = { e: 'post'; id: string; user: string; at: number } | { e: 'run'; id: string; run: string; task: string; at: number };
+type Entry =
+  | { e: 'post'; id: string; user: string; at: number }
+  | { e: 'run'; id: string; run: string; task: string; at: number }
+  | { e: 'stop'; id: string; at: number };
 
-export class Journal {
+export class Journal implements RowStateStore {
   private constructor(
     private readonly appender: DurableAppender,
     readonly path: string,
@@ -51,9 +60,11 @@ export class Journal {
       if (entry.e === 'post') {
         const earlier = current ? [...current.earlierRunIds, ...(current.runId ? [current.runId] : [])] : [];
         inFlight.set(entry.id, { id: entry.id, user: entry.user, at: entry.at, earlierRunIds: earlier });
-      } else if (current) {
+      } else if (current && entry.e === 'run') {
         current.runId = entry.run;
         current.taskId = entry.task;
+      } else if (current && entry.e === 'stop') {
+        current.stopRequested = true;
       }
     }
     return inFlight;
@@ -65,6 +76,10 @@ export class Journal {
 
   started(id: string, runId: string, taskId: string): Promise<void> {
     return this.appender.appendWritten(`${JSON.stringify({ e: 'run', id, run: runId, task: taskId, at: Date.now() })}\n`);
+  }
+
+  stopping(id: string): Promise<void> {
+    return this.appender.appendWritten(`${JSON.stringify({ e: 'stop', id, at: Date.now() })}\n`);
   }
 
   /** Closes the journal; deletes it when nothing is left in flight. */

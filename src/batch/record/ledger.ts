@@ -3,7 +3,10 @@
  * crashes is rebuilt from it (the last line per id wins), the way GNU parallel's joblog works.
  */
 import { IdTable } from '../input/id-table.js';
+import type { DurableAppender } from './durable-appender.js';
 import { forEachLine } from './line-reader.js';
+import { producedByOfLine, producedByOfRecord, type ProducedBy } from './produced-by.js';
+import { outcomeLine, type OutcomeRecord } from './outcome.js';
 
 export const ROW_SUCCEEDED = 1;
 export const ROW_FAILED = 2;
@@ -23,11 +26,46 @@ export interface LedgerState {
   badLines: number[];
 }
 
+/** Appends outcomes to the ledger and keeps the id table in step with it (one owner for both). */
+export class LedgerWriter {
+  constructor(
+    private readonly out: DurableAppender,
+    /** id → ROW_SUCCEEDED | ROW_FAILED, as read at the start. */
+    readonly rows: IdTable,
+    /** Completes each outcome before it is written (checks of expected outputs, input fingerprint). */
+    private readonly annotate: (outcome: OutcomeRecord) => OutcomeRecord = (outcome) => outcome,
+    /** Sees each outcome once it is on disk (the workflow-version notice). */
+    private readonly onRecorded?: (outcome: OutcomeRecord) => void,
+  ) {}
+
+  /** Resolves, once the line is synced to disk, to the outcome as written (annotated). */
+  async append(result: OutcomeRecord): Promise<OutcomeRecord> {
+    const outcome = this.annotate(result);
+    await this.out.append(outcomeLine(outcome));
+    this.onRecorded?.(outcome);
+    // Only what .retry needs: failures, and ids whose earlier failure this success replaces.
+    // (Each input id runs at most once per batch, so successes need no memory of their own.)
+    if (outcome.status !== 'success') this.rows.set(outcome.id, ROW_FAILED);
+    else if (this.rows.has(outcome.id)) this.rows.set(outcome.id, ROW_SUCCEEDED);
+    return outcome;
+  }
+
+  close(): Promise<void> {
+    return this.out.close();
+  }
+}
+
 /**
  * Reads the ledger; `onLine` sees the whole record of each line whose id `wanted` accepts
- * (the rows left in flight). A missing file is an empty ledger.
+ * (the rows left in flight); `produced` learns what produced each success line. A missing file
+ * is an empty ledger.
  */
-export async function readLedger(path: string, onLine?: (line: LedgerLine) => void, wanted: (id: string) => boolean = () => true): Promise<LedgerState> {
+export async function readLedger(
+  path: string,
+  onLine?: (line: LedgerLine) => void,
+  wanted: (id: string) => boolean = () => true,
+  produced?: ProducedBy,
+): Promise<LedgerState> {
   const rows = new IdTable();
   const badLines: number[] = [];
   const read = await forEachLine(path, ({ buffer, start, end, line }) => {
@@ -35,6 +73,10 @@ export async function readLedger(path: string, onLine?: (line: LedgerLine) => vo
     if (fast) {
       // The common case, a million times on resume: no string is built for the id.
       rows.setBytes(buffer, fast.idStart, fast.idEnd, fast.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
+      if (produced && fast.succeeded) {
+        const by = producedByOfLine(buffer, start, end);
+        produced.noteBytes(buffer, fast.idStart, fast.idEnd, by?.fingerprint, by?.workflowId);
+      }
       return;
     }
     const key = keyFields(buffer, start, end);
@@ -43,6 +85,10 @@ export async function readLedger(path: string, onLine?: (line: LedgerLine) => vo
       return;
     }
     rows.set(key.id, key.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
+    if (produced && key.succeeded) {
+      const by = producedByOfLine(buffer, start, end) ?? producedByOfRecord(buffer.toString('utf8', start, end));
+      produced.note(key.id, by.fingerprint, by.workflowId);
+    }
     if (onLine && wanted(key.id)) onLine(JSON.parse(buffer.toString('utf8', start, end)) as LedgerLine);
   });
   return { rows, lines: read?.lines ?? 0, badLines };

@@ -12,6 +12,8 @@ export interface LineVisit {
   end: number;
   /** 1-based line number in the file. */
   line: number;
+  /** Where the line starts in the file, in bytes. */
+  offset: number;
 }
 
 const CHUNK = 1 << 20;
@@ -27,6 +29,8 @@ export async function forEachLine(path: string, visit: (line: LineVisit) => void
   }
   let buffer: Buffer = Buffer.allocUnsafe(CHUNK);
   let filled = 0;
+  /** The file offset of buffer[0]. */
+  let base = 0;
   let line = 0;
   let bom = false;
   let first = true;
@@ -52,12 +56,13 @@ export async function forEachLine(path: string, visit: (line: LineVisit) => void
         line++;
         let end = newline;
         if (end > start && buffer[end - 1] === 13) end--;
-        if (!isBlank(buffer, start, end)) await visit({ buffer, start, end, line });
+        if (!isBlank(buffer, start, end)) await visit({ buffer, start, end, line, offset: base + start });
         start = newline + 1;
       }
       if (atEnd) return { lines: line, bom };
       buffer.copy(buffer, 0, start, filled); // keep the partial last line
       filled -= start;
+      base += start;
     }
   } finally {
     await file.close();

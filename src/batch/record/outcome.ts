@@ -1,3 +1,5 @@
+import type { AssertionResult } from '../../results/expectations/evaluate.js';
+
 /**
  * One line of the output JSONL: the outcome of one row. The first seven fields are the Python
  * executor's (dify-workflow-api-executor) with the same meanings; the rest are difyrun's additions.
@@ -33,9 +35,21 @@ export interface OutcomeRecord {
   /** Client wall time from the first attempt to the outcome. */
   latency_ms: number;
   attempts: number;
+  /** The row's expectations checked against its outputs (absent when the row has no expect… columns). */
+  assertions?: AssertionResult[];
+  /** The workflow version that ran the row (Dify's `workflow_id`), when known. */
+  workflow_id?: string | null;
+  /** Of the inputs sent (results/fingerprint.ts): a resume runs a row again when it changed. */
+  input_fingerprint?: string;
 }
 
-/** Serialises a record as one JSONL line. JSON.stringify escapes U+2028/2029 and control characters. */
+/**
+ * Serialises a record as one JSONL line. JSON.stringify escapes U+2028/2029 and control
+ * characters. `workflow_id` and `input_fingerprint` come last, so a resume reads them from the
+ * line's end without parsing it (record/produced-by.ts).
+ */
 export function outcomeLine(record: OutcomeRecord): string {
-  return `${JSON.stringify(record)}\n`;
+  if (record.input_fingerprint === undefined) return `${JSON.stringify(record)}\n`;
+  const { workflow_id, input_fingerprint, ...rest } = record;
+  return `${JSON.stringify({ ...rest, workflow_id: workflow_id ?? null, input_fingerprint })}\n`;
 }

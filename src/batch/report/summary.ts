@@ -1,6 +1,7 @@
 /** Counts and measures a batch as rows finish, and renders the summary (text and JSON). */
 import { build as buildHistogram } from 'hdr-histogram-js';
 import type { OutcomeRecord } from '../record/outcome.js';
+import { emptyTally, formatPassRate, tallyRow } from '../../results/expectations/evaluate.js';
 
 export interface BatchSummary {
   input: string;
@@ -25,10 +26,14 @@ export interface BatchSummary {
   currency: string | null;
   latency_ms: { p50: number; p90: number; p99: number; max: number } | null;
   top_errors: { code: string; count: number }[];
+  /** Expected outputs (expect… columns): rows whose checks all passed, and single assertions; null without any. */
+  checks: { rows_passed: number; rows: number; assertions_passed: number; assertions: number } | null;
   wall_time_s: number;
   rows_per_s: number;
   stopped_reason: string | null;
   failed_ids_file: string | null;
+  /** The --mode asked for, and which response mode the rows ran in and why. */
+  mode: { requested: string; streaming_rows: number; blocking_rows: number; reason: string };
 }
 
 export class BatchStats {
@@ -44,12 +49,27 @@ export class BatchStats {
   price = 0;
   currency: string | null = null;
   readonly #errors = new Map<string, number>();
+  readonly checks = emptyTally();
   /** Latencies in an HDR histogram (3 significant digits, up to an hour): constant memory for any row count. */
   readonly #latencies = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
   readonly startedAt = Date.now();
   /** From the first row sent to the last outcome: the span rows/s is measured over. */
   #firstSentAt: number | undefined;
+  #firstOutcomeAt: number | undefined;
   #lastOutcomeAt: number | undefined;
+  #streamingRows = 0;
+  #blockingRows = 0;
+
+  /** When this run's first outcome landed (the progress line's pace starts there). */
+  get firstOutcomeAt(): number | undefined {
+    return this.#firstOutcomeAt;
+  }
+
+  /** A row's last attempt ran in this mode. */
+  ranIn(mode: 'streaming' | 'blocking'): void {
+    if (mode === 'streaming') this.#streamingRows++;
+    else this.#blockingRows++;
+  }
 
   rowSent(): void {
     this.#firstSentAt ??= Date.now();
@@ -61,6 +81,7 @@ export class BatchStats {
 
   record(outcome: OutcomeRecord): void {
     this.#lastOutcomeAt = Date.now();
+    this.#firstOutcomeAt ??= this.#lastOutcomeAt;
     if (outcome.status === 'success') this.succeeded++;
     else this.failed++;
     if (outcome.error?.code === 'invalid_input') this.invalid++;
@@ -72,6 +93,7 @@ export class BatchStats {
     this.currency ??= outcome.currency;
     if (outcome.error) this.#errors.set(outcome.error.code, (this.#errors.get(outcome.error.code) ?? 0) + 1);
     if (outcome.attempts > 0) this.#addLatency(outcome.latency_ms);
+    if (outcome.assertions) tallyRow(this.checks, outcome.assertions);
   }
 
   #rate(): number {
@@ -91,6 +113,7 @@ export class BatchStats {
     skipped: number;
     stoppedReason: string | null;
     failedIdsFile: string | null;
+    mode: { requested: string; reason: string };
   }): BatchSummary {
     const wall = (Date.now() - this.startedAt) / 1000;
     const latencies = this.#latencies;
@@ -119,10 +142,15 @@ export class BatchStats {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)
         .map(([code, count]) => ({ code, count })),
+      checks: this.checks.rows.total === 0 ? null : {
+        rows_passed: this.checks.rows.passed, rows: this.checks.rows.total,
+        assertions_passed: this.checks.assertions.passed, assertions: this.checks.assertions.total,
+      },
       wall_time_s: Math.round(wall * 100) / 100,
       rows_per_s: Math.round(this.#rate() * 10) / 10,
       stopped_reason: context.stoppedReason,
       failed_ids_file: context.failedIdsFile,
+      mode: { requested: context.mode.requested, streaming_rows: this.#streamingRows, blocking_rows: this.#blockingRows, reason: context.mode.reason },
     };
   }
 }
@@ -132,16 +160,30 @@ export function formatSummary(s: BatchSummary): string {
   const lines: string[] = [];
   if (s.rows_to_process === 0) return `Nothing to do: all ${s.skipped_already_succeeded} rows already succeeded in ${s.output}.`;
   const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
-  lines.push(`${s.succeeded} succeeded, ${s.failed} failed` + (s.not_started ? `, ${s.not_started} not started` : '') + ` of ${s.rows_to_process} rows in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`);
+  lines.push(`${s.succeeded} succeeded, ${s.failed} failed` + (s.not_started ? `, ${s.not_started} not started` : '') + ` of ${plural(s.rows_to_process, 'row')} in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`);
   if (s.skipped_already_succeeded) lines.push(`skipped ${s.skipped_already_succeeded} rows that already succeeded in ${s.output}`);
-  if (s.invalid_inputs) lines.push(`${s.invalid_inputs === 1 ? '1 row' : `${s.invalid_inputs} rows`} had invalid inputs and were not sent`);
+  if (s.invalid_inputs) lines.push(`${s.invalid_inputs === 1 ? '1 row' : `${s.invalid_inputs} rows`} had invalid inputs and ${s.invalid_inputs === 1 ? 'was' : 'were'} not sent`);
   lines.push(`attempts ${s.attempts}, retries ${s.retries}, re-executions avoided ${s.reexecutions_avoided}, duplicate executions ${s.duplicate_executions}`);
   const cost = s.total_price > 0 ? `, cost ${s.total_price} ${s.currency ?? ''}`.trimEnd() : '';
   lines.push(`tokens ${s.total_tokens}${cost}`);
+  const ran = s.mode.streaming_rows + s.mode.blocking_rows;
+  if (ran > 0) lines.push(`mode: ${modeCounts(s.mode)} (${s.mode.reason})`);
   if (s.latency_ms) lines.push(`latency p50 ${ms(s.latency_ms.p50)}, p90 ${ms(s.latency_ms.p90)}, p99 ${ms(s.latency_ms.p99)}, max ${ms(s.latency_ms.max)}`);
+  if (s.checks) lines.push(`checks passed: ${formatPassRate({ passed: s.checks.rows_passed, total: s.checks.rows })} rows, ${formatPassRate({ passed: s.checks.assertions_passed, total: s.checks.assertions })} assertions${s.checks.rows_passed < s.checks.rows ? ' (failures: the "assertions" of each line, or difyrun report)' : ''}`);
   if (s.top_errors.length) lines.push(`top errors: ${s.top_errors.map((e) => `${e.code} ×${e.count}`).join(', ')}`);
   if (s.stopped_reason) lines.push(`stopped: ${s.stopped_reason}`);
   if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);
   if (s.not_started) lines.push(`to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} that failed` : ''}`);
   return lines.join('\n');
+}
+
+function modeCounts(mode: BatchSummary['mode']): string {
+  const parts: string[] = [];
+  if (mode.streaming_rows) parts.push(`${plural(mode.streaming_rows, 'row')} streaming`);
+  if (mode.blocking_rows) parts.push(`${plural(mode.blocking_rows, 'row')} blocking`);
+  return parts.join(', ');
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }

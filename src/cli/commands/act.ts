@@ -1,11 +1,12 @@
 /** Commands that change something: `stop`, `upload`, `init`. */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { uploadFromPath } from '../../node.js';
 import { fileTypeFor } from '../../batch/prepare/file-inputs.js';
-import { inputVariables, type InputVariable } from '../../protocol/index.js';
+import { inputVariables } from '../../protocol/index.js';
 import { OptionError } from '../config/environment.js';
 import { printJson, runCommand, withCommonOptions, type CommonFlags } from '../command-kit.js';
+import { templateFormatOf, writeTemplate } from './init-template.js';
 
 export function registerAct(program: Command): void {
   const stop = program
@@ -44,20 +45,18 @@ export function registerAct(program: Command): void {
   const init = program
     .command('init')
     .description('write an input template for difyrun batch from the workflow\'s inputs')
-    .option('-o, --output <file>', 'where to write it (default template.csv, or template.jsonl with --jsonl)')
+    .option('-o, --output <file>', 'where to write it: .csv, .tsv, .xlsx or .jsonl by its extension (default template.csv, or template.jsonl with --jsonl)')
     .option('--jsonl', 'a JSONL template (typed values) instead of CSV')
     .option('--force', 'overwrite an existing file');
-  withCommonOptions(init, { json: false }).addHelpText('after', '\nExamples:\n  difyrun init --local examples/workflows/review-triage.yml -o reviews.csv\n  difyrun init --jsonl');
+  withCommonOptions(init, { json: false }).addHelpText('after', '\nExamples:\n  difyrun init --local examples/workflows/review-triage.yml -o reviews.csv\n  difyrun init -o reviews.xlsx      # a workbook: typed cells, a drop-down for each select input\n  difyrun init --jsonl');
   init.action((flags: CommonFlags & { output?: string; jsonl?: boolean; force?: boolean }) =>
     runCommand('init', flags, async ({ client }) => {
       const output = flags.output ?? (flags.jsonl ? 'template.jsonl' : 'template.csv');
+      const format = templateFormatOf(output);
+      if (flags.jsonl && format !== 'jsonl') throw new OptionError(`--jsonl writes JSONL, but --output ${output} names a ${format.toUpperCase()} file (name it .jsonl, or leave out --jsonl)`);
       if (existsSync(output) && !flags.force) throw new OptionError(`${output} already exists (use --force to overwrite)`);
       const variables = inputVariables(await client.app.parameters());
-      const example = Object.fromEntries(variables.map((variable) => [variable.variable, placeholder(variable)]));
-      const text = flags.jsonl
-        ? `${JSON.stringify({ id: 'row1', inputs: Object.fromEntries(variables.map((v) => [v.variable, typedPlaceholder(v)])) })}\n`
-        : `${['id', ...variables.map((v) => v.variable)].map(csvCell).join(',')}\n${['row1', ...Object.values(example)].map(csvCell).join(',')}\n`;
-      writeFileSync(output, text);
+      await writeTemplate(output, format, variables);
       process.stderr.write(`wrote ${output}: id + ${variables.length} input column${variables.length === 1 ? '' : 's'} (${variables.map((v) => `${v.variable}: ${v.type}${v.required ? ', required' : ''}`).join('; ') || 'none'})\n`);
       const local = flags.local === undefined ? '' : ` --local ${shellWord(flags.local)}`;
       process.stderr.write(`fill it in, then: difyrun batch${local} -i ${shellWord(output)} -o results.jsonl\n`);
@@ -83,36 +82,3 @@ function shellWord(text: string): string {
   return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
-/** A CSV placeholder that shows what each type takes. */
-function placeholder(variable: InputVariable): string {
-  switch (variable.type) {
-    case 'number':
-      return '42';
-    case 'checkbox':
-      return 'true';
-    case 'select':
-      return variable.options?.[0] ?? '';
-    case 'json_object':
-      return '{"key": "value"}';
-    case 'file':
-      return './path/to/file.pdf';
-    case 'file-list':
-      return './a.pdf;https://example.com/b.png';
-    case 'paragraph':
-      return `<${variable.label || variable.variable}: longer text${variable.max_length ? `, up to ${variable.max_length} chars` : ''}>`;
-    default:
-      return `<${variable.label || variable.variable}${variable.max_length ? `, up to ${variable.max_length} chars` : ''}>`;
-  }
-}
-
-function typedPlaceholder(variable: InputVariable): unknown {
-  if (variable.type === 'number') return 42;
-  if (variable.type === 'checkbox') return true;
-  if (variable.type === 'json_object') return { key: 'value' };
-  if (variable.type === 'file-list') return ['./a.pdf', 'https://example.com/b.png'];
-  return placeholder(variable);
-}
-
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}

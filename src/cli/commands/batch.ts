@@ -1,7 +1,7 @@
 /** `difyrun batch`: wires flags, env and signals to src/batch/run-batch.ts. */
 import type { Command } from 'commander';
-import { runBatch, type BatchConfig } from '../../batch/run-batch.js';
-import { compactLedger } from '../../batch/record/compact.js';
+import { BATCH_DEFAULTS, BATCH_MODES, batchConfig as fullBatchConfig, compactLedger, runBatch, type BatchConfig, type BatchMode } from '../../batch/index.js';
+import { writeReport } from '../../results/report/write-report.js';
 import { connect } from '../config/connect.js';
 import { describeError, type SettingSources } from '../../client/describe-error.js';
 import { exitCodeFor } from '../command-kit.js';
@@ -31,20 +31,32 @@ interface BatchFlags {
   apiKey?: string;
   baseUrl?: string;
   workflowId?: string;
+  rerunAll?: boolean;
+  rerunOlderVersions?: boolean;
+  report?: string;
   debug?: boolean;
+  delimiter?: string;
+  encoding?: string;
+  sheet?: string;
 }
 
 export const BATCH_HELP = `
-Input: CSV (UTF-8, BOM ok, header required, first column "id") or JSONL
-({"id": ..., "inputs": {...}} per line). Other columns are the workflow's input variables.
+Input: CSV or TSV (header required, first column "id"; delimiter , ; TAB | detected; UTF-8,
+or UTF-16 with a BOM, or --encoding), an .xlsx workbook (first sheet, or --sheet), or JSONL
+({"id": ..., "inputs": {...}} per line). Other columns are the workflow's input variables;
+"id" is one too when the workflow declares it.
 
 Output: one JSON line per row outcome (status "success" or "failed"), flushed to disk as each
 row finishes. Rows may finish out of order; the last line per id wins. <output>.retry lists
 failed ids, <output>.summary.json the summary. Running the same command again resumes: ids that
 succeeded are skipped, rows that were in flight are recovered without being run twice.
 
+Modes: auto (default) streams first and moves new rows to blocking when streaming runs wait in
+Dify's worker queue while runs finish well inside gateway cut-offs (~100 s on Dify Cloud); back to
+streaming when runs get long. The summary says which mode ran and why.
+
 Environment (also read from ./.env): DIFY_API_KEY, DIFY_API_BASE_URL, DIFY_WORKFLOW_ID,
-MAX_RETRIES (3), INITIAL_RETRY_DELAY (1), MAX_RETRY_DELAY (60), TIMEOUT (300). Flags win.
+MAX_RETRIES (${BATCH_DEFAULTS.maxRetries}), INITIAL_RETRY_DELAY (${BATCH_DEFAULTS.initialRetryDelaySeconds}), MAX_RETRY_DELAY (${BATCH_DEFAULTS.maxRetryDelaySeconds}), TIMEOUT (${BATCH_DEFAULTS.timeoutSeconds}). Flags win.
 
 Examples:
   difyrun batch --local examples/workflows/review-triage.yml -i examples/data/reviews.csv -o out.jsonl
@@ -52,30 +64,44 @@ Examples:
   difyrun batch -i data.csv -o results.jsonl --retry        # only the ids in results.jsonl.retry
   difyrun batch -i data.csv -o results.jsonl --dry-run      # validate, show request bodies, run nothing
   difyrun batch -o results.jsonl --compact                  # one line per id
+  difyrun batch -i data.csv -o results.jsonl --compact      # … in the input's order
+  difyrun batch -i data.csv -o results.jsonl --report report.html
+
+Expected outputs: columns named expect:OUTPUT, expect_contains:OUTPUT, expect_regex:OUTPUT,
+expect_json:OUTPUT, expect_approx:OUTPUT are checked against each row's outputs (never sent);
+each line records its "assertions" (see README "After the run").
+Resume: a row whose inputs changed since it succeeded runs again; --rerun-older-versions and
+--rerun-all run again rows produced by another workflow version, or every row.
 
 Exit codes: 0 all rows succeeded · 1 some rows failed · 2 usage or input error ·
 3 auth, app or quota error stopped the batch · 4 could not reach or use the server ·
-130 interrupted (Ctrl-C).`;
+5 every row succeeded but expected outputs did not all match · 130 interrupted (Ctrl-C).`;
 
 export function registerBatch(program: Command): void {
   program
     .command('batch')
-    .description('run every row of a CSV/JSONL file through the workflow (concurrent, resumable)')
-    .option('-i, --input <file>', 'CSV or JSONL input')
+    .description('run every row of a CSV, TSV, .xlsx or JSONL file through the workflow (concurrent, resumable)')
+    .option('-i, --input <file>', 'CSV, TSV, .xlsx or JSONL input')
+    .option('--delimiter <char>', 'CSV delimiter: , ; tab | or any one character (default: detected; tab for .tsv)')
+    .option('--encoding <name>', 'input text encoding, e.g. shift_jis, cp932, gbk, gb18030, big5, euc-kr, windows-1252, latin1 (default: UTF-8, or UTF-16 by its BOM)')
+    .option('--sheet <name>', '.xlsx input: the sheet to read (default: the first)')
     .option('-o, --output <file>', 'JSONL output (appended to; resumable)')
     .option('--retry', 'run only the ids listed in <output>.retry')
-    .option('-w, --wait <seconds>', 'minimum time between two request starts', '0')
-    .option('-c, --concurrency <n>', 'rows in flight at once (lowered automatically on 429)', '5')
+    .option('-w, --wait <seconds>', `minimum time between two request starts (default ${BATCH_DEFAULTS.waitSeconds})`)
+    .option('-c, --concurrency <n>', `rows in flight at once, lowered automatically on 429 (default ${BATCH_DEFAULTS.concurrency})`)
     .option('--rpm <n>', 'at most this many requests per minute')
-    .option('--mode <mode>', 'streaming (survives the ~100 s gateway cut-off) or blocking', 'streaming')
-    .option('--max-retries <n>', 'retries of transient errors per row (env MAX_RETRIES, default 3)')
-    .option('--timeout <seconds>', 'per-request timeout (env TIMEOUT, default 300)')
+    .option('--mode <mode>', `auto, streaming (survives the ~100 s gateway cut-off) or blocking (default ${BATCH_DEFAULTS.mode})`)
+    .option('--max-retries <n>', `retries of transient errors per row (env MAX_RETRIES, default ${BATCH_DEFAULTS.maxRetries})`)
+    .option('--timeout <seconds>', `bounds every wait of a row: a request, a stream's first event, a recovery (env TIMEOUT, default ${BATCH_DEFAULTS.timeoutSeconds})`)
     .option('--user <name>', 'send this user for every row (default: difyrun-<id>, one per row)')
     .option('--dry-run', 'validate every row and print the first request bodies; run nothing')
     .option('--bom', 'start a new output file with a UTF-8 BOM (for Excel)')
     .option('--quiet', 'no progress and no summary on stderr')
     .option('--json', 'print the summary as JSON on stdout')
-    .option('--compact', 'rewrite --output to one line per id (last wins) and exit')
+    .option('--compact', 'rewrite --output to one line per id (last wins; in the input order with -i) and exit')
+    .option('--rerun-older-versions', 'run again rows produced by another workflow version than the current one')
+    .option('--rerun-all', 'run again every row, also those that already succeeded')
+    .option('--report <file.html>', 'write the HTML report of the output when the batch ends')
     .option('--local <workflow.yml>', 'run against a local server started in-process with this Dify DSL file')
     .option('--local-faults <json|file>', 'fault injection for --local (see README "Fault injection")')
     .option('--base-url <url>', 'Dify API base URL (env DIFY_API_BASE_URL)')
@@ -95,9 +121,9 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
   try {
     if (flags.compact) {
       if (!flags.output) throw new OptionError('--compact needs --output FILE');
-      const result = await compactLedger(flags.output);
+      const result = await compactLedger(flags.output, { inputOrder: flags.input });
       if (result === undefined) throw new OptionError(`--compact: ${flags.output} does not exist`);
-      process.stderr.write(`${flags.output}: ${result.linesBefore} lines → ${result.linesAfter} (one per id)\n`);
+      process.stderr.write(`${flags.output}: ${result.linesBefore} lines → ${result.linesAfter} (one per id${flags.input ? `, in the order of ${flags.input}` : ''})\n`);
       return EXIT.ok;
     }
     const env = loadEnvironment();
@@ -118,6 +144,10 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
         hardStop: signals.hardStop,
       });
       if (flags.json && result.summary) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+      if (flags.report && result.summary) {
+        await writeReport({ results: [config.output], output: flags.report, input: config.input });
+        if (!config.quiet) process.stderr.write(`Wrote ${flags.report}\n`);
+      }
       // The printed summary already says why the batch stopped; with --quiet, say it here.
       if (config.quiet && result.summary?.stopped_reason && result.exitCode === EXIT.auth) {
         process.stderr.write(`difyrun batch: ${result.summary.stopped_reason}\n`);
@@ -134,31 +164,37 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
   }
 }
 
+/** Maps flags and environment variables onto BatchConfig; the defaults are the batch module's. */
 function batchConfig(flags: BatchFlags, env: Record<string, string | undefined>): BatchConfig {
-  if (!flags.input) throw new OptionError('missing --input FILE (CSV or JSONL)');
+  if (!flags.input) throw new OptionError('missing --input FILE (CSV, TSV, .xlsx or JSONL)');
   if (!flags.output) throw new OptionError('missing --output FILE (JSONL)');
-  const mode = flags.mode ?? 'streaming';
-  if (mode !== 'streaming' && mode !== 'blocking') throw new OptionError(`--mode must be "streaming" or "blocking", got "${mode}"`);
-  const rpm = flags.rpm === undefined ? undefined : numberOption(flags.rpm, '--rpm', 0, { min: 1 });
-  return {
+  const mode = (flags.mode ?? BATCH_DEFAULTS.mode) as BatchMode;
+  if (!BATCH_MODES.includes(mode)) throw new OptionError(`--mode must be ${BATCH_MODES.map((name) => `"${name}"`).join(', ')}, got "${mode}"`);
+  /** A flag, else its environment variable; the error names whichever was given. */
+  const either = (flag: string | undefined, flagName: string, variable: string) => ({ value: flag ?? env[variable], name: flag !== undefined ? flagName : variable });
+  const number = (given: { value: string | undefined; name: string }, fallback: number, rules: { min?: number; integer?: boolean }) => numberOption(given.value, given.name, fallback, rules);
+  const d = BATCH_DEFAULTS;
+  return fullBatchConfig({
     input: flags.input,
     output: flags.output,
-    retryOnly: flags.retry ?? false,
-    waitSeconds: numberOption(flags.wait, '--wait', 0, { min: 0 }),
-    concurrency: numberOption(flags.concurrency, '--concurrency', 5, { min: 1, integer: true }),
-    rpm,
+    retryOnly: flags.retry,
+    waitSeconds: number({ value: flags.wait, name: '--wait' }, d.waitSeconds, { min: 0 }),
+    concurrency: number({ value: flags.concurrency, name: '--concurrency' }, d.concurrency, { min: 1, integer: true }),
+    rpm: flags.rpm === undefined ? undefined : number({ value: flags.rpm, name: '--rpm' }, 0, { min: 1 }),
     mode,
-    maxRetries: numberOption(flags.maxRetries ?? env.MAX_RETRIES, flags.maxRetries ? '--max-retries' : 'MAX_RETRIES', 3, { min: 0, integer: true }),
-    initialRetryDelaySeconds: numberOption(env.INITIAL_RETRY_DELAY, 'INITIAL_RETRY_DELAY', 1, { min: 0 }),
-    maxRetryDelaySeconds: numberOption(env.MAX_RETRY_DELAY, 'MAX_RETRY_DELAY', 60, { min: 0 }),
-    timeoutSeconds: numberOption(flags.timeout ?? env.TIMEOUT, flags.timeout ? '--timeout' : 'TIMEOUT', 300, { min: 1 }),
+    maxRetries: number(either(flags.maxRetries, '--max-retries', 'MAX_RETRIES'), d.maxRetries, { min: 0, integer: true }),
+    initialRetryDelaySeconds: number({ value: env.INITIAL_RETRY_DELAY, name: 'INITIAL_RETRY_DELAY' }, d.initialRetryDelaySeconds, { min: 0 }),
+    maxRetryDelaySeconds: number({ value: env.MAX_RETRY_DELAY, name: 'MAX_RETRY_DELAY' }, d.maxRetryDelaySeconds, { min: 0 }),
+    timeoutSeconds: number(either(flags.timeout, '--timeout', 'TIMEOUT'), d.timeoutSeconds, { min: 1 }),
     user: flags.user,
     workflowId: flags.workflowId ?? (env.DIFY_WORKFLOW_ID || undefined),
-    dryRun: flags.dryRun ?? false,
-    bom: flags.bom ?? false,
-    quiet: flags.quiet ?? false,
-    streamIdleTimeoutSeconds: 45,
-  };
+    dryRun: flags.dryRun,
+    rerunAll: flags.rerunAll,
+    rerunOlderVersions: flags.rerunOlderVersions,
+    bom: flags.bom,
+    quiet: flags.quiet,
+    inputOptions: { delimiter: flags.delimiter, encoding: flags.encoding, sheet: flags.sheet },
+  });
 }
 
 /** First Ctrl-C: stop gracefully. Second: leave at once (lines are written whole, so none is torn). */
@@ -167,7 +203,7 @@ function watchSignals(quiet: boolean) {
   const hardStop = new AbortController();
   const watcher = watchInterrupts(
     () => {
-      if (!quiet) process.stderr.write('\nStopping: no new rows; stopping in-flight runs on the server (Ctrl-C again to quit now)\n');
+      if (!quiet) process.stderr.write('\nStopping: no new rows; streaming runs in flight are stopped on the server, blocking requests finish (Ctrl-C again to quit now)\n');
       interrupt.abort();
     },
     () => {

@@ -1,0 +1,86 @@
+/**
+ * Which rows that already succeeded run again on a resume: a row whose inputs changed since it
+ * ran (always: a changed row is never skipped silently), rows produced by an older workflow
+ * version (--rerun-older-versions), or all of them (--rerun-all). Also watches the versions
+ * Dify reports, to say as soon as it runs a different one than earlier lines came from.
+ */
+import { inputFingerprint } from '../../results/fingerprint.js';
+import type { InputRow } from '../input/read-rows.js';
+import type { OutcomeRecord } from './outcome.js';
+import type { ProducedBy } from './produced-by.js';
+
+export interface RerunOptions {
+  rerunAll: boolean;
+  rerunOlderVersions: boolean;
+  /** A pinned version (--workflow-id): the current one, known before any run. */
+  workflowId: string | undefined;
+}
+
+export class RerunPolicy {
+  /** Succeeded rows that run again, by reason (counted during the scan). */
+  readonly counts = { changed: 0, olderVersion: 0, all: 0 };
+  #counting = true;
+  #told = false;
+  readonly #current: string | undefined;
+
+  constructor(
+    private readonly produced: ProducedBy,
+    private readonly options: RerunOptions,
+  ) {
+    // Without a pinned version, "current" is the version of the newest line: run one row
+    // against a new version first, and the notice below says when that is needed.
+    this.#current = options.workflowId ?? produced.latestVersion;
+  }
+
+  /** For a row whose last line succeeded: whether it runs again. */
+  runsAgain(row: InputRow): boolean {
+    const reason = this.#reason(row);
+    if (reason && this.#counting) this.counts[reason]++;
+    return reason !== undefined;
+  }
+
+  /** The scan is over: later calls (the execution pass) are not counted again. */
+  stopCounting(): void {
+    this.#counting = false;
+  }
+
+  /** What a person should know before the rows run. */
+  describe(): string[] {
+    const lines: string[] = [];
+    const { changed, olderVersion, all } = this.counts;
+    if (all > 0) lines.push(`--rerun-all: running again ${rows(all)} that already succeeded`);
+    if (changed > 0) lines.push(`${rows(changed)} whose inputs changed since ${changed === 1 ? 'it' : 'they'} succeeded: running again`);
+    if (olderVersion > 0) lines.push(`--rerun-older-versions: running again ${rows(olderVersion)} produced by versions other than ${this.#current}`);
+    return lines;
+  }
+
+  /**
+   * Called with each new outcome: the first time Dify reports a version that earlier rows were
+   * not produced by, returns a notice (undefined otherwise).
+   */
+  notice(outcome: OutcomeRecord): string | undefined {
+    const version = outcome.workflow_id;
+    // Asked to redo them already: nothing to tell.
+    if (this.#told || !version || this.options.rerunOlderVersions || this.options.rerunAll) return undefined;
+    const older = [...this.produced.versionCounts()].filter(([other]) => other !== version);
+    if (older.length === 0) return undefined;
+    this.#told = true;
+    const count = older.reduce((sum, [, n]) => sum + n, 0);
+    return `Dify now runs workflow version ${version}; ${rows(count)} in the output came from other versions (${older.map(([v, n]) => `${v}: ${n}`).join(', ')}); run again with --rerun-older-versions to redo them`;
+  }
+
+  #reason(row: InputRow): 'changed' | 'olderVersion' | 'all' | undefined {
+    if (this.options.rerunAll) return 'all';
+    const recorded = this.produced.fingerprintOf(row.id);
+    if (recorded !== undefined && recorded !== inputFingerprint(row.values)) return 'changed';
+    if (this.options.rerunOlderVersions && this.#current !== undefined) {
+      const version = this.produced.versionOf(row.id);
+      if (version !== undefined && version !== this.#current) return 'olderVersion';
+    }
+    return undefined;
+  }
+}
+
+function rows(count: number): string {
+  return `${count} ${count === 1 ? 'row' : 'rows'}`;
+}

@@ -1,0 +1,68 @@
+/**
+ * The export's table: one row per id; columns id, status, every input, every output (one column
+ * each), the expectation checks, then error, latency, tokens, cost and the run's ids.
+ * Cells are text or numbers; nested values are JSON.
+ */
+import type { ResultRow } from '../result-set.js';
+
+export type Cell = string | number | null;
+
+export interface Column {
+  header: string;
+  cell(row: ResultRow): Cell;
+}
+
+const TRAILING: Column[] = [
+  { header: 'error', cell: (row) => (row.error ? `${row.error.code}: ${row.error.message}` : null) },
+  { header: 'latency_ms', cell: (row) => row.latency_ms },
+  { header: 'total_tokens', cell: (row) => row.total_tokens },
+  { header: 'total_price', cell: (row) => row.total_price },
+  { header: 'currency', cell: (row) => row.currency },
+  { header: 'workflow_run_id', cell: (row) => row.workflow_run_id },
+  { header: 'workflow_id', cell: (row) => row.workflow_id },
+  { header: 'executed_at', cell: (row) => row.executed_at },
+  { header: 'attempts', cell: (row) => row.attempts },
+];
+
+const CHECKS: Column[] = [
+  { header: 'checks', cell: (row) => (row.checks.length === 0 ? null : `${row.checks.filter((c) => c.pass).length}/${row.checks.length} passed`) },
+  { header: 'failed_checks', cell: (row) => row.checks.filter((c) => !c.pass).map((c) => `${c.column}: ${c.message}`).join('\n') || null },
+];
+
+/** The columns for `rows`: inputs and outputs in the order they first appear. */
+export function exportColumns(rows: readonly ResultRow[]): Column[] {
+  const inputNames = new Set<string>();
+  const outputNames = new Set<string>();
+  let anyChecks = false;
+  for (const row of rows) {
+    for (const name in row.inputs) inputNames.add(name);
+    if (row.outputs) for (const name in row.outputs) outputNames.add(name);
+    anyChecks ||= row.checks.length > 0;
+  }
+  const fixed = new Set(['id', 'status', ...TRAILING.map((c) => c.header), ...(anyChecks ? CHECKS.map((c) => c.header) : [])]);
+  const taken = new Set<string>(fixed);
+  // A name used twice (an output called like an input or a fixed column) gets a prefix, so every header is unique.
+  const unique = (name: string, prefix: string) => {
+    const header = taken.has(name) ? `${prefix}.${name}` : name;
+    taken.add(header);
+    return header;
+  };
+  const inputs = [...inputNames].map((name): Column => ({ header: unique(name, 'input'), cell: (row) => cellOf(row.inputs[name]) }));
+  const outputs = [...outputNames].map((name): Column => ({ header: unique(name, 'output'), cell: (row) => cellOf(row.outputs?.[name]) }));
+  return [
+    { header: 'id', cell: (row) => row.id },
+    { header: 'status', cell: (row) => row.status },
+    ...inputs,
+    ...outputs,
+    ...(anyChecks ? CHECKS : []),
+    ...TRAILING,
+  ];
+}
+
+/** A value as a cell: text and numbers as they are, booleans as text, objects and arrays as JSON. */
+export function cellOf(value: unknown): Cell {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  if (typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}

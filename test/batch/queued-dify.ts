@@ -1,0 +1,99 @@
+/**
+ * A stand-in for what real Dify 1.13 does that the local server does not: streaming runs wait
+ * in a first-in-first-out queue for `workers` Celery workers, blocking runs run at once, and a
+ * row the worker rejects (here: `query` containing "BAD") gets a 200 stream with one ping and
+ * then silence, while the same row in blocking mode gets Dify's 400. Measured on the real server
+ * (../shared/real-dify/README.md); written for these tests, not copied from Dify.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface QueuedDify {
+  baseURL: string;
+  apiKey: string;
+  /** Runs that executed (a rejected row never executes). */
+  runs: { user: string; mode: string }[];
+  posts: { user: string; mode: string }[];
+  close(): Promise<void>;
+}
+
+const REJECTION = 'Invalid upload file';
+
+export async function startQueuedDify(options: { workers: number; runMs: number }): Promise<QueuedDify> {
+  const runs: QueuedDify['runs'] = [];
+  const posts: QueuedDify['posts'] = [];
+  const queue: (() => void)[] = [];
+  let busy = 0;
+  const take = () => {
+    while (busy < options.workers && queue.length > 0) {
+      busy++;
+      queue.shift()!();
+    }
+  };
+  const done = () => {
+    busy--;
+    take();
+  };
+  const finished = (id: string, user: string, created: number) => ({
+    id, workflow_id: 'wf', status: 'succeeded', outputs: { text: `ran for ${user}` }, error: null,
+    elapsed_time: options.runMs / 1000, total_tokens: 0, total_steps: 2, created_at: created, finished_at: Math.floor(Date.now() / 1000),
+  });
+  const open = new Set<ServerResponse>();
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/v1/parameters') {
+      return json(200, { user_input_form: [{ 'text-input': { variable: 'query', label: 'query', type: 'text-input', required: true, max_length: 256 } }], file_upload: {}, system_parameters: {} });
+    }
+    if (url.pathname === '/v1/workflows/logs') return json(200, { page: 1, limit: 100, total: 0, has_more: false, data: [] });
+    if (url.pathname !== '/v1/workflows/run' || req.method !== 'POST') return json(404, { code: 'not_found', message: 'not here', status: 404 });
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { inputs: { query?: string }; user: string; response_mode: string };
+    const rejected = String(body.inputs.query ?? '').includes('BAD');
+    posts.push({ user: body.user, mode: body.response_mode });
+    const created = Math.floor(Date.now() / 1000);
+    const id = randomUUID();
+    if (body.response_mode !== 'streaming') {
+      if (rejected) return json(400, { code: 'invalid_param', message: REJECTION, status: 400 });
+      runs.push({ user: body.user, mode: 'blocking' });
+      await new Promise((resolve) => setTimeout(resolve, options.runMs));
+      return json(200, { task_id: randomUUID(), workflow_run_id: id, data: finished(id, body.user, created) });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('event: ping\n\n');
+    open.add(res);
+    res.on('close', () => open.delete(res));
+    const taskId = randomUUID();
+    queue.push(() => {
+      if (rejected) return done(); // the worker drops it; the stream is never told
+      runs.push({ user: body.user, mode: 'streaming' });
+      const send = (event: string, data: unknown) => res.write(`data: ${JSON.stringify({ event, task_id: taskId, workflow_run_id: id, data })}\n\n`);
+      send('workflow_started', { id, workflow_id: 'wf', created_at: created });
+      setTimeout(() => {
+        send('workflow_finished', finished(id, body.user, created));
+        res.end();
+        done();
+      }, options.runMs);
+    });
+    take();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    apiKey: 'app-queued',
+    runs,
+    posts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of open) res.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,63 @@
+/** What produced each row, read back from the output: fingerprints and versions from the line's end. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ProducedBy, producedByOfLine } from '../../src/batch/record/produced-by.js';
+import { outcomeLine, type OutcomeRecord } from '../../src/batch/record/outcome.js';
+
+const record = (fields: Partial<OutcomeRecord>): OutcomeRecord => ({
+  id: 'r1', status: 'success', inputs: { id: 'r1' }, outputs: { input_fingerprint: 'trap', workflow_id: 'trap' }, workflow_run_id: 'run', executed_at: '2026-01-01T00:00:00.000Z',
+  retry_count: 0, task_id: null, workflow_status: 'succeeded', error: null, elapsed_time: 1, total_tokens: 1, total_price: null, currency: null, latency_ms: 5, attempts: 1,
+  ...fields,
+});
+
+test('outcome lines end with workflow_id and input_fingerprint, read back without parsing the line', () => {
+  const line = outcomeLine(record({ input_fingerprint: '0123456789abcdef', workflow_id: '9f3a1c2e-0000-4000-8000-000000000001', assertions: [] }));
+  assert.match(line, /,"workflow_id":"9f3a1c2e-0000-4000-8000-000000000001","input_fingerprint":"0123456789abcdef"\}\n$/);
+  const bytes = Buffer.from(line.trimEnd());
+  assert.deepEqual(producedByOfLine(bytes, 0, bytes.length), { fingerprint: '0123456789abcdef', workflowId: '9f3a1c2e-0000-4000-8000-000000000001' });
+  const noVersion = Buffer.from(outcomeLine(record({ input_fingerprint: 'fedcba9876543210' })).trimEnd());
+  assert.deepEqual(producedByOfLine(noVersion, 0, noVersion.length), { fingerprint: 'fedcba9876543210', workflowId: null });
+  const old = Buffer.from(outcomeLine(record({})).trimEnd());
+  assert.equal(producedByOfLine(old, 0, old.length), undefined, 'a line from before fingerprints');
+  const edited = Buffer.from('{"id":"r1","status":"success","input_fingerprint":"0123456789abcdef"}');
+  assert.equal(producedByOfLine(edited, 0, edited.length), undefined, 'hand-written lines are parsed instead');
+});
+
+test('the latest success line of an id wins; fingerprints are exact; versions are counted per row', () => {
+  const produced = new ProducedBy();
+  produced.note('a', '0123456789abcdef', 'v1');
+  const id = Buffer.from('xx"b"yy');
+  produced.noteBytes(id, 3, 4, 'ffffffff00000001', 'v1');
+  produced.note('c', undefined, null);
+  produced.noteBytes(Buffer.from('a'), 0, 1, '8000000000000000', 'v2');
+  for (let i = 0; i < 3000; i++) produced.note(`row-${i}`, i.toString(16).padStart(16, '0'), i % 2 ? 'v2' : 'v1');
+  assert.equal(produced.fingerprintOf('a'), '8000000000000000');
+  assert.equal(produced.fingerprintOf('b'), 'ffffffff00000001');
+  assert.equal(produced.fingerprintOf('c'), undefined);
+  assert.equal(produced.fingerprintOf('row-2999'), (2999).toString(16).padStart(16, '0'));
+  assert.equal(produced.fingerprintOf('nope'), undefined);
+  assert.equal(produced.versionOf('a'), 'v2');
+  assert.equal(produced.versionOf('c'), undefined);
+  assert.deepEqual(produced.versionCounts(), new Map([['v1', 1501], ['v2', 1501]]));
+  assert.equal(produced.latestVersion, 'v2');
+});
+
+test('the ledger fills it: own lines from their end, other lines parsed, failures ignored, last success wins', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { readLedger } = await import('../../src/batch/record/ledger.js');
+  const { tempDir } = await import('../helpers/batch-harness.js');
+  const path = join(tempDir('difyrun-produced-'), 'out.jsonl');
+  writeFileSync(path, [
+    outcomeLine(record({ id: 'a', input_fingerprint: '1111111111111111', workflow_id: 'v1' })),
+    outcomeLine(record({ id: 'a', input_fingerprint: '2222222222222222', workflow_id: 'v2' })),
+    outcomeLine(record({ id: 'b', status: 'failed', input_fingerprint: '3333333333333333', workflow_id: 'v2' })),
+    '{"status":"success","id":"c","input_fingerprint":"4444444444444444","workflow_id":"v1"}\n',
+  ].join(''));
+  const produced = new ProducedBy();
+  await readLedger(path, undefined, undefined, produced);
+  assert.equal(produced.fingerprintOf('a'), '2222222222222222');
+  assert.equal(produced.fingerprintOf('b'), undefined);
+  assert.equal(produced.fingerprintOf('c'), '4444444444444444');
+  assert.deepEqual(produced.versionCounts(), new Map([['v2', 1], ['v1', 1]]));
+});
