@@ -5,6 +5,7 @@
 import { benchBatchMemory, benchBatchOverhead, benchBatchResume, benchBatchScheduling, benchBatchVsSeed } from './batch.js';
 import { benchResults } from './results.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
+import { benchQueueScaleOut } from './queue.js';
 import { benchSseDecode } from './sse-decode.js';
 import { benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
 import { benchBatchXlsx } from './xlsx.js';
@@ -24,6 +25,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
   'results-100k': benchResults,
+  'queue-scale-out': benchQueueScaleOut,
 };
 
 const wanted = process.argv.slice(2);

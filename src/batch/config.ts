@@ -15,7 +15,7 @@ export interface BatchConfig {
   output: string;
   /** --retry: only the ids in `<output>.retry`. */
   retryOnly: boolean;
-  /** Minimum seconds between two request starts (seed 001's `--wait`). */
+  /** Minimum seconds between two request starts (the Python batch executor's `--wait`). */
   waitSeconds: number;
   /** Rows in flight at once; lowered automatically while the server refuses with 429. */
   concurrency: number;

@@ -60,6 +60,10 @@ const COMMANDS: CommandEntry[] = [
     commands: [{ name: 'diff', args: '<a> <b>', summary: 'compare two results JSONL files by id: what changed, what regressed' }],
     load: async () => (await import('./commands/diff.js')).registerDiff,
   },
+  {
+    commands: [{ name: 'worker', summary: 'execute rows of queued batches from Redis (scale-out across processes and hosts)' }],
+    load: async () => (await import('./commands/worker.js')).registerWorker,
+  },
 ];
 
 /** The command the arguments name (`difyrun NAME …` or `difyrun help NAME`), if any. */

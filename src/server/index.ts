@@ -1,6 +1,6 @@
 /**
  * The local Dify-compatible server: `startServer({ workflow })` serves one workflow app's
- * Service API on 127.0.0.1, the way Dify 1.13 does (research/dify-api.md), with optional
+ * Service API on 127.0.0.1, the way Dify 1.13 does, with optional
  * fault injection. Used by `difyrun serve`, `difyrun batch --local` and every test.
  */
 import { createServer, type Server } from 'node:http';

@@ -1,6 +1,6 @@
 /**
  * Turns an input row into the `inputs` of a run, the way Dify would accept them
- * (research/dify-api.md §6.2), before any run is spent: CSV cells are converted by declared
+ *, before any run is spent: CSV cells are converted by declared
  * type (number, checkbox words, json_object from JSON text, files from paths or URLs), then
  * checked with Dify's own rules and messages (src/inputs/validate.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * `<output>.retry`: the ids whose latest outcome is failed, one per line (seed 001's contract).
+ * `<output>.retry`: the ids whose latest outcome is failed, one per line (the Python batch executor's contract).
  * Derived from the ledger state and written atomically (temp file + rename), never patched in place.
  */
 import { rm } from 'node:fs/promises';

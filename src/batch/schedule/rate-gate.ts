@@ -1,6 +1,6 @@
 /**
  * Paces request starts: an optional requests-per-minute token bucket (burst = rpm / 60, at
- * least 1) and an optional minimum spacing between starts (`--wait`, seed 001's pacing).
+ * least 1) and an optional minimum spacing between starts (`--wait`, the Python batch executor's pacing).
  * Also holds a shared pause that a 429 `Retry-After` sets for everyone.
  */
 import { abortableDelay } from '../../util/abortable-delay.js';

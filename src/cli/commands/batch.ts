@@ -9,6 +9,8 @@ import { loadEnvironment, numberOption, OptionError } from '../config/environmen
 import { EXIT } from '../../exit-codes.js';
 import { tuneHeapForBatch } from '../heap-tuning.js';
 import { watchInterrupts } from '../interrupts.js';
+import { submitToQueue } from '../../queue/submit/submit-batch.js';
+import { queueUrlOption } from './worker.js';
 
 interface BatchFlags {
   input?: string;
@@ -38,6 +40,7 @@ interface BatchFlags {
   delimiter?: string;
   encoding?: string;
   sheet?: string;
+  queue?: string;
 }
 
 export const BATCH_HELP = `
@@ -108,6 +111,7 @@ export function registerBatch(program: Command): void {
     .option('--api-key <key>', 'API key (prefer env DIFY_API_KEY: flags are visible to other processes)')
     .option('--workflow-id <id>', 'run this published workflow version (env DIFY_WORKFLOW_ID)')
     .option('--debug', 'print stack traces')
+    .option('--queue <redis-url>', 'run the rows on `difyrun worker` processes through Redis (README "Scale-out")')
     .addHelpText('after', BATCH_HELP)
     .action(async (flags: BatchFlags) => {
       process.exitCode = await batchCommand(flags);
@@ -128,6 +132,8 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
     }
     const env = loadEnvironment();
     const config = batchConfig(flags, env);
+    const queueUrl = flags.queue === undefined ? undefined : queueUrlOption(flags.queue);
+    if (queueUrl !== undefined && flags.local !== undefined) throw new OptionError('--queue cannot be used with --local (workers cannot reach an in-process server): start `difyrun serve` and pass --base-url');
     const connection = await connect(flags, env, {
       timeoutMs: config.timeoutSeconds * 1000,
       warn: (message) => process.stderr.write(`${message}\n`),
@@ -136,13 +142,8 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
     sources = connection.sources;
     const signals = watchSignals(config.quiet);
     try {
-      const result = await runBatch(config, {
-        client: connection.client,
-        stdout: process.stdout,
-        stderr: process.stderr,
-        interrupt: signals.interrupt,
-        hardStop: signals.hardStop,
-      });
+      const io = { client: connection.client, stdout: process.stdout, stderr: process.stderr, interrupt: signals.interrupt, hardStop: signals.hardStop };
+      const result = queueUrl === undefined ? await runBatch(config, io) : await submitToQueue(queueUrl, config, io, flags.apiKey ?? env.DIFY_API_KEY ?? '');
       if (flags.json && result.summary) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
       if (flags.report && result.summary) {
         await writeReport({ results: [config.output], output: flags.report, input: config.input });

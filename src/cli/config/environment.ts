@@ -1,5 +1,5 @@
 /**
- * Configuration the way seed 001 reads it: environment variables, filled in from `.env` in the
+ * Configuration the way the Python batch executor reads it: environment variables, filled in from `.env` in the
  * working directory when present (real environment variables win), then overridden by flags.
  */
 import { readFileSync } from 'node:fs';
