@@ -25,7 +25,9 @@ const out = resolve(args.out);
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const SHIPPED_DOCS = ['README.md', 'LICENSE'];
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
+// A module specifier: quoted, no spaces, starting like a path or package name (so text such as
+// "read it from');" in a string is not taken for an import).
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([\w@./:-][^'"\s]*)['"]/g;
 
 /** Relative and bare specifiers a JS or .d.ts file imports. */
 function importsOf(file) {
@@ -124,6 +126,8 @@ const sdkDir = writePackage(
 
 const cliFiles = allFiles(dist).filter((file) => file.endsWith('.js') || file.endsWith('.d.ts'));
 const cli = closure(cliFiles.filter((file) => file.endsWith('.js')).map((file) => relative(dist, file)));
+// Read from node_modules at run time rather than imported: the HTML report inlines Chart.js's bundle.
+cli.packages.add('chart.js');
 const cliDir = writePackage(
   'difyrun-cli',
   {

@@ -11,6 +11,7 @@ import {
   APIUserAbortError,
   AuthenticationError,
   DifyStreamError,
+  InvalidRunIdError,
   PermissionDeniedError,
   RateLimitError,
   StreamEndedError,
@@ -71,6 +72,8 @@ export function exitCodeFor(error: unknown): number {
   // UsageError (src/batch/run-batch.ts) is matched by name: importing the batch executor here
   // would load it into every command (0.3 s of start-up for `difyrun status`).
   if (error instanceof OptionError || error instanceof InputError || (error instanceof Error && error.name === 'UsageError')) return EXIT.usage;
+  // A malformed run id is the user's input, caught before any request (real Dify would answer 500).
+  if (error instanceof InvalidRunIdError) return EXIT.usage;
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return EXIT.auth;
   if (error instanceof RateLimitError && error.isQuotaExhausted) return EXIT.auth;
   if (error instanceof APIUserAbortError) return EXIT.interrupted;

@@ -6,6 +6,7 @@
  * Like Dify, a stopped run is not recorded: its stream ends with workflow_finished
  * `stopped`, but the store keeps it `running` for good (unless `recordStops` is set).
  */
+import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowFinishedData } from '../protocol/index.js';
 import type { WorkflowApp } from './dsl/types.js';
@@ -88,6 +89,11 @@ export class RunManager {
         const finished = await runGraph({
           app: this.app, appId: this.appId, runId, taskId, user: options.user, endUserId, inputs: options.inputs,
           files: options.files, sandbox: this.sandbox, llm: this.llm, signal: controller.signal, emit,
+          readUpload: async (id) => {
+            const upload = this.store.getUpload(id);
+            if (!upload) return undefined;
+            return upload.bytes instanceof Uint8Array ? upload.bytes : readFile(upload.bytes.path);
+          },
         });
         if (finished.status === 'stopped' && !this.recordStops) this.store.putRun({ ...record, stoppedAtMs: Date.now() });
         else this.store.putRun({ ...record, ...runFields(finished), outputs: finished.outputs ?? {}, exceptions_count: finished.exceptions_count ?? 0 });

@@ -97,3 +97,21 @@ test('a run found in the logs while still running (Dify lists runs from their st
   const recovered = await recoverRun({ user: 'u', since, knownRunIds: [] }, options(client, 10_000));
   assert.equal(recovered.kind === 'found' && recovered.result.data.status, 'succeeded', JSON.stringify(recovered));
 });
+
+test('a fixed --user shared by every row: the logs lookup takes only a run given this row\'s values', async () => {
+  // Seen against real Dify: with `--user` fixed, two rows recovered after a SIGKILL took the same run.
+  const runA = '22222222-2222-4222-8222-222222222222';
+  const runB = '33333333-3333-4333-8333-333333333333';
+  const listed = (id: string) => ({ workflow_run: { id, status: 'succeeded', created_at: 100 } });
+  const { client } = fakeClient((path) => {
+    if (path.startsWith('/workflows/logs')) return { status: 200, body: { page: 1, limit: 100, total: 2, has_more: false, data: [listed(runA), listed(runB)] } };
+    const id = path.split('/').pop()!;
+    return { status: 200, body: { ...detail(id, 'succeeded'), inputs: JSON.stringify({ query: id === runA ? 'k0' : 'k1', seconds: 1, 'sys.user_id': 'shared' }) } };
+  });
+  const target = { user: 'shared', since: 100_000, knownRunIds: [] };
+  const k1 = await recoverRun({ ...target, inputs: { id: 'k1', query: 'k1', seconds: '1' } }, options(client, 1000));
+  assert.equal(k1.kind === 'found' && k1.result.workflow_run_id, runB);
+  assert.equal(k1.kind === 'found' && k1.extraRuns, 0, "the other row's run is not counted as a duplicate");
+  const k2 = await recoverRun({ ...target, inputs: { id: 'k2', query: 'k2', seconds: '1' } }, options(client, 300));
+  assert.equal(k2.kind, 'absent', 'no run was given these values');
+});

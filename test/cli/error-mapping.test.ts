@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeError } from '../../src/client/describe-error.js';
-import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, DifyStreamError, StreamEndedError, StreamIdleTimeoutError } from '../../src/client/errors.js';
+import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, DifyStreamError, InvalidRunIdError, StreamEndedError, StreamIdleTimeoutError } from '../../src/client/errors.js';
 import { exitCodeFor } from '../../src/cli/command-kit.js';
 import { OptionError } from '../../src/cli/config/environment.js';
 import { InputError } from '../../src/batch/input/input-error.js';
@@ -33,6 +33,7 @@ const cases: [string, unknown, RegExp, number][] = [
   ['aborted', new APIUserAbortError(), /^Interrupted$/, 130],
   ['bad option', new OptionError('--concurrency must be a whole number ≥ 1, got "x"'), /^--concurrency must be/, 2],
   ['bad input', new InputError('in.csv', 3, 'empty id'), /in\.csv:3: empty id/, 2],
+  ['malformed run id', new InvalidRunIdError('not-a-uuid'), /^"not-a-uuid" is not a workflow run id/, 2],
   ['batch usage', new UsageError('--output must not be the input file'), /^--output must not be the input file$/, 2],
 ];
 

@@ -80,6 +80,8 @@ async function stopped(t: Target): Promise<unknown> {
   const logs = (await send(t, { path: `/workflows/logs?created_by_end_user_session_id=${user}` })).body as { data: { workflow_run: { status: string } }[] };
   const stoppedLogs = (await send(t, { path: `/workflows/logs?created_by_end_user_session_id=${user}&status=stopped` })).body as { total: number };
   return {
+    // Up to the stop the run is deterministic; the interrupted node gets no node_finished on Dify.
+    order: frames.filter((f) => f.event !== 'ping').map((f) => `${f.event}:${String(f.data?.['node_id'] ?? '')}`),
     stop: (await stop!).body, last: { event: last.event, status: last.data['status'], error: last.data['error'], outputs: last.data['outputs'] },
     detail: { status: detail['status'], finished_at: detail['finished_at'], total_steps: detail['total_steps'] },
     logs: logs.data.map((entry) => entry.workflow_run.status), stoppedTotal: stoppedLogs.total,

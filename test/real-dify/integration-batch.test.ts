@@ -135,7 +135,7 @@ describe('real Dify: difyrun batch', { skip }, () => {
     Object.assign(afterKill, { ids, records, runs: await serverRuns(code, user) });
   });
 
-  test('…and each row\'s record is its own run, run once', { todo: 'issue 15: blocking recovery after SIGKILL gave two rows the same run (one row never ran; its record holds the other row\'s outputs) — batch branch' }, () => {
+  test('…and each row\'s record is its own run, run once', () => {
     const { ids, records, runs } = afterKill;
     assert.equal(records.size, ids.length, 'the SIGKILL test ran');
     const recorded = [...records.values()].map((record) => `${String(record['id'])}→${String(record['workflow_run_id'])}`).join(' ');
@@ -162,7 +162,7 @@ describe('real Dify: difyrun batch', { skip }, () => {
     assert.ok([...records.values()].every((record) => record['status'] === 'success'));
   });
 
-  test('rows difyrun stopped on Ctrl-C are recorded as stopped', { todo: 'issue 15: difyrun\'s own records say stopped for rows it stopped (batch branch)' }, async () => {
+  test('rows difyrun stopped on Ctrl-C are recorded as stopped', async () => {
     const dir = tempDir('difyrun-it-batch-');
     writeFileSync(join(dir, 'in.csv'), 'id,query,seconds\ns1,s1,6\ns2,s2,6\n');
     const interrupted = batch(code, dir, ['-i', 'in.csv', '-o', 'out.jsonl', '-c', '2', '--mode', 'streaming']);
@@ -174,7 +174,7 @@ describe('real Dify: difyrun batch', { skip }, () => {
     for (const record of records.values()) assert.equal(record['status'], 'stopped');
   });
 
-  test('a row Dify rejects after the ping fails fast with its message, once', { todo: 'issue 15: fast failure of rejected streaming rows (batch branch)' }, async () => {
+  test('a row Dify rejects after the ping fails fast with its message, once', async () => {
     const dir = tempDir('difyrun-it-batch-');
     const user = uniqueTag('rejected');
     const unknownFile = { type: 'document', transfer_method: 'local_file', upload_file_id: '00000000-0000-4000-8000-000000000000' };
@@ -191,7 +191,7 @@ describe('real Dify: difyrun batch', { skip }, () => {
     assert.ok((await serverRuns(code, user)).length <= 1, 'never a second run');
   });
 
-  test('--mode auto is the default and the summary says which mode ran', { todo: 'issue 15: --mode auto (batch branch)' }, async () => {
+  test('--mode auto is the default and the summary says which mode ran', async () => {
     const dir = tempDir('difyrun-it-batch-');
     writeFileSync(join(dir, 'in.csv'), 'id,query\na1,x\na2,y\n');
     const explicit = await batch(echo, dir, ['-i', 'in.csv', '-o', 'explicit.jsonl', '--mode', 'auto']).done;

@@ -91,7 +91,7 @@ describe('real Dify: CLI', { skip }, () => {
     assert.doesNotMatch(result.stderr, /500|Internal Server Error/);
   });
 
-  test('status of a malformed run id exits 2 (usage)', { todo: 'issue 15: the CLI maps InvalidRunIdError to exit 2 (cli branch)' }, async () => {
+  test('status of a malformed run id exits 2 (usage)', async () => {
     const result = await run(echo, ['status', 'not-a-run-id']);
     assert.equal(result.code, 2);
   });

@@ -139,7 +139,7 @@ class RowExecutor {
       this.#ids.taskId = previous.taskId ?? null;
       // A known run is followed to its end; a logs lookup waits counting from when the earlier attempt was posted.
       const waitMs = previous.runId !== undefined ? this.run.config.recoveryWaitMs : Math.max(0, previous.at + this.run.config.recoveryWaitMs - Date.now());
-      const recovery = await this.#recover({ user: previous.user, since: previous.at, runId: previous.runId, knownRunIds: this.#knownRunIds, stopRequested: previous.stopRequested }, waitMs);
+      const recovery = await this.#recover({ user: previous.user, since: previous.at, runId: previous.runId, knownRunIds: this.#knownRunIds, stopRequested: previous.stopRequested, inputs: this.row.recordInputs }, waitMs);
       if (recovery.kind === 'found') return this.#recovered(recovery);
       if (recovery.kind !== 'absent') return this.#failAfter(this.#step(recoveryEvent(recovery)));
       if (previous.runId === undefined) this.#outcome.unresolvedSince = previous.at;
@@ -172,7 +172,7 @@ class RowExecutor {
         if (step.do === 'fail' && step.stopBatch) this.#outcome.stopBatch = { kind: step.stopBatch, cause: error };
         if (step.do === 'recover' && (verdict.kind === 'ambiguous' || verdict.kind === 'not-started')) {
           const runId = step.runId;
-          const recovery = await this.#recover({ user: this.row.user, since: sentAt, runId, knownRunIds: this.#knownRunIds }, step.waitForRun ? this.run.config.recoveryWaitMs : 0);
+          const recovery = await this.#recover({ user: this.row.user, since: sentAt, runId, knownRunIds: this.#knownRunIds, inputs: this.row.recordInputs }, step.waitForRun ? this.run.config.recoveryWaitMs : 0);
           if (recovery.kind === 'found') return this.#recovered(recovery);
           step = this.#step(recovery.kind === 'absent' ? { kind: 'run-absent', verdict } : recoveryEvent(recovery));
           if (runId !== undefined) this.#knownRunIds.push(runId);

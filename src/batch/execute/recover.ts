@@ -25,6 +25,12 @@ export interface RecoveryTarget {
   knownRunIds: readonly string[];
   /** Set when difyrun asked the server to stop this run. */
   stopRequested?: boolean | undefined;
+  /**
+   * The row's values: a run found in the logs must have been given these (checked on the values
+   * the run recorded). Without it a fixed `--user`, shared by every row, would let one row's
+   * recovery take another row's run.
+   */
+  inputs?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export type Recovery =
@@ -87,15 +93,19 @@ async function findInLogs(target: RecoveryTarget, options: RecoveryOptions): Pro
       { endUserSessionId: target.user, createdAtAfter: after, limit: 100 },
       { signal: options.signal },
     );
-    const runs = page.data
+    const listed = page.data
       .map((entry) => entry.workflow_run)
       .filter((run) => !target.knownRunIds.includes(run.id) && run.created_at * 1000 >= target.since - 1000)
       .sort((a, b) => a.created_at - b.created_at);
+    const runs: WorkflowRunDetail[] = [];
+    for (const run of listed) {
+      const detail = await options.client.workflows.get(run.id, { signal: options.signal });
+      if (sameInputs(detail.inputs, target.inputs)) runs.push(detail);
+    }
     const first = runs[0];
     if (first) {
-      const detail = await options.client.workflows.get(first.id, { signal: options.signal });
       const extraRuns = runs.length - 1;
-      if (detail.status !== 'running') return { kind: 'found', result: resultFromDetail(detail), extraRuns };
+      if (first.status !== 'running') return { kind: 'found', result: resultFromDetail(first), extraRuns };
       // Dify lists a run from its start: follow it to its end within what is left of the wait.
       const followed = await followRun(first.id, target, { ...options, waitMs: Math.max(0, deadline - Date.now()) });
       return followed.kind === 'found' ? { ...followed, extraRuns } : followed;
@@ -103,6 +113,20 @@ async function findInLogs(target: RecoveryTarget, options: RecoveryOptions): Pro
     if (options.signal.aborted || Date.now() + delay > deadline) return { kind: 'absent' };
     await abortableDelay(delay, options.signal);
   }
+}
+
+/**
+ * Whether a run recorded these row values. Only plain values the run recorded are compared (as
+ * text: Dify coerces numbers); files, columns that are not inputs and empty cells say nothing.
+ */
+function sameInputs(recorded: Readonly<Record<string, unknown>>, row: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (row === undefined) return true;
+  for (const [name, value] of Object.entries(row)) {
+    if (value === null || value === undefined || value === '' || typeof value === 'object' || !(name in recorded)) continue;
+    const stored = recorded[name];
+    if (stored !== null && typeof stored !== 'object' && String(stored) !== String(value)) return false;
+  }
+  return true;
 }
 
 /** Dify keeps a stopped run `running` for good; difyrun records what it did. */

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Edge, WorkflowNode } from '../dsl/types.js';
 import { NodeError, type NodeContext, type NodeResult, type Scope } from './node-context.js';
-import { finishedEvent, nextEvent, startedEvent, type NodeEvent, type NodeExecution, type NodeOutcome } from './node-events.js';
+import { finishedEvent, nextEvent, retryEvent, startedEvent, type NodeEvent, type NodeExecution, type NodeOutcome } from './node-events.js';
 import { nodeKind } from './nodes/registry.js';
 import type { RunState } from './run-state.js';
 import type { VariablePool } from './variable-pool.js';
@@ -100,11 +100,11 @@ export class GraphWalk {
       } catch (caught) {
         error = caught instanceof NodeError ? caught : new NodeError((caught as Error).message ?? String(caught), 'InternalError');
         if (attempt >= maxRetries || this.run.halted()) break;
-        this.#emit(finishedEvent(exec, { ...failedOutcome(error, this.run.now()), status: 'retry' }), { retry_index: attempt + 1 });
+        this.#emit(retryEvent(exec, failedOutcome(error, this.run.now()), attempt + 1));
         await delay(retry?.retry_interval ?? 0);
       }
     }
-    if (!this.run.untrack(exec)) return; // already reported as stopped
+    if (!this.run.untrack(exec)) return; // the run was stopped meanwhile: no finish event, as on the real server
 
     if (error) {
       const strategy = node.error_strategy;
@@ -154,6 +154,7 @@ export class GraphWalk {
       sandbox: options.sandbox,
       llm: options.llm,
       signal: options.signal,
+      readUpload: options.readUpload,
       runInputs: this.run.runInputs,
       streamsLive: this.run.streamsLive(exec.node.id),
       streamText: (text) => this.emitEvent('text_chunk', { text, from_variable_selector: [exec.node.id, 'text'] }),
@@ -166,10 +167,7 @@ export class GraphWalk {
         if (failure) throw failure;
         if (this.run.halted()) throw new NodeError('Stopped by user.', 'Stopped');
       },
-      nextRound: (index, extra) => {
-        const [event, data] = nextEvent(exec, index, extra);
-        this.emitEvent(event, data);
-      },
+      nextRound: (index, previousOutput) => this.#emit(nextEvent(exec, index, previousOutput)),
       innerNodes: (containerId) => [...this.run.app.nodes.values()].filter((inner) => inner.parentId === containerId),
       nodeId: exec.node.id,
       scope: this.scope,
@@ -202,14 +200,14 @@ export class GraphWalk {
     this.#failure ??= error;
   }
 
-  #emit([event, data]: NodeEvent, extra?: Record<string, unknown>): void {
-    this.emitEvent(event, extra ? { ...data, ...extra } : data);
+  #emit({ event, data }: NodeEvent): void {
+    this.emitEvent(event, data as unknown as Record<string, unknown>);
   }
 }
 
 function failedOutcome(error: NodeError, finishedAt: number): NodeOutcome {
-  const { inputs = null, outputs = {}, steps } = error.partial;
-  return { status: 'failed', inputs, outputs, processData: null, error: error.message, finishedAt, ...(steps !== undefined ? { steps } : {}) };
+  const { inputs = null, outputs = {}, steps, reportedError } = error.partial;
+  return { status: 'failed', inputs, outputs, processData: null, error: reportedError ?? error.message, finishedAt, ...(steps !== undefined ? { steps } : {}) };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

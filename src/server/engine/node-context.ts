@@ -1,4 +1,5 @@
 /** What a node executor gets, and what it returns. */
+import type { JsonValue } from '../../protocol/index.js';
 import type { NodeBase, Selector } from '../dsl/types.js';
 import type { VariablePool } from './variable-pool.js';
 import type { Sandbox } from './sandbox/sandbox.js';
@@ -31,6 +32,8 @@ export interface NodeContext {
   pool: VariablePool;
   sandbox: Sandbox;
   llm: LlmSettings;
+  /** The bytes of an upload by id, when the server provides them. */
+  readUpload: ((id: string) => Promise<Uint8Array | undefined>) | undefined;
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
   /** The run's validated inputs plus sys.* (what the start node outputs). */
@@ -42,7 +45,7 @@ export interface NodeContext {
   /** Containers: runs the nodes inside once; rejects with a NodeError when one of them fails. */
   runInner: (round: InnerRun) => Promise<void>;
   /** Containers: announces the next round (iteration_next / loop_next). */
-  nextRound: (index: number, extra?: Record<string, unknown>) => void;
+  nextRound: (index: number, previousOutput?: JsonValue) => void;
   /** Containers: the nodes inside. */
   innerNodes: (containerId: string) => NodeBase[];
   /** The node's id and the scope it runs in. */
@@ -70,7 +73,7 @@ export class NodeError extends Error {
     message: string,
     readonly errorType = 'NodeError',
     /** What the node had read and produced before it failed, reported in its finish event. */
-    readonly partial: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; steps?: number } = {},
+    readonly partial: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; steps?: number; reportedError?: string } = {},
   ) {
     super(message);
   }

@@ -1,7 +1,12 @@
 /**
  * The one place node event payloads are built: node_started / node_finished / node_retry,
- * and for containers iteration_* / loop_*.
+ * and for containers iteration_* / loop_*. Each payload is typed
+ * by the protocol's event type at construction, so a drift from the protocol fails to compile.
  */
+import type {
+  IterationCompletedEvent, IterationNextEvent, IterationStartedEvent, JsonObject, JsonValue, LoopCompletedEvent, LoopNextEvent, LoopStartedEvent,
+  NodeFinishedData, NodeFinishedEvent, NodeRetryEvent, NodeStartedEvent,
+} from '../../protocol/index.js';
 import type { WorkflowNode } from '../dsl/types.js';
 import type { Scope } from './node-context.js';
 
@@ -15,7 +20,7 @@ export interface NodeExecution {
 }
 
 export interface NodeOutcome {
-  status: 'succeeded' | 'failed' | 'exception' | 'stopped' | 'retry';
+  status: 'succeeded' | 'failed' | 'exception';
   inputs: Record<string, unknown> | null;
   outputs: Record<string, unknown> | null;
   processData?: Record<string, unknown> | null;
@@ -26,52 +31,75 @@ export interface NodeOutcome {
   steps?: number;
 }
 
-export type NodeEvent = [event: string, data: Record<string, unknown>];
+type Payload<E> = E extends { event: infer N; data: infer D } ? { event: N; data: D } : never;
+/** A node event without the run's ids (the run adds workflow_run_id and task_id). */
+export type NodeEvent = Payload<
+  NodeStartedEvent | NodeFinishedEvent | NodeRetryEvent | IterationStartedEvent | IterationNextEvent | IterationCompletedEvent | LoopStartedEvent | LoopNextEvent | LoopCompletedEvent
+>;
 
 /** Container events carry the node id as their id, as the real server's do. */
-function identity(exec: NodeExecution): Record<string, unknown> {
+function identity(exec: NodeExecution): { id: string; node_id: string; node_type: string; title: string } {
   return { id: exec.container ? exec.node.id : exec.id, node_id: exec.node.id, node_type: exec.node.type, title: exec.node.title };
 }
 
 export function startedEvent(exec: NodeExecution, containerStart?: { inputs: Record<string, unknown>; metadata: Record<string, unknown> }): NodeEvent {
   if (exec.container) {
-    return [`${exec.container}_started`, { ...identity(exec), created_at: seconds(exec.startedAt), extras: {}, metadata: containerStart?.metadata ?? {}, inputs: containerStart?.inputs ?? {}, inputs_truncated: false }];
+    const data = { ...identity(exec), created_at: seconds(exec.startedAt), extras: {}, metadata: json(containerStart?.metadata ?? {}), inputs: json(containerStart?.inputs ?? {}), inputs_truncated: false };
+    return exec.container === 'loop' ? { event: 'loop_started', data } : { event: 'iteration_started', data };
   }
-  return [
-    'node_started',
-    {
+  return {
+    event: 'node_started',
+    data: {
       // Dify 1.13's graph engine no longer numbers nodes: index is always 1, predecessor_node_id null.
       ...identity(exec), index: 1, predecessor_node_id: null, inputs: null, inputs_truncated: false, created_at: seconds(exec.startedAt),
       extras: {}, iteration_id: exec.scope.iterationId, loop_id: exec.scope.loopId, agent_strategy: null,
     },
-  ];
+  };
 }
 
-export function nextEvent(exec: NodeExecution, index: number, extra: Record<string, unknown> = {}): NodeEvent {
-  return [`${exec.container ?? 'iteration'}_next`, { ...identity(exec), index, created_at: seconds(Date.now()), ...extra, extras: {} }];
+export function nextEvent(exec: NodeExecution, index: number, previousOutput?: JsonValue): NodeEvent {
+  const data = { ...identity(exec), index, created_at: seconds(Date.now()), extras: {} };
+  if (exec.container === 'loop') return { event: 'loop_next', data: { ...data, ...(previousOutput !== undefined ? { pre_loop_output: previousOutput } : {}) } };
+  return { event: 'iteration_next', data: { ...data, ...(previousOutput !== undefined ? { pre_iteration_output: previousOutput } : {}) } };
 }
 
 export function finishedEvent(exec: NodeExecution, outcome: NodeOutcome): NodeEvent {
-  const elapsed = (outcome.finishedAt - exec.startedAt) / 1000;
-  if (exec.container && outcome.status !== 'retry') {
-    return [
-      `${exec.container}_completed`,
-      {
-        ...identity(exec), outputs: outcome.outputs, outputs_truncated: false, created_at: seconds(exec.startedAt), extras: {}, inputs: outcome.inputs, inputs_truncated: false,
-        // A failed container reports error null here; the inner node's error fails the run.
-        status: outcome.status, error: outcome.status === 'failed' ? null : outcome.error, elapsed_time: elapsed, total_tokens: Number(outcome.metadata?.['total_tokens'] ?? 0),
-        execution_metadata: outcome.metadata ?? {}, finished_at: seconds(outcome.finishedAt), steps: outcome.steps ?? 0,
-      },
-    ];
+  if (exec.container) {
+    const data = {
+      ...identity(exec), outputs: json(outcome.outputs), outputs_truncated: false, created_at: seconds(exec.startedAt), extras: {}, inputs: json(outcome.inputs), inputs_truncated: false,
+      // A failed container reports error null here; the inner node's error fails the run.
+      status: outcome.status, error: outcome.status === 'failed' ? null : outcome.error, elapsed_time: elapsedSeconds(exec, outcome), total_tokens: Number(outcome.metadata?.['total_tokens'] ?? 0),
+      execution_metadata: json(outcome.metadata ?? {}), finished_at: seconds(outcome.finishedAt), steps: outcome.steps ?? 0,
+    };
+    return exec.container === 'loop' ? { event: 'loop_completed', data } : { event: 'iteration_completed', data };
   }
-  const [, started] = startedEvent(exec);
-  return [
-    outcome.status === 'retry' ? 'node_retry' : 'node_finished',
-    {
-      ...started, inputs: outcome.inputs, process_data: outcome.processData ?? null, process_data_truncated: false, outputs: outcome.outputs, outputs_truncated: false,
-      status: outcome.status, error: outcome.error, elapsed_time: elapsed, execution_metadata: outcome.metadata ?? null, finished_at: seconds(outcome.finishedAt), files: [],
-    },
-  ];
+  return { event: 'node_finished', data: finishedData(exec, outcome) };
+}
+
+/** A failed attempt that will be retried: node_finished's fields plus the attempt number. */
+export function retryEvent(exec: NodeExecution, outcome: NodeOutcome, retryIndex: number): NodeEvent {
+  return { event: 'node_retry', data: { ...finishedData(exec, outcome), status: 'retry', retry_index: retryIndex } };
+}
+
+/** The real 1.13.2 sends no extras / agent_strategy on node_finished, and process_data {} for nodes that have none. */
+function finishedData(exec: NodeExecution, outcome: NodeOutcome): NodeFinishedData {
+  return {
+    ...identity(exec), index: 1, predecessor_node_id: null, inputs: json(outcome.inputs), inputs_truncated: false,
+    process_data: json(outcome.processData ?? {}), process_data_truncated: false, outputs: json(outcome.outputs), outputs_truncated: false,
+    status: outcome.status, error: outcome.error, elapsed_time: elapsedSeconds(exec, outcome), execution_metadata: json(outcome.metadata ?? null),
+    created_at: seconds(exec.startedAt), finished_at: seconds(outcome.finishedAt), files: [], iteration_id: exec.scope.iterationId, loop_id: exec.scope.loopId,
+  };
+}
+
+function elapsedSeconds(exec: NodeExecution, outcome: NodeOutcome): number {
+  return (outcome.finishedAt - exec.startedAt) / 1000;
+}
+
+/** Pool values are JSON values (inputs are parsed JSON, node outputs are built from them); this is where that is asserted. */
+function json(value: Record<string, unknown>): JsonObject;
+function json(value: Record<string, unknown> | null): JsonObject | null;
+function json(value: Record<string, unknown> | null): JsonObject | null {
+  return value as JsonObject | null;
 }
 
 export function seconds(ms: number): number {

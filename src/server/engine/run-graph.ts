@@ -8,7 +8,7 @@ import type { WorkflowApp, WorkflowNode } from '../dsl/types.js';
 import { EndStream, type WalkProgress } from './end-stream.js';
 import { GraphWalk } from './graph-walk.js';
 import type { LlmSettings, NodeResult } from './node-context.js';
-import { finishedEvent, seconds, type NodeExecution } from './node-events.js';
+import { seconds, type NodeExecution } from './node-events.js';
 import { isEndNode } from './nodes/end.js';
 import type { RunState } from './run-state.js';
 import type { Sandbox } from './sandbox/sandbox.js';
@@ -33,6 +33,8 @@ export interface RunGraphOptions {
   files: unknown[];
   sandbox: Sandbox;
   llm: LlmSettings;
+  /** The bytes of an upload by id (the document extractor reads local files with it); undefined when unknown. */
+  readUpload?: (id: string) => Promise<Uint8Array | undefined>;
   /** Aborted by the stop API. */
   signal: AbortSignal;
   emit: (event: EngineEvent) => void;
@@ -85,7 +87,7 @@ class GraphRun implements RunState {
     });
     await Promise.race([walked, stopped]);
     clearTimeout(timer);
-    if (o.signal.aborted && this.#running.size > 0) this.#stopRunningNodes();
+    if (o.signal.aborted && this.#running.size > 0) this.#abandonRunningNodes();
     return this.#finish();
   }
 
@@ -135,13 +137,9 @@ class GraphRun implements RunState {
     this.#endStream.update(progress);
   }
 
-  #stopRunningNodes(): void {
+  #abandonRunningNodes(): void {
     this.#stopped = true;
-    const now = this.now();
-    for (const exec of this.#running.values()) {
-      const [event, data] = finishedEvent(exec, { status: 'stopped', inputs: null, outputs: null, error: 'Stopped by user.', finishedAt: now });
-      this.emit(event, data);
-    }
+    // The real server sends no node_finished for the nodes a stop interrupts: workflow_finished follows directly.
     this.#running.clear();
   }
 

@@ -17,9 +17,9 @@ export interface RunState {
   nextStep(): number | undefined;
   /** True once the run was stopped or failed: nothing new starts. */
   halted(): boolean;
-  /** Running node executions, reported as stopped when the run is stopped. */
+  /** Running node executions; a stop abandons them without a finish event, as the real server does. */
   track(exec: NodeExecution): void;
-  /** False when the execution was already reported as stopped. */
+  /** False when the run was stopped while the execution ran. */
   untrack(exec: NodeExecution): boolean;
   addTokens(tokens: number): void;
   noteException(): void;

@@ -23,18 +23,36 @@ export function parseConditions(list: unknown, fail: Fail): Condition[] {
   }));
 }
 
-/** Each condition's outcome, and whether they hold together under and/or. */
-export function checkConditions(conditions: Condition[], operator: 'and' | 'or', pool: VariablePool): { outcomes: boolean[]; matched: boolean } {
-  // A condition's value may refer to variables ({{#node.var#}}), rendered as text first.
-  const rendered = (condition: Condition): Condition => (typeof condition.value === 'string' ? { ...condition, value: pool.renderReferences(condition.value) } : condition);
-  const outcomes = conditions.map((condition) => evaluate(rendered(condition), pool.get(condition.variable_selector)));
-  return { outcomes, matched: operator === 'or' ? outcomes.some(Boolean) : outcomes.every(Boolean) };
+/** One group of conditions checked: what if-else reports as its inputs and process_data. */
+export interface ConditionCheck {
+  /** Outcomes of the conditions evaluated: evaluation stops at the first that decides and/or, as Dify's does. */
+  outcomes: boolean[];
+  matched: boolean;
+  /** The evaluated conditions as Dify's if-else inputs list them. */
+  described: { actual_value: unknown; expected_value: unknown; comparison_operator: string }[];
 }
 
-export function describeCondition(condition: Condition): Record<string, unknown> {
-  return { selector: condition.variable_selector, operator: condition.comparison_operator, value: condition.value ?? null };
+export function checkConditions(conditions: Condition[], operator: 'and' | 'or', pool: VariablePool): ConditionCheck {
+  const check: ConditionCheck = { outcomes: [], matched: operator === 'and', described: [] };
+  for (const condition of conditions) {
+    // A condition's value may refer to variables ({{#node.var#}}), rendered as text first.
+    const expected = typeof condition.value === 'string' ? pool.renderReferences(condition.value) : condition.value;
+    const actual = pool.get(condition.variable_selector);
+    const outcome = evaluate({ ...condition, value: expected }, actual);
+    check.outcomes.push(outcome);
+    check.described.push({ actual_value: actual ?? null, expected_value: expected ?? null, comparison_operator: condition.comparison_operator });
+    if (outcome === (operator === 'or')) {
+      check.matched = outcome;
+      break;
+    }
+  }
+  return check;
 }
 
+/** A condition as Dify's process_data repeats it. */
+export function conditionModel(condition: Condition): Record<string, unknown> {
+  return { variable_selector: condition.variable_selector, comparison_operator: condition.comparison_operator, value: condition.value ?? null, sub_variable_condition: null };
+}
 
 export const COMPARISON_OPERATORS = [
   'contains', 'not contains', 'start with', 'end with', 'is', 'is not', 'empty', 'not empty',

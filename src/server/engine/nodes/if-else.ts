@@ -1,7 +1,8 @@
 /** If/else: the first case whose conditions hold selects the edge with sourceHandle == case_id; none → the ELSE edge ('false'). */
 import { listOf, type Fail } from '../../dsl/parse-helpers.js';
 import type { NodeBase } from '../../dsl/types.js';
-import { checkConditions, describeCondition, parseConditions, type Condition } from './conditions.js';
+import { checkConditions, conditionModel, parseConditions, type Condition } from './conditions.js';
+import type { NodeResult } from '../node-context.js';
 import { defineNode } from './kind.js';
 
 export { evaluate } from './conditions.js';
@@ -16,16 +17,17 @@ export const ifElseNode = defineNode<IfElseNode>({
   parse: (data, fail) => ({ cases: parseCases(data, fail) }),
   selectors: (node) => node.cases.flatMap((c) => c.conditions.map((cond) => cond.variable_selector)),
   run: (node, ctx) => {
-    const results: boolean[] = [];
-    const inputs = { conditions: node.cases.flatMap((c) => c.conditions.map(describeCondition)) };
+    // Cases are checked in order until one matches; inputs and process_data cover the cases checked.
+    const conditions: unknown[] = [];
+    const results: unknown[] = [];
     for (const branch of node.cases) {
-      const { outcomes, matched } = checkConditions(branch.conditions, branch.logical_operator, ctx.pool);
-      results.push(...outcomes);
-      if (matched) {
-        return { inputs, outputs: { result: true, selected_case_id: branch.case_id }, processData: { condition_results: results }, handle: branch.case_id };
-      }
+      const check = checkConditions(branch.conditions, branch.logical_operator, ctx.pool);
+      conditions.push(...check.described);
+      const group = { case_id: branch.case_id, logical_operator: branch.logical_operator, conditions: branch.conditions.map(conditionModel) };
+      results.push({ group, results: check.outcomes, final_result: check.matched });
+      if (check.matched) return outcome(conditions, results, branch.case_id);
     }
-    return { inputs, outputs: { result: false, selected_case_id: 'false' }, processData: { condition_results: results }, handle: 'false' };
+    return outcome(conditions, results, 'false');
   },
 });
 
@@ -39,4 +41,9 @@ function parseCases(data: Record<string, unknown>, fail: Fail): IfElseNode['case
   }
   // Old single-case form: conditions + logical_operator, branching on 'true'/'false'.
   return [{ case_id: 'true', logical_operator: data['logical_operator'] === 'or' ? 'or' : 'and', conditions: parseConditions(data['conditions'], fail) }];
+}
+
+function outcome(conditions: unknown[], results: unknown[], caseId: string): NodeResult {
+  const matched = caseId !== 'false';
+  return { inputs: { conditions }, outputs: { result: matched, selected_case_id: caseId }, processData: { condition_results: results }, handle: caseId };
 }

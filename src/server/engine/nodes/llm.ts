@@ -64,27 +64,27 @@ async function runLlm(node: LlmNode, ctx: NodeContext): Promise<NodeResult> {
   const userMessages = messages.filter((m) => m.role === 'user');
   const reply = (userMessages.length > 0 ? userMessages : messages).map((m) => m.text).join('\n');
 
-  const tokens = tokenize(reply);
-  await streamTokens(tokens, ctx);
-
-  const promptTokens = messages.reduce((sum, m) => sum + tokenize(m.text).length, 0);
-  const completionTokens = tokens.length;
-  const totalTokens = promptTokens + completionTokens;
-  const totalPrice = round((totalTokens / 1000) * ctx.llm.pricePer1kTokens, 7);
-  const usage = {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: totalTokens,
-    total_price: totalPrice,
-    currency: ctx.llm.currency,
-    latency: (Date.now() - started) / 1000,
-  };
+  await streamTokens(tokenize(reply), ctx);
+  const { usage, metadata } = usageOf(messages, reply, ctx, started);
   return {
     inputs: null,
     outputs: { text: reply, usage, finish_reason: 'stop' },
     processData: { model_mode: node.model.mode ?? 'chat', prompts: messages, model_provider: node.model.provider ?? 'local', model_name: node.model.name ?? 'difyrun-echo' },
-    metadata: { total_tokens: totalTokens, total_price: totalPrice, currency: ctx.llm.currency },
+    metadata,
   };
+}
+
+/** Token counts and price of one stand-in model call, as usage and as execution_metadata. */
+export function usageOf(messages: { text: string }[], reply: string, ctx: NodeContext, startedMs: number) {
+  const promptTokens = messages.reduce((sum, m) => sum + tokenize(m.text).length, 0);
+  const completionTokens = tokenize(reply).length;
+  const totalTokens = promptTokens + completionTokens;
+  const totalPrice = round((totalTokens / 1000) * ctx.llm.pricePer1kTokens, 7);
+  const usage = {
+    prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: totalTokens,
+    total_price: totalPrice, currency: ctx.llm.currency, latency: (Date.now() - startedMs) / 1000,
+  };
+  return { usage, metadata: { total_tokens: totalTokens, total_price: totalPrice, currency: ctx.llm.currency } };
 }
 
 /** Words with their leading space, punctuation, and CJK characters one by one. */

@@ -66,7 +66,7 @@ async function runLoop(node: LoopNode, ctx: NodeContext): Promise<NodeResult> {
     Object.assign(outputs, values, { loop_round: index + 1 });
     if (loopEnds.some((id) => pool.hasOwn(id))) break;
     if ((broke = breakHolds())) break;
-    if (index + 1 < rounds) ctx.nextRound(index + 1, { pre_loop_output: {} });
+    if (index + 1 < rounds) ctx.nextRound(index + 1, {});
   }
   return {
     inputs: { loop_count: node.loop_count, ...initial },

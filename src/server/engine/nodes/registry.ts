@@ -3,19 +3,24 @@ import { aggregatorNode } from './variable-aggregator.js';
 import { assignerNode } from './assigner.js';
 import { codeNode } from './code.js';
 import { containerStartNode, loopEndNode } from './container-start.js';
+import { documentExtractorNode } from './document-extractor.js';
 import { endNode } from './end.js';
+import { httpRequestNode } from './http-request.js';
 import { ifElseNode } from './if-else.js';
 import type { NodeKind } from './kind.js';
 import { iterationNode } from './iteration.js';
 import { listOperatorNode } from './list-operator.js';
 import { llmNode } from './llm.js';
 import { loopNode } from './loop.js';
+import { parameterExtractorNode } from './parameter-extractor.js';
+import { questionClassifierNode } from './question-classifier.js';
 import { startNode } from './start.js';
 import { templateNode } from './template-transform.js';
 
 const KINDS: NodeKind[] = [
   startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode,
-  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode,
+  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode, httpRequestNode,
+  documentExtractorNode, questionClassifierNode, parameterExtractorNode,
 ];
 
 const BY_TYPE = new Map<string, NodeKind>(KINDS.flatMap((kind) => kind.types.map((type) => [type, kind] as const)));

@@ -26,19 +26,26 @@ export const aggregatorNode = defineNode<AggregatorNode>({
   },
   selectors: (node) => [...node.variables, ...(node.groups ?? []).flatMap((g) => g.variables)],
   run: (node, ctx) => {
-    if (node.groups) {
-      const outputs: Record<string, unknown> = {};
-      for (const group of node.groups) outputs[group.group_name] = { output: firstValue(ctx.pool, group.variables) };
-      return { inputs: null, outputs };
+    // The first selector whose variable exists is picked, even when its value is null (an optional input not given).
+    if (!node.groups) {
+      const found = firstExisting(ctx.pool, node.variables);
+      return { inputs: found?.inputs ?? {}, outputs: found ? { output: found.value } : {} };
     }
-    return { inputs: null, outputs: { output: firstValue(ctx.pool, node.variables) } };
+    const inputs: Record<string, unknown> = {};
+    const outputs: Record<string, unknown> = {};
+    for (const group of node.groups) {
+      const found = firstExisting(ctx.pool, group.variables);
+      Object.assign(inputs, found?.inputs);
+      outputs[group.group_name] = { output: found ? found.value : null };
+    }
+    return { inputs, outputs };
   },
 });
 
-function firstValue(pool: VariablePool, selectors: Selector[]): unknown {
+function firstExisting(pool: VariablePool, selectors: Selector[]): { value: unknown; inputs: Record<string, unknown> } | undefined {
   for (const sel of selectors) {
     const value = pool.get(sel);
-    if (value !== undefined && value !== null) return value;
+    if (value !== undefined) return { value, inputs: { [sel.slice(1).join('.')]: value } };
   }
-  return null;
+  return undefined;
 }
