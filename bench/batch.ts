@@ -25,19 +25,24 @@ export async function writeCsv(path: string, rows: number): Promise<void> {
   await new Promise<void>((resolve) => out.end(() => resolve()));
 }
 
-interface BatchRun {
+export interface BatchRun {
   summary: BatchSummary;
   wallMs: number;
   peakRssMb: number;
   firstRequestMs: number | undefined;
 }
 
-/** Runs the CLI to completion; samples its peak RSS (VmHWM) and when the server saw its first run. */
-export async function runCli(server: RunningServer, args: string[]): Promise<BatchRun> {
+/**
+ * Runs the CLI to completion; samples its peak RSS (VmHWM) and when the server saw its first run.
+ * Without a server the arguments name one (`--local`), kept under `localDir`. `exitCodes`: the
+ * exits that are a result (1: some rows failed, which a fault mix may cause).
+ */
+export async function runCli(server: RunningServer | undefined, args: string[], localDir?: string, exitCodes: number[] = [0]): Promise<BatchRun> {
   const started = performance.now();
-  const executedBefore = server.executedRuns;
+  const executedBefore = server?.executedRuns ?? 0;
+  const target = server ? { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } : { DIFYRUN_LOCAL_DIR: localDir };
   const child = spawn(process.execPath, ['dist/cli/main.js', 'batch', ...args, '--quiet', '--json'], {
-    env: { ...process.env, DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL },
+    env: { ...process.env, ...target },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
@@ -45,7 +50,7 @@ export async function runCli(server: RunningServer, args: string[]): Promise<Bat
   let peakKb = 0;
   let firstRequestMs: number | undefined;
   const sampler = setInterval(() => {
-    if (firstRequestMs === undefined && server.executedRuns > executedBefore) firstRequestMs = performance.now() - started;
+    if (firstRequestMs === undefined && server && server.executedRuns > executedBefore) firstRequestMs = performance.now() - started;
     try {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (match) peakKb = Math.max(peakKb, Number(match[1]));
@@ -55,11 +60,11 @@ export async function runCli(server: RunningServer, args: string[]): Promise<Bat
   }, 5);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
-  if (code !== 0) throw new Error(`difyrun batch exited ${code}`);
+  if (code === null || !exitCodes.includes(code)) throw new Error(`difyrun batch exited ${code}`);
   return { summary: JSON.parse(stdout) as BatchSummary, wallMs: performance.now() - started, peakRssMb: peakKb / 1024, firstRequestMs };
 }
 
-function tmp(): string {
+export function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'difyrun-bench-'));
 }
 
@@ -72,13 +77,16 @@ export async function benchBatchScheduling(): Promise<BenchResult> {
     await writeCsv(join(dir, 'in.csv'), 4000);
     const run = await runCli(server, ['-i', join(dir, 'in.csv'), '-o', join(dir, 'out.jsonl'), '-c', '64']);
     const ideal = 64 / 0.25;
-    const efficiency = run.summary.rows_per_s / ideal;
+    // As a user sees it: the process's wall clock, start-up and pre-flight included.
+    const wallRowsPerS = 4000 / (run.wallMs / 1000);
+    const efficiency = wallRowsPerS / ideal;
+    const inner = run.summary.rows_per_s / ideal;
     return {
       id: 'batch-scheduling',
       title: 'batch: scheduling efficiency (4,000 rows, 250 ms server latency, concurrency 64)',
-      summary: `Achieved ${fmt(run.summary.rows_per_s)} rows/s against an ideal of 64 / 0.25 s = ${ideal} rows/s: efficiency **${fmt(efficiency, 3)}** (target ≥ 0.95: ${efficiency >= 0.95 ? 'met' : 'missed'}). Rows/s is measured by the batch from its first to its last row; the process wall time including start-up and pre-flight was ${fmt(run.wallMs / 1000, 2)} s.`,
-      table: ['| rows | succeeded | rows/s | ideal rows/s | efficiency | latency p50 / p99 |', '|---:|---:|---:|---:|---:|---|',
-        `| 4,000 | ${run.summary.succeeded} | ${fmt(run.summary.rows_per_s)} | ${ideal} | ${fmt(efficiency, 3)} | ${run.summary.latency_ms?.p50} / ${run.summary.latency_ms?.p99} ms |`],
+      summary: `On the process's wall clock (${fmt(run.wallMs / 1000, 2)} s, start-up and pre-flight included) the batch achieved ${fmt(wallRowsPerS)} rows/s against an ideal of 64 / 0.25 s = ${ideal} rows/s: efficiency **${fmt(efficiency, 3)}** (target ≥ 0.97: ${efficiency >= 0.97 ? 'met' : 'missed'}). From the first to the last row (the batch's own rows/s) it is ${fmt(inner, 3)}.`,
+      table: ['| rows | succeeded | process wall time | rows/s (wall) | ideal rows/s | efficiency (wall) | efficiency (first to last row) | latency p50 / p99 |', '|---:|---:|---:|---:|---:|---:|---:|---|',
+        `| 4,000 | ${run.summary.succeeded} | ${fmt(run.wallMs / 1000, 2)} s | ${fmt(wallRowsPerS)} | ${ideal} | ${fmt(efficiency, 3)} | ${fmt(inner, 3)} | ${run.summary.latency_ms?.p50} / ${run.summary.latency_ms?.p99} ms |`],
     };
   } finally {
     await server.close();
@@ -111,7 +119,7 @@ export async function benchBatchOverhead(): Promise<BenchResult> {
     return {
       id: 'batch-overhead',
       title: 'batch: client overhead against an HTTP load generator',
-      summary: `difyrun batch reaches **${fmt(results.streaming! * 100, 0)}%** of autocannon's request rate in streaming mode and **${fmt(results.blocking! * 100, 0)}%** in blocking mode, on the same endpoint at the same concurrency, while parsing the CSV, validating rows, journaling each run and fsyncing every outcome line. The server shares this 2-core machine with both clients.`,
+      summary: `difyrun batch reaches **${fmt(results.streaming! * 100, 0)}%** of autocannon's request rate in streaming mode and **${fmt(results.blocking! * 100, 0)}%** in blocking mode (target ≥ 70% in both: ${Math.min(results.streaming!, results.blocking!) >= 0.7 ? 'met' : 'missed'}), on the same endpoint at the same concurrency, while parsing the CSV, validating rows, journaling each run and fsyncing every outcome line. The server shares this 2-core machine with both clients.`,
       table,
     };
   } finally {
@@ -124,7 +132,7 @@ export async function benchBatchMemory(): Promise<BenchResult> {
   const server = await startServer({ workflow: WORKFLOW, port: 0 });
   const dir = tmp();
   try {
-    const sizes = [10_000, Number(process.env.BENCH_MEMORY_ROWS ?? 1_000_000)];
+    const sizes = [10_000, ...(process.env.BENCH_MEMORY_ROWS ?? '200000,1000000').split(',').map(Number)];
     const table = ['| input rows | peak RSS | wall time | rows/s |', '|---:|---:|---:|---:|'];
     const peaks: number[] = [];
     for (const rows of sizes) {
@@ -134,11 +142,14 @@ export async function benchBatchMemory(): Promise<BenchResult> {
       table.push(`| ${rows.toLocaleString('en-US')} | ${fmt(run.peakRssMb, 0)} MB | ${fmt(run.wallMs / 1000, 1)} s | ${fmt(run.summary.rows_per_s)} |`);
       rmSync(join(dir, `out-${rows}.jsonl`), { force: true });
     }
-    const [small, large] = peaks as [number, number];
+    const small = peaks[0]!;
+    const large = Math.max(...peaks.slice(1));
+    const largest = sizes.at(-1)!.toLocaleString('en-US');
+    const met = large <= 150 && large - small <= 20;
     return {
       id: 'batch-memory',
-      title: `batch: memory for a ${sizes[1]!.toLocaleString('en-US')}-row CSV`,
-      summary: `Peak RSS (VmHWM of the batch process) **${fmt(large, 0)} MB** for ${sizes[1]!.toLocaleString('en-US')} rows vs ${fmt(small, 0)} MB for 10,000 rows: +${fmt(large - small, 0)} MB (targets ≤ 200 MB: ${large <= 200 ? 'met' : 'missed'}; within 50 MB of the 10,000-row run: ${large - small <= 50 ? 'met' : 'missed'}).`,
+      title: `batch: memory for ${sizes.slice(1).map((n) => n.toLocaleString('en-US')).join(' and ')}-row CSVs`,
+      summary: `Peak RSS (VmHWM of the batch process) **${fmt(large, 0)} MB** at most for ${sizes.slice(1).map((n) => n.toLocaleString('en-US')).join(' and ')} rows (largest: ${largest}) vs ${fmt(small, 0)} MB for 10,000 rows: +${fmt(large - small, 0)} MB (targets ≤ 150 MB and within 20 MB of the 10,000-row run: ${met ? 'met' : 'missed'}).`,
       table,
     };
   } finally {
@@ -165,7 +176,7 @@ export async function benchBatchResume(): Promise<BenchResult> {
     return {
       id: 'batch-resume',
       title: 'batch: resume with 1,000,000 lines already in the output',
-      summary: `From process start to the first new run reaching the server: **${fmt(first / 1000, 2)} s** (target ≤ 5 s: ${first <= 5000 ? 'met' : 'missed'}). In that time the batch reads the 1,000,000-line output, fetches /parameters, checks all ${total.toLocaleString('en-US')} input rows (ids, structure, Dify validation) and skips the rows that already succeeded. Peak RSS ${fmt(run.peakRssMb, 0)} MB.`,
+      summary: `From process start to the first new run reaching the server: **${fmt(first / 1000, 2)} s** (target ≤ 3 s: ${first <= 3000 ? 'met' : 'missed'}). In that time the batch reads the 1,000,000-line output, fetches /parameters, checks all ${total.toLocaleString('en-US')} input rows (ids, structure, Dify validation) and skips the rows that already succeeded. Peak RSS ${fmt(run.peakRssMb, 0)} MB.`,
       table: ['| lines in output | input rows | skipped | ran | time to first request | total wall time |', '|---:|---:|---:|---:|---:|---:|',
         `| ${done.toLocaleString('en-US')} | ${total.toLocaleString('en-US')} | ${run.summary.skipped_already_succeeded.toLocaleString('en-US')} | ${run.summary.succeeded} | ${fmt(first / 1000, 2)} s | ${fmt(run.wallMs / 1000, 2)} s |`],
     };
@@ -188,7 +199,7 @@ export async function benchBatchVsSeed(): Promise<BenchResult> {
     return {
       id: 'batch-vs-seed',
       title: "batch: versus the seed's sequential approach (500 rows, 200 ms latency)",
-      summary: `difyrun's defaults (5 concurrent streams, Dify's own default) finish **${fmt(sequential.wallMs / defaults.wallMs, 1)}×** faster than one blocking request at a time (what the Python executor does); at -c 64, ${fmt(sequential.wallMs / c64.wallMs, 1)}×.`,
+      summary: `difyrun's defaults (5 concurrent streams, Dify's own default) finish **${fmt(sequential.wallMs / defaults.wallMs, 1)}×** faster than one blocking request at a time (what the Python executor does); at -c 64, **${fmt(sequential.wallMs / c64.wallMs, 1)}×** (target ≥ 50×: ${sequential.wallMs / c64.wallMs >= 50 ? 'met' : 'missed'}).`,
       table: ['| run | wall time | rows/s |', '|---|---:|---:|', row('sequential, blocking (seed 001 model)', sequential), row('difyrun batch defaults (-c 5, streaming)', defaults), row('difyrun batch -c 64', c64)],
     };
   } finally {

@@ -7,16 +7,20 @@ import { benchResults } from './results.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchQueueScaleOut } from './queue.js';
 import { benchSseDecode } from './sse-decode.js';
+import { benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
 import { benchBatchXlsx } from './xlsx.js';
 import { writeSection, type BenchResult } from './report.js';
 
 const SUITES: Record<string, () => Promise<BenchResult>> = {
+  'cli-startup': benchStartup,
   'sse-decode': benchSseDecode,
   'batch-scheduling': benchBatchScheduling,
   'batch-overhead': benchBatchOverhead,
   'batch-memory': benchBatchMemory,
   'batch-resume': benchBatchResume,
   'batch-vs-seed': benchBatchVsSeed,
+  'batch-local-memory': benchBatchLocalMemory,
+  'batch-faults': benchBatchFaults,
   'batch-xlsx': benchBatchXlsx,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,

@@ -58,6 +58,11 @@ export interface ServerOptions {
   warmPython?: boolean;
   /** Keep runs, logs and uploads here (SQLite + files) so they survive a restart; default: in memory. */
   dataDir?: string | undefined;
+  /**
+   * Without dataDir: keep at most this many finished runs in memory, forgetting the oldest
+   * (default: all). `batch --local` sets it so memory stays flat with the number of rows.
+   */
+  maxSettledRuns?: number | undefined;
 }
 
 export interface RunningServer {
@@ -75,7 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = typeof options.workflow !== 'string' ? options.workflow : options.workflow.includes('\n') ? parseWorkflow(options.workflow) : loadWorkflowFile(options.workflow);
   const apiKey = options.apiKey ?? LOCAL_API_KEY;
   const faultSpec = typeof options.faults === 'string' ? parseFaultSpec(options.faults) : validateFaultSpec(options.faults ?? {});
-  const store: RunStore = options.dataDir === undefined ? new MemoryStore() : SqliteStore.open(options.dataDir);
+  const store: RunStore = options.dataDir === undefined ? new MemoryStore({ maxSettledRuns: options.maxSettledRuns }) : SqliteStore.open(options.dataDir);
   const sandbox = new Sandbox(options.sandbox);
   const appId = stableUuid(`app:${app.workflowId}`);
   const tenantId = stableUuid(`tenant:${app.workflowId}`);

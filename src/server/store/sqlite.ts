@@ -42,7 +42,10 @@ export class SqliteStore implements RunStore {
   readonly #lockPath: string;
   readonly #pending = new Map<string, RunRecord>();
   #flushScheduled = false;
-  readonly #endUsers = new Map<string, string>();
+  /** New end users, written with the next group of runs (not every user is kept in memory: a batch has one per row). */
+  readonly #pendingEndUsers = new Map<string, string>();
+  readonly #getEndUser: sqlite3.Statement;
+  readonly #putEndUser: sqlite3.Statement;
   readonly #putRun: sqlite3.Statement;
   readonly #getRun: sqlite3.Statement;
 
@@ -57,7 +60,8 @@ export class SqliteStore implements RunStore {
        ON CONFLICT(id) DO UPDATE SET status = excluded.status, outputs = excluded.outputs, record = excluded.record`,
     );
     this.#getRun = this.#db.prepare('SELECT record FROM runs WHERE id = ?');
-    for (const row of this.#db.all('SELECT session_id, id FROM end_users')) this.#endUsers.set(String(row.session_id), String(row.id));
+    this.#getEndUser = this.#db.prepare('SELECT id FROM end_users WHERE session_id = ?');
+    this.#putEndUser = this.#db.prepare('INSERT OR IGNORE INTO end_users (session_id, id) VALUES (?, ?)');
     this.#failInterruptedRuns();
   }
 
@@ -80,6 +84,10 @@ export class SqliteStore implements RunStore {
 
   putRun(run: RunRecord): void {
     this.#pending.set(run.id, run);
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
@@ -113,12 +121,11 @@ export class SqliteStore implements RunStore {
   }
 
   endUserId(user: string): string {
-    let id = this.#endUsers.get(user);
-    if (!id) {
-      id = randomUUID();
-      this.#endUsers.set(user, id);
-      this.#db.run('INSERT INTO end_users (session_id, id) VALUES (?, ?)', [user, id]);
-    }
+    const known = this.#pendingEndUsers.get(user) ?? this.#getEndUser.get([user])?.id;
+    if (known !== undefined) return String(known);
+    const id = randomUUID();
+    this.#pendingEndUsers.set(user, id);
+    this.#scheduleFlush();
     return id;
   }
 
@@ -145,17 +152,22 @@ export class SqliteStore implements RunStore {
     this.#flush();
     this.#putRun.finalize();
     this.#getRun.finalize();
+    this.#getEndUser.finalize();
+    this.#putEndUser.finalize();
     this.#db.close();
     rmSync(this.#lockPath, { force: true });
   }
 
   #flush(): void {
     this.#flushScheduled = false;
-    if (this.#pending.size === 0 || !this.#db.isOpen) return;
+    if ((this.#pending.size === 0 && this.#pendingEndUsers.size === 0) || !this.#db.isOpen) return;
     const runs = [...this.#pending.values()];
+    const endUsers = [...this.#pendingEndUsers];
     this.#pending.clear();
+    this.#pendingEndUsers.clear();
     this.#db.exec('BEGIN');
     try {
+      for (const [user, id] of endUsers) this.#putEndUser.run([user, id]);
       for (const run of runs) this.#putRun.run([run.id, run.createdAtMs, run.user, run.status, JSON.stringify(run.inputs), JSON.stringify(run.outputs ?? {}), JSON.stringify(run)]);
       this.#db.exec('COMMIT');
     } catch (error) {
