@@ -69,7 +69,7 @@ test('auto: streaming runs queued behind one worker move new rows to blocking, a
     assert.equal(mode.requested, 'auto');
     assert.ok(mode.blocking_rows >= 15, JSON.stringify(mode));
     assert.match(mode.reason, /waited .* in Dify's queue/);
-    assert.match(result.stderr, /^mode: \d+ rows streaming, \d+ rows blocking \(auto: blocking, streaming runs waited/m);
+    assert.match(result.stderr, /^mode: \d+ rows streaming, \d+ rows blocking; auto chose blocking for new rows, streaming runs waited/m);
     assert.equal(dify.runs.length, 30, 'every row ran once');
   } finally {
     await dify.close();
