@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 
 export interface Target {
@@ -23,17 +23,8 @@ export interface Observed {
   body: unknown;
 }
 
-/** The kit directory: $REAL_DIFY_KIT, ../shared/real-dify, or next to the main checkout of this worktree. */
-export function findKit(): string | undefined {
-  const candidates = [process.env['REAL_DIFY_KIT'], resolve('..', 'shared', 'real-dify')];
-  try {
-    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    candidates.push(resolve(dirname(common), '..', 'shared', 'real-dify'));
-  } catch {
-    // not a git checkout
-  }
-  return candidates.find((dir): dir is string => dir !== undefined && existsSync(join(dir, 'setup.sh')));
-}
+/** The kit directory (shared with the integration suite). */
+export { findKitDir as findKit } from './integration-kit.js';
 
 /** The real server's app for a DSL file, imported (idempotent: same file name, same app and key). */
 export function realApp(kit: string, dsl: string): Target {
