@@ -168,7 +168,7 @@ export function formatSummary(s: BatchSummary): string {
   lines.push(`tokens ${s.total_tokens}${cost}`);
   const ran = s.mode.streaming_rows + s.mode.blocking_rows;
   // The reason is the mode decision at the end (`auto: blocking, …`); rows may have run before it.
-  if (ran > 0) lines.push(`mode: ${modeCounts(s.mode)}; ${s.mode.reason.replace(/^auto: (\w+)/, 'auto chose $1 for new rows')}`);
+  if (ran > 0) lines.push(`mode: ${modeCounts(s.mode)}; ${s.mode.reason.replace(/^auto: (blocking|streaming)\b/, 'auto chose $1 for new rows')}`);
   if (s.latency_ms) lines.push(`latency p50 ${ms(s.latency_ms.p50)}, p90 ${ms(s.latency_ms.p90)}, p99 ${ms(s.latency_ms.p99)}, max ${ms(s.latency_ms.max)}`);
   if (s.checks) lines.push(`checks passed: ${formatPassRate({ passed: s.checks.rows_passed, total: s.checks.rows })} rows, ${formatPassRate({ passed: s.checks.assertions_passed, total: s.checks.assertions })} assertions${s.checks.rows_passed < s.checks.rows ? ' (failures: the "assertions" of each line, or difyrun report)' : ''}`);
   if (s.top_errors.length) lines.push(`top errors: ${s.top_errors.map((e) => `${e.code} ×${e.count}`).join(', ')}`);
