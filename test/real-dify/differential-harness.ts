@@ -71,11 +71,25 @@ export async function send(target: Target, request: Send): Promise<Observed> {
     headers['Content-Type'] ??= 'application/json';
   }
   const controller = new AbortController();
-  const res = await fetch(`${target.baseURL}${request.path}`, { method: request.method ?? (body === undefined ? 'GET' : 'POST'), headers, body: body ?? null, signal: controller.signal });
+  const init = { method: request.method ?? (body === undefined ? 'GET' : 'POST'), headers, body: body ?? null, signal: controller.signal };
+  const res = await fetch(`${target.baseURL}${request.path}`, init).catch((error: unknown) => {
+    // A kept-alive socket the server closed as it was reused: the request never reached it, so it is sent once more.
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(`${target.baseURL}${request.path}`, init);
+  });
   const text = await readText(res, controller, request.readMs ?? 60_000);
   const contentType = res.headers.get('content-type');
-  const cors = Object.fromEntries(CORS_HEADERS.map((name) => [name, res.headers.get(name)]));
+  const cors = Object.fromEntries(CORS_HEADERS.map((name) => [name, methodList(name, res.headers.get(name))]));
   return { status: res.status, contentType, cors, body: parseBody(text, contentType) };
+}
+
+/**
+ * Method lists compared as sets: the real server builds them from a Python set, whose order
+ * changes from one start of the server to the next (hash randomisation).
+ */
+function methodList(name: string, value: string | null): string | null {
+  if (value === null || (name !== 'allow' && name !== 'access-control-allow-methods')) return value;
+  return value.split(',').map((method) => method.trim()).sort().join(', ');
 }
 
 async function readText(res: Response, controller: AbortController, readMs: number): Promise<string> {
