@@ -1,12 +1,14 @@
 /**
- * The cells of one .xlsx sheet, row by row, as plain values. exceljs's WorkbookReader unzips
- * the workbook and reads its shared strings, styles and sheet names; the sheet's XML is read
- * here with saxes, without exceljs's Row and Cell objects: building those for every cell made
- * a 100,000-row sheet cost ~100 MB more (BENCHMARKS.md, batch-xlsx). Uses the reader's
- * `iterator`, `sharedStrings`, `styles` and `properties`, hence exceljs pinned to 4.4.0.
+ * The cells of one .xlsx sheet, row by row, as plain values. The zip is read with yauzl
+ * (xlsx-zip.ts), the shared strings, styles and sheet list with saxes (xlsx-parts.ts), and the
+ * sheet's XML streamed here: no Row or Cell objects, no workbook model. (exceljs did this
+ * before; its code and its models cost ~100 MB more for a 100,000-row sheet: BENCHMARKS.md,
+ * batch-xlsx.)
  */
-import ExcelJS from 'exceljs';
-import { SaxesParser } from 'saxes';
+import { readBookParts, unescapeOoxml, type BookParts } from './xlsx-parts.js';
+import { attribute, openZip, xmlParser, type WorkbookZip } from './xlsx-zip.js';
+
+export { WorkbookError } from './xlsx-zip.js';
 
 /** An error cell (#N/A, #DIV/0!): refused with its row and column. */
 export class CellError {
@@ -22,121 +24,111 @@ export interface SheetRow {
   cells: CellValue[];
 }
 
-interface ReaderInternals {
-  model?: { sheets?: { name: string }[] };
-  sharedStrings?: (string | null | { richText: { text: string | null }[] })[];
-  styles: { getStyleModel(id: number): { numFmt?: string } | null };
-  properties?: { date1904?: boolean };
-}
-
-interface SheetInternals {
-  name: string;
-  iterator: AsyncIterable<Buffer | string>;
-}
-
 export interface Workbook {
   /** Sheet names in tab order. */
-  sheetNames(): string[];
-  /** Rows of the named sheet (undefined: the first), a parsed chunk's worth at a time; undefined when there is no such sheet. */
+  sheetNames: string[];
+  /** Rows of the named sheet (undefined: the first), a parsed chunk's worth at a time; nothing when there is no such sheet. */
   rows(sheet: string | undefined): AsyncGenerator<SheetRow[]>;
   close(): void;
 }
 
-export function openWorkbook(file: string): Workbook {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
-  const internals = reader as unknown as ReaderInternals;
-  const sheetNames = () => (internals.model?.sheets ?? []).map((sheet) => sheet.name);
+export async function openWorkbook(file: string): Promise<Workbook> {
+  const zip = await openZip(file);
+  let parts: BookParts;
+  try {
+    parts = await readBookParts(zip);
+  } catch (error) {
+    zip.close();
+    throw error;
+  }
   return {
-    sheetNames,
+    sheetNames: parts.sheets.map((sheet) => sheet.name),
     async *rows(wanted) {
-      for await (const sheet of reader as AsyncIterable<unknown>) {
-        const { name, iterator } = sheet as SheetInternals;
-        // xl/workbook.xml (the tab order) comes before the sheets in the files Excel and others write.
-        if (name !== (wanted ?? sheetNames()[0] ?? name)) continue;
-        yield* parseSheet(iterator, internals);
-        return;
-      }
+      const sheet = wanted === undefined ? parts.sheets[0] : parts.sheets.find((candidate) => candidate.name === wanted);
+      if (sheet !== undefined) yield* parseSheet(zip, sheet.part, parts);
     },
-    close: () => (reader as unknown as { stream?: { destroy(): void } }).stream?.destroy(),
+    close: () => zip.close(),
   };
 }
 
-async function* parseSheet(xml: AsyncIterable<Buffer | string>, book: ReaderInternals): AsyncGenerator<SheetRow[]> {
-  const parser = new SaxesParser();
-  const date1904 = book.properties?.date1904 === true;
+interface OpenCell {
+  column: number;
+  type: string;
+  style: number;
+  text: string;
+}
+
+async function* parseSheet(zip: WorkbookZip, part: string, book: BookParts): AsyncGenerator<SheetRow[]> {
   let done: SheetRow[] = [];
   let row: SheetRow | undefined;
   let lastRow = 0;
-  let cell: { column: number; type: string; style: number; text: string } | undefined;
-  let reading: 'v' | 't' | undefined;
+  let cell: OpenCell | undefined;
+  let reading = false;
   let phonetic = false;
-  let failure: Error | undefined;
-  parser.on('error', (error) => (failure ??= error));
-  parser.on('opentag', (node) => {
-    const attributes = node.attributes as Record<string, string>;
-    switch (node.name) {
-      case 'row':
-        lastRow = attributes.r ? Number(attributes.r) : lastRow + 1;
-        row = { number: lastRow, cells: [] };
-        break;
-      case 'c':
-        if (row) cell = { column: attributes.r ? columnIndex(attributes.r) : row.cells.length, type: attributes.t ?? 'n', style: Number(attributes.s ?? 0), text: '' };
-        break;
-      case 'v':
-        if (cell) reading = 'v';
-        break;
-      case 't':
-        // <is><t> (an inline string, perhaps in rich-text runs <r><t>); not <rPh><t> (phonetic hints).
-        if (cell?.type === 'inlineStr' && !phonetic) reading = 't';
-        break;
-      case 'rPh':
-        phonetic = true;
-        break;
-    }
+  const parser = xmlParser(part, {
+    open(name, tag) {
+      switch (name) {
+        case 'row': {
+          const number = attribute(tag, 'r');
+          lastRow = number ? Number(number) : lastRow + 1;
+          row = { number: lastRow, cells: [] };
+          break;
+        }
+        case 'c':
+          if (row) {
+            const reference = attribute(tag, 'r');
+            cell = { column: reference ? columnIndex(reference) : row.cells.length, type: attribute(tag, 't') ?? 'n', style: Number(attribute(tag, 's') ?? 0), text: '' };
+          }
+          break;
+        case 'v':
+          if (cell) reading = true;
+          break;
+        case 't':
+          // <is><t> (an inline string, perhaps in rich-text runs <r><t>); not <rPh><t> (phonetic hints).
+          if (cell?.type === 'inlineStr' && !phonetic) reading = true;
+          break;
+        case 'rPh':
+          phonetic = true;
+          break;
+      }
+    },
+    text(text) {
+      if (reading) cell!.text += text;
+    },
+    close(name) {
+      if (name === 'v' || name === 't') reading = false;
+      else if (name === 'rPh') phonetic = false;
+      else if (name === 'c' && cell && row) {
+        while (row.cells.length < cell.column) row.cells.push('');
+        row.cells[cell.column] = cellValue(cell, book);
+        cell = undefined;
+      } else if (name === 'row' && row) {
+        done.push(row);
+        row = undefined;
+      }
+    },
   });
-  parser.on('text', (text) => {
-    if (reading && cell) cell.text += text;
-  });
-  parser.on('closetag', (node) => {
-    if (node.name === 'v' || node.name === 't') reading = undefined;
-    else if (node.name === 'rPh') phonetic = false;
-    else if (node.name === 'c' && cell && row) {
-      while (row.cells.length < cell.column) row.cells.push('');
-      row.cells[cell.column] = cellValue(cell, book, date1904);
-      cell = undefined;
-    } else if (node.name === 'row' && row) {
-      done.push(row);
-      row = undefined;
-    }
-  });
-  const utf8 = new TextDecoder();
-  for await (const chunk of xml) {
-    parser.write(typeof chunk === 'string' ? chunk : utf8.decode(chunk, { stream: true }));
-    if (failure) throw failure;
+  for await (const text of zip.text(part)) {
+    parser.write(text);
     if (done.length > 0) {
       yield done;
       done = [];
     }
   }
   parser.close();
-  if (failure) throw failure;
   if (done.length > 0) yield done;
 }
 
-function cellValue(cell: { type: string; style: number; text: string }, book: ReaderInternals, date1904: boolean): CellValue {
+function cellValue(cell: OpenCell, book: BookParts): CellValue {
   const { type, text } = cell;
   switch (type) {
-    case 's': {
-      const shared = book.sharedStrings?.[Number(text)];
-      // exceljs keeps an empty shared string (<si><t/></si>) as null.
-      if (shared === undefined || shared === null) return '';
-      return typeof shared === 'string' ? shared : shared.richText.map((run) => run.text ?? '').join('');
-    }
+    case 's':
+      return book.sharedStrings[Number(text)] ?? '';
     case 'inlineStr':
     case 'str':
-      return text;
+      return unescapeOoxml(text);
     case 'b':
-      return text === '1';
+      return text === '1' || text === 'true';
     case 'e':
       return new CellError(text);
     case 'd':
@@ -144,14 +136,9 @@ function cellValue(cell: { type: string; style: number; text: string }, book: Re
     default: {
       if (text === '') return '';
       const number = Number(text);
-      return isDateFormat(book.styles.getStyleModel(cell.style)?.numFmt) ? isoDate(number, date1904) : number;
+      return book.dateStyles[cell.style] === true ? isoDate(number, book.date1904) : number;
     }
   }
-}
-
-/** A number format that shows a date or time: y m d h s outside quoted text and [colour] tags. */
-function isDateFormat(format: string | undefined): boolean {
-  return format !== undefined && /[ymdhs]/i.test(format.replace(/\[[^\]]*]|"[^"]*"|\\./g, ''));
 }
 
 /**
