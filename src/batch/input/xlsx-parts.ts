@@ -22,8 +22,10 @@ export async function readBookParts(zip: WorkbookZip): Promise<BookParts> {
   const partOfType = (type: string, fallback: string) => [...rels.values()].find((rel) => rel.type.endsWith(`/${type}`))?.part ?? (zip.has(fallback) ? fallback : undefined);
   const sheets: { name: string; part: string }[] = [];
   let date1904 = false;
+  let root: string | undefined;
   await readXml(zip, book, {
     open(name, tag) {
+      root ??= name;
       if (name === 'workbookPr') date1904 = isTrue(attribute(tag, 'date1904'));
       if (name !== 'sheet') return;
       const rel = rels.get(attribute(tag, 'id') ?? '');
@@ -32,6 +34,7 @@ export async function readBookParts(zip: WorkbookZip): Promise<BookParts> {
       if (rel !== undefined && sheetName !== undefined && rel.type.endsWith('/worksheet')) sheets.push({ name: sheetName, part: rel.part });
     },
   });
+  if (root !== 'workbook') throw new WorkbookError(NOT_A_WORKBOOK(zip));
   const strings = partOfType('sharedStrings', 'xl/sharedStrings.xml');
   const styles = partOfType('styles', 'xl/styles.xml');
   return {
@@ -47,9 +50,12 @@ async function workbookPart(zip: WorkbookZip): Promise<string> {
   const main = [...(await relationships(zip, '')).values()].find((rel) => rel.type === `${RELATIONSHIP}officeDocument` || rel.type.endsWith('/officeDocument'));
   const part = main?.part ?? 'xl/workbook.xml';
   if (part.endsWith('.bin')) throw new WorkbookError('this is a binary workbook (.xlsb): save it as .xlsx (Excel Workbook) or as CSV UTF-8');
-  if (!zip.has(part)) throw new WorkbookError(zip.has('word/document.xml') || zip.has('ppt/presentation.xml') ? 'this is a Word or PowerPoint file, not an Excel workbook' : 'a zip file, but not an Excel workbook (it has no xl/workbook.xml)');
+  if (!zip.has(part)) throw new WorkbookError(NOT_A_WORKBOOK(zip));
   return part;
 }
+
+const NOT_A_WORKBOOK = (zip: WorkbookZip) =>
+  zip.has('word/document.xml') || zip.has('ppt/presentation.xml') ? 'this is a Word or PowerPoint file, not an Excel workbook' : 'a zip file, but not an Excel workbook (it has no xl/workbook.xml)';
 
 /** `<si>` items: the text of `<t>` directly in them or in rich-text runs `<r><t>`, not phonetic hints `<rPh><t>`. */
 async function readSharedStrings(zip: WorkbookZip, part: string): Promise<string[]> {
