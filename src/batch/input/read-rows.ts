@@ -71,7 +71,7 @@ export interface RowBatch {
 export async function* readRowBatches(file: string, format: InputFormat = inputFormatOf(file), from?: ResumePoint, options: InputOptions = {}): AsyncGenerator<RowBatch> {
   const checked = from === undefined ? await checkInputOptions(file, format, options) : {};
   if (format === 'xlsx') {
-    // exceljs costs ~30 MB and most of a second to load: only when a workbook is read.
+    // The zip and XML readers load only when a workbook is read.
     const { readXlsx } = await import('./xlsx-rows.js');
     return yield* readXlsx(file, from ?? { offset: 0, line: 1, sheet: checked.sheet });
   }

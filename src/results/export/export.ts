@@ -4,7 +4,6 @@ import { orderByInput } from '../input-order.js';
 import { readResults, type ResultRow } from '../result-set.js';
 import { exportColumns } from './columns.js';
 import { writeCsv } from './csv.js';
-import { writeXlsx } from './xlsx.js';
 
 export interface ExportOptions {
   results: string;
@@ -39,6 +38,10 @@ export async function exportResults(options: ExportOptions): Promise<ExportRepor
   const columns = exportColumns(rows);
   let cutCells = 0;
   if (format === 'csv') await writeCsv(options.output, columns, rows);
-  else ({ cutCells } = await writeXlsx(options.output, columns, rows));
+  else {
+    // exceljs (the XLSX writer) costs ~30 MB and most of a second to load: only for .xlsx.
+    const { writeXlsx } = await import('./xlsx.js');
+    ({ cutCells } = await writeXlsx(options.output, columns, rows));
+  }
   return { rows: rows.length, columns: columns.length, format, badLines: set.badLines, notRun, notInInput, cutCells };
 }
