@@ -1,12 +1,33 @@
 /**
- * `difyrun batch` is I/O-bound and may run for hours over millions of rows. V8 lets its young
- * generation grow to 3 × 16 MB, memory the batch never needs; keeping it at its initial size
- * saves ~30 MB of resident memory (BENCHMARKS.md: batch-memory). The flag still takes effect
- * when set at run time, before the heap has grown. (--optimize-for-size would save another
- * 40 MB but cost a third of the client's throughput: measured, not taken.)
+ * `difyrun batch` (and `worker`) are I/O-bound and may run for hours over millions of rows.
+ * Their live heap stays at ~15 MB, but V8's defaults let garbage pile up far beyond it:
+ * - the young generation may grow to 3 × 16 MB, memory the batch never needs
+ *   (`--semi-space-growth-factor=1` keeps it at its initial size, ~30 MB less);
+ * - old space may grow to up to 4× its live size between full GCs, when the mutator is rarely
+ *   paused: ~45 MB of promoted garbage at the peak. `--heap-growing-percent=100` caps that at 2×
+ *   (~40 MB less for ~5% more CPU; BENCHMARKS.md, notes on issue 17).
+ * Both take effect when set at run time only if set before the heap has grown: main.ts calls
+ * this before it loads anything else. (--optimize-for-size would save more but cost a third of
+ * the client's throughput: measured, not taken.)
  */
 import { setFlagsFromString } from 'node:v8';
 
-export function tuneHeapForBatch(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
+/** The commands that run long enough, over enough rows, for the heap's growth to matter. */
+const LONG_RUNNING = new Set(['batch', 'worker']);
+
+/** `difyrun [options] NAME …` or `difyrun help NAME`: the command's name, if any. */
+export function selectedCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+/** The V8 flags for the command the arguments name: none for help, short commands and the server. */
+export function heapFlagsFor(argv: readonly string[]): string[] {
+  const command = selectedCommand(argv);
+  const asksForHelp = argv.find((arg) => !arg.startsWith('-')) === 'help' || argv.includes('--help') || argv.includes('-h');
+  return command !== undefined && LONG_RUNNING.has(command) && !asksForHelp ? ['--semi-space-growth-factor=1', '--heap-growing-percent=100'] : [];
+}
+
+export function tuneHeapFor(argv: readonly string[]): void {
+  for (const flag of heapFlagsFor(argv)) setFlagsFromString(flag);
 }

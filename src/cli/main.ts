@@ -1,20 +1,19 @@
 #!/usr/bin/env node
-/** The `difyrun` command: builds the program (src/cli/program.ts) and maps failures to exit codes. */
-import { CommanderError } from 'commander';
-import { EXIT } from '../exit-codes.js';
+/**
+ * The `difyrun` command. Only what must happen before the program loads is here: `--version`
+ * answers without loading anything (the start-up target is Node's own time), and the long
+ * commands tune V8's heap before their first allocations (heap-tuning.ts). Everything else is
+ * in run-program.ts, imported after that.
+ */
+import { VERSION } from '../version.js';
 import { quietOnClosedPipe } from './closed-pipe.js';
-import { buildProgram } from './program.js';
+import { tuneHeapFor } from './heap-tuning.js';
 
 quietOnClosedPipe();
-try {
-  const program = await buildProgram(process.argv.slice(2));
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander already printed the message (with a suggestion for typos).
-    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
-  }
-  process.stderr.write(`difyrun: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (process.argv.includes('--debug') && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exit(EXIT.failed);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  tuneHeapFor(args);
+  await import('./run-program.js');
 }

@@ -9,6 +9,9 @@
 import { Command, Help, type Option } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
+import { selectedCommand } from './heap-tuning.js';
+
+export { selectedCommand };
 
 type Register = (program: Command) => void;
 
@@ -65,12 +68,6 @@ const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/worker.js')).registerWorker,
   },
 ];
-
-/** The command the arguments name (`difyrun NAME …` or `difyrun help NAME`), if any. */
-export function selectedCommand(argv: readonly string[]): string | undefined {
-  const words = argv.filter((arg) => !arg.startsWith('-'));
-  return words[0] === 'help' ? words[1] : words[0];
-}
 
 const PROGRAM_HELP = `
 Settings: DIFY_API_KEY and DIFY_API_BASE_URL (environment or ./.env), or --local WORKFLOW.yml to

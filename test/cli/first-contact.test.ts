@@ -27,12 +27,14 @@ after(() => server.close());
 
 describe('a reader that goes away (| head)', () => {
   // The read end is closed before the command writes anything, so its first write meets EPIPE.
-  test('run --json and batch --dry-run exit 0 with nothing on stderr', async () => {
+  test('run --json, batch --dry-run, --version and --help exit 0 with nothing on stderr', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'in.csv'), 'id,review,rating\nr1,Fine,4\nr2,Bad,1\nr3,Okay,3\n');
     for (const args of [
       ['run', '--inputs-json', '{"review": "Piped", "rating": 2}', '--json'],
       ['batch', '-i', 'in.csv', '-o', 'out.jsonl', '--dry-run'],
+      ['--version'],
+      ['--help'],
     ]) {
       const { child, done } = cli(args, { cwd: dir, env });
       child.stdout!.destroy();

@@ -7,7 +7,6 @@ import { describeError, type SettingSources } from '../../client/describe-error.
 import { exitCodeFor } from '../command-kit.js';
 import { loadEnvironment, numberOption, OptionError } from '../config/environment.js';
 import { EXIT } from '../../exit-codes.js';
-import { tuneHeapForBatch } from '../heap-tuning.js';
 import { watchInterrupts } from '../interrupts.js';
 import { submitToQueue } from '../../queue/submit/submit-batch.js';
 import { queueUrlOption } from './worker.js';
@@ -119,7 +118,6 @@ export function registerBatch(program: Command): void {
 }
 
 async function batchCommand(flags: BatchFlags): Promise<number> {
-  tuneHeapForBatch();
   let baseURL = flags.baseUrl ?? 'the server';
   let sources: SettingSources | undefined;
   try {
