@@ -6,12 +6,10 @@
  * - old space may grow to up to 4× its live size between full GCs, when the mutator is rarely
  *   paused: ~45 MB of promoted garbage at the peak. `--heap-growing-percent=100` caps that at 2×
  *   (~40 MB less for ~5% more CPU; BENCHMARKS.md, notes on issue 17).
- * Both take effect when set at run time only if set before the heap has grown: main.ts calls
- * this before it loads anything else. (--optimize-for-size would save more but cost a third of
+ * Both take effect when set at run time only if set before the heap has grown: main.ts sets
+ * them before it loads anything else. (--optimize-for-size would save more but cost a third of
  * the client's throughput: measured, not taken.)
  */
-import { setFlagsFromString } from 'node:v8';
-
 /** The commands that run long enough, over enough rows, for the heap's growth to matter. */
 const LONG_RUNNING = new Set(['batch', 'worker']);
 
@@ -26,8 +24,4 @@ export function heapFlagsFor(argv: readonly string[]): string[] {
   const command = selectedCommand(argv);
   const asksForHelp = argv.find((arg) => !arg.startsWith('-')) === 'help' || argv.includes('--help') || argv.includes('-h');
   return command !== undefined && LONG_RUNNING.has(command) && !asksForHelp ? ['--semi-space-growth-factor=1', '--heap-growing-percent=100'] : [];
-}
-
-export function tuneHeapFor(argv: readonly string[]): void {
-  for (const flag of heapFlagsFor(argv)) setFlagsFromString(flag);
 }
