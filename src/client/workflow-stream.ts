@@ -8,6 +8,10 @@
  * Terminal events: `workflow_finished` and `workflow_paused` end the iteration (the connection
  * is released); an `error` event throws `DifyStreamError`; any other end throws
  * `StreamEndedError` with the ids seen, so the caller can recover the run.
+ *
+ * A stream that goes quiet after its run started (no bytes, not even the pings) is checked on:
+ * if run detail says the run has ended, the stream ends with that result (`resultFromRunDetail`)
+ * instead of waiting out `streamIdleTimeout` (see stall-check.ts).
  */
 import type { JsonObject, StopResponse } from '../protocol/index.js';
 import { deferred } from './deferred.js';
@@ -21,6 +25,7 @@ import {
 import { EventStream, parseEvent } from './event-stream.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { RunAccumulator, type WorkflowRunResult } from './run-result.js';
+import { endedRunResult, type GetRun } from './stall-check.js';
 import type { SSEMessage } from './sse-decoder.js';
 import type { OpenResponse } from './transport.js';
 import { toWorkflowEvent, type WorkflowEvent } from './workflow-events.js';
@@ -42,7 +47,14 @@ export interface WorkflowStreamOptions {
   startTimeout?: number | undefined;
   onPing?: (() => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** Fetches run detail, for the quiet check (off without it). */
+  getRun?: GetRun | undefined;
+  /** The shortest silence after the run started that is checked on (off when 0 or undefined). */
+  stallCheckAfter?: number | undefined;
 }
+
+/** Ends the connection of a quiet stream whose run has already ended (never seen by callers). */
+class RunEndedWhileQuiet extends Error {}
 
 /** `O` is the outputs' shape when the caller knows it (`workflows.stream<{ answer: string }>(…)`). */
 export class WorkflowStream<O extends object = JsonObject> implements AsyncIterable<WorkflowEvent<O>> {
@@ -60,6 +72,8 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   firstPingAt: number | undefined;
   startedAt: number | undefined;
   readonly user: string | undefined;
+  /** The stream went quiet and its result was read from run detail (the run had already ended). */
+  resultFromRunDetail = false;
 
   readonly #options: WorkflowStreamOptions;
   readonly #connection: EventStream;
@@ -76,6 +90,9 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   #bufferIndex = 0;
   #pendingError: unknown;
   #ended = false;
+  /** The run-detail look-up of the quiet check, while one is going. */
+  #checking: AbortController | undefined;
+  #endedByDetail: WorkflowRunResult<O> | undefined;
 
   constructor(options: WorkflowStreamOptions) {
     this.#options = options;
@@ -85,6 +102,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
       (kind, timeoutMs) => this.#connection.abort(new StreamIdleTimeoutError(this.progress, timeoutMs, kind)),
     );
     const watchdog = this.#watchdog;
+    if (options.getRun && options.stallCheckAfter) watchdog.watchQuiet(options.stallCheckAfter, () => void this.#checkQuietRun());
     this.#connection = new EventStream(
       options.open,
       {
@@ -214,9 +232,30 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
       if (ended && !this.#ended) throw new StreamEndedError(this.progress);
       return events;
     } catch (error) {
+      if (error instanceof RunEndedWhileQuiet && this.#endedByDetail) return this.#finishFromDetail(this.#endedByDetail);
       this.#fail(error, false);
       throw error;
     }
+  }
+
+  /** The stream went quiet after its run started: if the run has already ended, end with its detail. */
+  async #checkQuietRun(): Promise<void> {
+    const runId = this.workflowRunId;
+    if (runId === undefined || this.#checking !== undefined || this.#ended) return;
+    this.#checking = new AbortController();
+    const result = await endedRunResult<O>(this.#options.getRun!, runId, this.taskId, this.#checking.signal);
+    this.#checking = undefined;
+    if (result === undefined || this.#ended) return;
+    this.#endedByDetail = result;
+    this.#connection.abort(new RunEndedWhileQuiet());
+  }
+
+  #finishFromDetail(result: WorkflowRunResult<O>): null {
+    this.resultFromRunDetail = true;
+    this.#ended = true;
+    this.#cleanup(true);
+    this.#done.resolve(result);
+    return null;
   }
 
   /** Decodes messages up to and including a terminal event, which ends the stream. */
@@ -272,6 +311,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
 
   #cleanup(abortConnection: boolean): void {
     this.#watchdog.disarm();
+    this.#checking?.abort();
     this.#detachSignal?.();
     this.#detachSignal = undefined;
     this.#connection.close(abortConnection);
@@ -288,6 +328,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   #onPing(): void {
     this.firstPingAt ??= Date.now();
     this.pingCount++;
+    this.#watchdog.sawPing();
     this.#options.onPing?.();
   }
 }
