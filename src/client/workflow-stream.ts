@@ -25,7 +25,7 @@ import {
 import { EventStream, parseEvent } from './event-stream.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { RunAccumulator, type WorkflowRunResult } from './run-result.js';
-import { endedRunResult, type GetRun } from './stall-check.js';
+import { QuietRunCheck, type GetRun } from './stall-check.js';
 import type { SSEMessage } from './sse-decoder.js';
 import type { OpenResponse } from './transport.js';
 import { toWorkflowEvent, type WorkflowEvent } from './workflow-events.js';
@@ -52,9 +52,6 @@ export interface WorkflowStreamOptions {
   /** The shortest silence after the run started that is checked on (off when 0 or undefined). */
   stallCheckAfter?: number | undefined;
 }
-
-/** Ends the connection of a quiet stream whose run has already ended (never seen by callers). */
-class RunEndedWhileQuiet extends Error {}
 
 /** `O` is the outputs' shape when the caller knows it (`workflows.stream<{ answer: string }>(…)`). */
 export class WorkflowStream<O extends object = JsonObject> implements AsyncIterable<WorkflowEvent<O>> {
@@ -90,9 +87,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   #bufferIndex = 0;
   #pendingError: unknown;
   #ended = false;
-  /** The run-detail look-up of the quiet check, while one is going. */
-  #checking: AbortController | undefined;
-  #endedByDetail: WorkflowRunResult<O> | undefined;
+  #quietCheck: QuietRunCheck<O> | undefined;
 
   constructor(options: WorkflowStreamOptions) {
     this.#options = options;
@@ -102,7 +97,10 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
       (kind, timeoutMs) => this.#connection.abort(new StreamIdleTimeoutError(this.progress, timeoutMs, kind)),
     );
     const watchdog = this.#watchdog;
-    if (options.getRun && options.stallCheckAfter) watchdog.watchQuiet(options.stallCheckAfter, () => void this.#checkQuietRun());
+    if (options.getRun && options.stallCheckAfter) {
+      const check = (this.#quietCheck = new QuietRunCheck<O>(options.getRun, (reason) => this.#connection.abort(reason)));
+      watchdog.watchQuiet(options.stallCheckAfter, () => void check.check(this.workflowRunId, this.taskId, () => this.#ended));
+    }
     this.#connection = new EventStream(
       options.open,
       {
@@ -232,30 +230,15 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
       if (ended && !this.#ended) throw new StreamEndedError(this.progress);
       return events;
     } catch (error) {
-      if (error instanceof RunEndedWhileQuiet && this.#endedByDetail) return this.#finishFromDetail(this.#endedByDetail);
+      const fromDetail = this.#quietCheck?.resultFor(error);
+      if (fromDetail) {
+        this.resultFromRunDetail = true;
+        this.#finish(fromDetail); // the check already dropped the connection
+        return null;
+      }
       this.#fail(error, false);
       throw error;
     }
-  }
-
-  /** The stream went quiet after its run started: if the run has already ended, end with its detail. */
-  async #checkQuietRun(): Promise<void> {
-    const runId = this.workflowRunId;
-    if (runId === undefined || this.#checking !== undefined || this.#ended) return;
-    this.#checking = new AbortController();
-    const result = await endedRunResult<O>(this.#options.getRun!, runId, this.taskId, this.#checking.signal);
-    this.#checking = undefined;
-    if (result === undefined || this.#ended) return;
-    this.#endedByDetail = result;
-    this.#connection.abort(new RunEndedWhileQuiet());
-  }
-
-  #finishFromDetail(result: WorkflowRunResult<O>): null {
-    this.resultFromRunDetail = true;
-    this.#ended = true;
-    this.#cleanup(true);
-    this.#done.resolve(result);
-    return null;
   }
 
   /** Decodes messages up to and including a terminal event, which ends the stream. */
@@ -294,11 +277,11 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
     return event;
   }
 
-  /** The terminal event arrived: release the connection and resolve. */
-  #finish(): void {
+  /** The terminal event arrived (or the quiet check found the run ended): release the connection and resolve. */
+  #finish(result = this.#run.result!): void {
     this.#ended = true;
     this.#cleanup(false);
-    this.#done.resolve(this.#run.result!);
+    this.#done.resolve(result);
   }
 
   #fail(error: unknown, abortedByConsumer: boolean): void {
@@ -311,7 +294,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
 
   #cleanup(abortConnection: boolean): void {
     this.#watchdog.disarm();
-    this.#checking?.abort();
+    this.#quietCheck?.cancel();
     this.#detachSignal?.();
     this.#detachSignal = undefined;
     this.#connection.close(abortConnection);
