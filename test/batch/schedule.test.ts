@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { AdaptiveWindow } from '../../src/batch/schedule/adaptive-window.js';
 import { Pacing } from '../../src/batch/schedule/pacing.js';
 import { RateGate } from '../../src/batch/schedule/rate-gate.js';
+import { RecentLatencies } from '../../src/batch/schedule/recent-latencies.js';
 
 describe('AdaptiveWindow', () => {
   test('holds at most `limit` slots; a release lets the next waiter in', async () => {
@@ -152,5 +153,20 @@ describe('Pacing', () => {
     pacing.giveBackSlot();
     await backoff;
     assert.equal(pacing.inFlight, 1);
+  });
+});
+
+describe('RecentLatencies', () => {
+  test('the recovery wait is 3× the recent p95 + 5 s, and follows the latencies as they change', () => {
+    const latencies = new RecentLatencies();
+    assert.equal(latencies.recoveryWaitMs(300_000), 60_000, 'before 10 rows: up to a minute');
+    for (let i = 0; i < 200; i++) latencies.add(1000);
+    assert.equal(latencies.recoveryWaitMs(300_000), 8000);
+    for (let i = 0; i < 200; i++) {
+      latencies.add(10_000);
+      latencies.recoveryWaitMs(300_000); // asked once per row, as the batch does
+    }
+    assert.equal(latencies.recoveryWaitMs(300_000), 35_000);
+    assert.equal(latencies.recoveryWaitMs(20_000), 20_000, 'never beyond the row timeout');
   });
 });
