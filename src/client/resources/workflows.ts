@@ -13,7 +13,6 @@ import type {
 } from '../../protocol/index.js';
 import { assertRunId, DifyError } from '../errors.js';
 import type { RequestOptions, RequestSpec, Transport } from '../transport.js';
-import { DEFAULT_STALL_CHECK_AFTER_MS } from '../stall-check.js';
 import { WorkflowStream, type WorkflowRunResult } from '../workflow-stream.js';
 
 export interface RunParams {
@@ -85,6 +84,7 @@ export interface WorkflowStreamDefaults {
   streamIdleTimeout: number;
   eventTimeout: number | undefined;
   startTimeout: number | undefined;
+  stallCheckAfter: number;
 }
 
 export class Workflows {
@@ -218,7 +218,7 @@ export class Workflows {
       onPing,
       signal,
       getRun: (runId, checkSignal) => this.get(runId, { ...requestOptions, signal: checkSignal }),
-      stallCheckAfter: stallCheckAfter ?? DEFAULT_STALL_CHECK_AFTER_MS,
+      stallCheckAfter: stallCheckAfter ?? defaults.stallCheckAfter,
     });
   }
 }
