@@ -25,33 +25,14 @@ import {
 import { EventStream, parseEvent } from './event-stream.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { RunAccumulator, type WorkflowRunResult } from './run-result.js';
-import { QuietRunCheck, type GetRun } from './stall-check.js';
+import { QuietRunCheck } from './stall-check.js';
 import type { SSEMessage } from './sse-decoder.js';
-import type { OpenResponse } from './transport.js';
 import { toWorkflowEvent, type WorkflowEvent } from './workflow-events.js';
+import type { WorkflowStreamOptions } from './workflow-stream-options.js';
 
 export type { UnknownWorkflowEvent, WorkflowEvent } from './workflow-events.js';
 export type { WorkflowRunResult } from './run-result.js';
-
-export interface WorkflowStreamOptions {
-  /** Opens the HTTP response; the signal aborts it. */
-  open: (signal: AbortSignal) => Promise<OpenResponse>;
-  /** Calls the stop endpoint (POST /workflows/tasks/{task_id}/stop). */
-  stop: (taskId: string, user: string) => Promise<StopResponse>;
-  user: string | undefined;
-  /** No bytes at all for this long aborts the stream. */
-  streamIdleTimeout: number;
-  /** Pings but no event for this long aborts the stream (off when undefined). */
-  eventTimeout?: number | undefined;
-  /** No first run event for this long after the response opened aborts the stream (off when undefined). */
-  startTimeout?: number | undefined;
-  onPing?: (() => void) | undefined;
-  signal?: AbortSignal | undefined;
-  /** Fetches run detail, for the quiet check (off without it). */
-  getRun?: GetRun | undefined;
-  /** The shortest silence after the run started that is checked on (off when 0 or undefined). */
-  stallCheckAfter?: number | undefined;
-}
+export type { WorkflowStreamOptions } from './workflow-stream-options.js';
 
 /** `O` is the outputs' shape when the caller knows it (`workflows.stream<{ answer: string }>(…)`). */
 export class WorkflowStream<O extends object = JsonObject> implements AsyncIterable<WorkflowEvent<O>> {
