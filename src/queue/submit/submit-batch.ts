@@ -59,6 +59,7 @@ export async function submitBatch(config: BatchConfig, io: BatchIO, target: Queu
   const ledger = await readLedger(output);
   const stats = new BatchStats();
   const progress = createProgress(stats, { quiet: config.quiet, stream: io.stderr });
+  connection.reportOutages((line) => progress.log(line));
   const ledgerOut = await DurableAppender.open(output, { bom: config.bom });
   const queue = appQueue(redis, app.appId);
   const reader = new OutcomeReader(connection.duplicate(), batchId);
