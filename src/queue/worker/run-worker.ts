@@ -61,10 +61,11 @@ export async function runWorker(connection: QueueConnection, keyRing: KeyRing, t
     const presence: WorkerPresence = { host: hostname(), pid: process.pid, keyFingerprints: keyRing.fingerprints, seenAt: Date.now() };
     return redis.hset(keys.workers, workerId, JSON.stringify(presence));
   };
-  let lastStatus = '';
+  const statusLine = (all: AppRunner[]) => `rows: ${sum(all, 'succeeded')} succeeded, ${sum(all, 'failed')} failed, ${sum(all, 'active')} in flight`;
+  // Said when it changes: an idle worker says nothing.
+  let lastStatus = statusLine([]);
   const status = () => {
-    const all = [...runners.values()];
-    const line = `rows: ${sum(all, 'succeeded')} succeeded, ${sum(all, 'failed')} failed, ${sum(all, 'active')} in flight`;
+    const line = statusLine([...runners.values()]);
     if (line !== lastStatus && !tuning.quiet) io.log(line);
     lastStatus = line;
   };
