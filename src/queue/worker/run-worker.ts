@@ -87,7 +87,7 @@ export async function runWorker(connection: QueueConnection, keyRing: KeyRing, t
     const signOff = async () => {
       await Promise.all(all.map((runner) => runner.close()));
       status();
-      await redis.hdel(keys.workers, workerId).catch(() => {}); // presence expires on its own too
+      await redis.hdel(keys.workers, workerId).catch(() => {}); // without heartbeats it counts as gone after 15 s anyway
     };
     try {
       await unlessRedisIsGone(connection, signOff(), all);
