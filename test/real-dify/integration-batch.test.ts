@@ -165,7 +165,7 @@ describe('real Dify: difyrun batch', { skip }, () => {
     writeFileSync(join(dir, 'in.csv'), 'id,query,seconds\ns1,s1,6\ns2,s2,6\n');
     const interrupted = batch(code, dir, ['-i', 'in.csv', '-o', 'out.jsonl', '-c', '2', '--mode', 'streaming', '--user', user]);
     // Interrupted once the server lists both runs (they take 6 s; on a loaded kit they may queue first).
-    await waitForAsync(async () => (await serverRuns(code, user)).filter((run) => run.status === 'running').length >= 2, interrupted.done);
+    await waitFor(async () => (await serverRuns(code, user)).filter((run) => run.status === 'running').length >= 2, interrupted.done);
     interrupted.child.kill('SIGINT');
     await interrupted.done;
     const records = lastById(join(dir, 'out.jsonl'));
@@ -222,21 +222,11 @@ describe('real Dify: difyrun batch', { skip }, () => {
   });
 });
 
-/** Like waitFor, for a check that asks the server. */
-async function waitForAsync(ready: () => Promise<boolean>, ended: Promise<unknown>): Promise<void> {
+/** Polls until `ready()` or until the process ends (then fails: it ended too soon). */
+async function waitFor(ready: () => boolean | Promise<boolean>, ended: Promise<unknown>): Promise<void> {
   let over = false;
   void ended.then(() => (over = true));
   while (!(await ready())) {
-    if (over) throw new Error('the batch ended before the point this test interrupts it at');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** Polls until `ready()` or until the process ends (then fails: it ended too soon). */
-async function waitFor(ready: () => boolean, ended: Promise<unknown>): Promise<void> {
-  let over = false;
-  void ended.then(() => (over = true));
-  while (!ready()) {
     if (over) throw new Error('the batch ended before the point this test interrupts it at');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
