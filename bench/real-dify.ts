@@ -9,7 +9,7 @@ import os from 'node:os';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../src/server/index.js';
-import { kitInstance, realDifyKit, type KitApp } from '../test/real-dify/integration-kit.js';
+import { kitInstance, realDifyKit, SECOND_KIT, type KitApp } from '../test/real-dify/integration-kit.js';
 import { fmt, runCli, tmp, type BatchRun } from './batch.js';
 import type { BenchResult } from './report.js';
 
@@ -20,8 +20,7 @@ const MODES = [
 ] as const;
 
 const FOUR_WORKERS = {
-  root: '/tmp/real-dify-4w',
-  ports: { api: 5811, postgres: 55442, redis: 56389, sandbox: 8195 },
+  ...SECOND_KIT,
   settings: { CELERY_WORKER_AMOUNT: '4', APP_MAX_ACTIVE_REQUESTS: '0' },
 };
 

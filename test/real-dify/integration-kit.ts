@@ -76,6 +76,13 @@ function readApps(dir: string, root: string): Kit | string {
   };
 }
 
+/**
+ * Where other kit instances live (the benchmark's 4 workers, the concurrency-cap test): one root,
+ * started with the settings each needs, so only the first start is cold (migrations: ~5 min on
+ * a loaded machine); a change of settings is a warm restart.
+ */
+export const SECOND_KIT = { root: process.env['REAL_DIFY_SECOND_ROOT'] ?? '/tmp/real-dify-4w', ports: { api: 5811, postgres: 55442, redis: 56389, sandbox: 8195 } };
+
 export interface KitInstanceOptions {
   /** Its own REAL_DIFY_ROOT (state, logs, database). */
   root: string;
