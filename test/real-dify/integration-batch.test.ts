@@ -2,12 +2,9 @@
  * `difyrun batch` against the real Dify 1.13.2 server (issue 15): CSV and JSONL, file inputs,
  * failed rows and --retry, resume after SIGKILL, Ctrl-C. Every row's runs are counted in the
  * server's own logs (by a per-test user), so "never twice" is checked against Dify itself.
- *
- *
- * Not covered: the per-app concurrency cap (APP_MAX_ACTIVE_REQUESTS=2, a 400 "Too many
- * requests"). It needs a second kit instance with its own REAL_DIFY_ROOT, ports and
- * REAL_DIFY_SANDBOX=0 (the shared kit must not be restarted); the SDK's retry of that 400 is
- * covered against a scripted server in test/client/http-behaviour.test.ts.
+ * A row Dify rejects after the ping fails fast with Dify's message; rows with files merely
+ * queued are never sent twice. The per-app concurrency cap needs a second kit instance:
+ * integration-cap.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
