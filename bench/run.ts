@@ -8,7 +8,7 @@ import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchQueueScaleOut } from './queue.js';
 import { benchRealDify } from './real-dify.js';
 import { benchSseDecode } from './sse-decode.js';
-import { benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
+import { benchBatchFaultKinds, benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
 import { benchBatchXlsx } from './xlsx.js';
 import { writeSection, type BenchResult } from './report.js';
 
@@ -23,6 +23,7 @@ const SUITES: Record<string, () => Promise<BenchResult | string>> = {
   'batch-vs-seed': benchBatchVsSeed,
   'batch-local-memory': benchBatchLocalMemory,
   'batch-faults': benchBatchFaults,
+  'batch-fault-kinds': benchBatchFaultKinds,
   'batch-xlsx': benchBatchXlsx,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,
