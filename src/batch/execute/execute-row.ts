@@ -148,7 +148,6 @@ class RowExecutor {
     }
     const inputs = await this.row.inputs().catch((error: Error) => error);
     if (inputs instanceof Error) return this.#finish(undefined, { code: 'file_upload_failed', message: inputs.message, http_status: null });
-    let blockingOnce = false;
     for (;;) {
       if (this.run.signals.stop.aborted) return this.#stoppedBeforeSending();
       try {
@@ -156,8 +155,7 @@ class RowExecutor {
       } catch {
         return this.#stoppedBeforeSending();
       }
-      const mode = blockingOnce ? 'blocking' : this.run.config.mode;
-      blockingOnce = false;
+      const mode = this.run.config.mode;
       const sentAt = Date.now();
       let result: AttemptResult;
       try {
@@ -181,10 +179,7 @@ class RowExecutor {
           else this.#outcome.unresolvedSince ??= sentAt;
         }
         if (step.do === 'fail') return this.#finish(undefined, step.error);
-        if (step.do === 'retry') {
-          blockingOnce = step.blocking === true;
-          if (step.backoff !== undefined) await this.#backoff(step.backoff);
-        }
+        if (step.do === 'retry' && step.backoff !== undefined) await this.#backoff(step.backoff);
         this.#retries++;
         continue;
       }
