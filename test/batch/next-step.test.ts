@@ -24,7 +24,7 @@ const table: [string, RetryCounts, RowEvent, unknown, RetryCounts?][] = [
   ['may have run: recover first, following the run id', fresh, failed(ambiguous('run-1')), { do: 'recover', runId: 'run-1', waitForRun: true }, fresh],
   ['Dify answered 500: look, but do not wait for a run', fresh, failed(ambiguous(undefined, false)), { do: 'recover', runId: undefined, waitForRun: false }],
   ['only pings, never started: look in the logs without waiting', fresh, failed(notStarted), { do: 'recover', runId: undefined, waitForRun: false }],
-  ['not started and not in the logs: once in blocking mode for Dify’s own message', fresh, { kind: 'run-absent', verdict: notStarted }, { do: 'retry', backoff: undefined, pauseAllMs: undefined, blocking: true }, fresh],
+  ['not started by the timeout and not in the logs: fails, never sent again (it may still be queued)', fresh, { kind: 'run-absent', verdict: notStarted }, { do: 'fail', error: err('run_not_started') }, fresh],
   ['no run found: sent again with backoff', { transient: 1, overloaded: 0 }, { kind: 'run-absent', verdict: ambiguous() }, { do: 'retry', backoff: 1, pauseAllMs: undefined }, { transient: 2, overloaded: 0 }],
   ['no run found, retries used up: the attempt’s error', { transient: 3, overloaded: 0 }, { kind: 'run-absent', verdict: ambiguous() }, { do: 'fail', error: err('stream_ended') }],
   ['a run still going after the wait: never sent again', fresh, { kind: 'run-still-running', runId: 'run-9', waitedMs: 61_000 }, { do: 'fail', code: 'recovery_timeout' }],

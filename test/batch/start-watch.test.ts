@@ -1,66 +1,83 @@
-/** Noticing a streaming run the server dropped before starting it (FIFO queue evidence, or the timeout). */
+/** Watching a streaming POST until its run starts: the probe for a rejected row, and the --timeout bound. */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { StartOrder, type RunNotStartedError } from '../../src/batch/execute/start-watch.js';
+import type { DifyClient } from '../../src/client/client.js';
+import { RunNotStartedError, StartOrder, type StartProbe } from '../../src/batch/execute/start-watch.js';
 
-function watch(order: StartOrder, timeoutMs = 60_000) {
-  const given: RunNotStartedError[] = [];
-  const ticket = order.posted(timeoutMs, (error) => given.push(error));
-  return { ticket, given };
+const form = { user_input_form: [{ 'text-input': { variable: 'query', label: 'query', type: 'text-input' } }] };
+
+function fakeClient() {
+  const calls = { parameters: 0 };
+  const client = { app: { parameters: async () => (calls.parameters++, form) } } as unknown as DifyClient;
+  return { client, calls };
 }
 
-test('a stream passed over by one POSTed later is given up after the grace', async () => {
-  const order = new StartOrder({ graceMs: 30 });
-  const first = watch(order);
-  const second = watch(order);
-  second.ticket.started();
-  assert.equal(first.given.length, 0, 'not at once');
-  await sleep(200);
-  assert.deepEqual(first.given.map((error) => error.reason), ['overtaken']);
-  assert.match(first.given[0]!.message, /never started the run \(only pings for \d+ s while runs sent after it started\)/);
-  assert.equal(second.given.length, 0);
-});
+function watch(order: StartOrder, options: { timeoutMs?: number; answer?: Error | undefined; client?: DifyClient } = {}) {
+  const given: Error[] = [];
+  const asked: string[][] = [];
+  const ask: StartProbe = async (variables) => {
+    asked.push(variables.map((variable) => variable.variable));
+    return options.answer;
+  };
+  const client = options.client ?? fakeClient().client;
+  const ticket = order.posted(options.timeoutMs ?? 60_000, (error) => given.push(error), { client, ask });
+  return { ticket, given, asked };
+}
 
-test('a stream that starts within the grace is kept; runs starting in order overtake nobody', async () => {
-  const order = new StartOrder({ graceMs: 100 });
-  const first = watch(order);
-  const second = watch(order);
-  const third = watch(order);
-  second.ticket.started();
-  first.ticket.started();
-  third.ticket.started();
-  await sleep(250);
-  assert.deepEqual([first.given.length, second.given.length, third.given.length], [0, 0, 0]);
-});
-
-test('without any later start, the wait for the first event ends at the timeout; an ended attempt is never given up', async () => {
-  const order = new StartOrder({ graceMs: 10 });
-  const lone = watch(order, 50);
-  const ended = watch(order, 50);
-  ended.ticket.end();
-  await sleep(200);
-  assert.deepEqual(lone.given.map((error) => error.reason), ['timeout']);
-  assert.equal(ended.given.length, 0);
-});
-
-test('once runs are seen to start quickly, a stream far slower than them is given up before the timeout', async () => {
-  const order = new StartOrder({ graceMs: 10, slowAtLeastMs: 60 });
-  for (let i = 0; i < 5; i++) watch(order).ticket.started(); // five runs that started at once
-  const lone = watch(order, 60_000);
+test('a silent stream is asked about once; the server’s rejection ends it with that error', async () => {
+  const rejection = new Error('Invalid upload file');
+  const silent = watch(new StartOrder({ probeAfterMs: 20 }), { answer: rejection });
   await sleep(300);
-  assert.deepEqual(lone.given.map((error) => error.reason), ['slow']);
-  assert.match(lone.given[0]!.message, /far longer than runs here take to start/);
+  assert.deepEqual(silent.asked, [['query']], 'asked once, with the app’s input form');
+  assert.deepEqual(silent.given, [rejection]);
 });
 
-test('once runs were seen starting out of order, an overtaken stream gets twice that long', async () => {
-  const order = new StartOrder({ graceMs: 1000 });
-  assert.equal(order.overtakenGraceMs, 1000);
-  const early = watch(order);
-  const late = watch(order);
-  late.ticket.started();
-  await sleep(600);
-  early.ticket.started(); // overtaken, but it did start: a legitimate reordering of at least 600 ms
-  assert.equal(early.given.length, 0);
-  assert.ok(order.overtakenGraceMs >= 1200, `grace ${order.overtakenGraceMs} ms`);
+test('a stream whose run starts before the probe is never asked about nor given up', async () => {
+  const started = watch(new StartOrder({ probeAfterMs: 50 }), { answer: new Error('never used'), timeoutMs: 100 });
+  started.ticket.started();
+  await sleep(300);
+  assert.deepEqual(started.asked, []);
+  assert.deepEqual(started.given, []);
+});
+
+test('when the probe learns nothing the stream waits on, and only the timeout ends it (not sent again)', async () => {
+  const queued = watch(new StartOrder({ probeAfterMs: 10 }), { answer: undefined, timeoutMs: 400 });
+  await sleep(150);
+  assert.equal(queued.asked.length, 1);
+  assert.deepEqual(queued.given, [], 'a merely queued run is not given up early');
+  await sleep(500);
+  const given: Error[] = queued.given;
+  assert.equal(given.length, 1);
+  assert.ok(given[0] instanceof RunNotStartedError);
+  assert.match(given[0].message, /never started the run \(only pings for \d+ s\); it was not sent again, since it may still be queued/);
+});
+
+test('a rejection that arrives after the run started is ignored', async () => {
+  const order = new StartOrder({ probeAfterMs: 10 });
+  const given: Error[] = [];
+  let answer: (error: Error) => void = () => undefined;
+  const ticket = order.posted(60_000, (error) => given.push(error), { client: fakeClient().client, ask: () => new Promise((resolve) => (answer = resolve)) });
+  await sleep(100);
+  ticket.started();
+  answer(new Error('too late'));
+  await sleep(20);
+  assert.deepEqual(given, []);
+});
+
+test('the input form is read once for the streams of a batch', async () => {
+  const { client, calls } = fakeClient();
+  const order = new StartOrder({ probeAfterMs: 10 });
+  const streams = [watch(order, { client }), watch(order, { client }), watch(order, { client })];
+  await sleep(150);
+  assert.ok(streams.every((stream) => stream.asked.length === 1));
+  assert.equal(calls.parameters, 1);
+  for (const stream of streams) stream.ticket.end();
+});
+
+test('a timeout shorter than the probe delay: no probe, the timeout ends the stream', async () => {
+  const short = watch(new StartOrder({ probeAfterMs: 1000 }), { answer: new Error('x'), timeoutMs: 50 });
+  await sleep(200);
+  assert.deepEqual(short.asked, []);
+  assert.ok(short.given[0] instanceof RunNotStartedError);
 });

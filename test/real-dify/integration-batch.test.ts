@@ -2,15 +2,9 @@
  * `difyrun batch` against the real Dify 1.13.2 server (issue 15): CSV and JSONL, file inputs,
  * failed rows and --retry, resume after SIGKILL, Ctrl-C. Every row's runs are counted in the
  * server's own logs (by a per-test user), so "never twice" is checked against Dify itself.
- *
- * Tests marked `todo: 'issue 15 …'` describe behaviour another branch is building (mode auto,
- * fast failure of rows Dify rejects after the ping, `stopped` records): they run and report but
- * do not fail the suite until that work is merged.
- *
- * Not covered: the per-app concurrency cap (APP_MAX_ACTIVE_REQUESTS=2, a 400 "Too many
- * requests"). It needs a second kit instance with its own REAL_DIFY_ROOT, ports and
- * REAL_DIFY_SANDBOX=0 (the shared kit must not be restarted); the SDK's retry of that 400 is
- * covered against a scripted server in test/client/http-behaviour.test.ts.
+ * A row Dify rejects after the ping fails fast with Dify's message; rows with files merely
+ * queued are never sent twice. The per-app concurrency cap needs a second kit instance:
+ * integration-cap.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -164,9 +158,12 @@ describe('real Dify: difyrun batch', { skip }, () => {
 
   test('rows difyrun stopped on Ctrl-C are recorded as stopped', async () => {
     const dir = tempDir('difyrun-it-batch-');
+    const user = uniqueTag('stopped');
     writeFileSync(join(dir, 'in.csv'), 'id,query,seconds\ns1,s1,6\ns2,s2,6\n');
-    const interrupted = batch(code, dir, ['-i', 'in.csv', '-o', 'out.jsonl', '-c', '2', '--mode', 'streaming']);
-    await new Promise((resolve) => setTimeout(resolve, 4000)); // both rows are running (they take 6 s)
+    const interrupted = batch(code, dir, ['-i', 'in.csv', '-o', 'out.jsonl', '-c', '2', '--mode', 'streaming', '--user', user]);
+    // Interrupted once the server lists a run going (6 s each; with one worker the second waits in
+    // its queue and is stopped the moment it starts).
+    await waitFor(async () => (await serverRuns(code, user)).some((run) => run.status === 'running'), interrupted.done);
     interrupted.child.kill('SIGINT');
     await interrupted.done;
     const records = lastById(join(dir, 'out.jsonl'));
@@ -179,21 +176,36 @@ describe('real Dify: difyrun batch', { skip }, () => {
     }
   });
 
-  test('a row Dify rejects after the ping fails fast with its message, once', { todo: 'issue 15: took 26 s here (target 15 s); the early give-up now waits a 10 s grace, because a 2 s grace re-sent a merely queued row' }, async () => {
+  test('a row Dify rejects after the ping fails fast with its message, once', async () => {
     const dir = tempDir('difyrun-it-batch-');
     const user = uniqueTag('rejected');
     const unknownFile = { type: 'document', transfer_method: 'local_file', upload_file_id: '00000000-0000-4000-8000-000000000000' };
     writeFileSync(join(dir, 'in.jsonl'), `${JSON.stringify({ id: 'x1', inputs: { query: 'q', doc: unknownFile } })}\n`);
     const started = Date.now();
     const run = batch(code, dir, ['-i', 'in.jsonl', '-o', 'out.jsonl', '--mode', 'streaming', '--user', user, '--timeout', '20']);
-    const guard = setTimeout(() => run.child.kill('SIGKILL'), 40_000); // today it would retry for minutes
+    const guard = setTimeout(() => run.child.kill('SIGKILL'), 40_000);
     const result = await run.done;
     clearTimeout(guard);
-    assert.equal(result.code, 1);
-    assert.ok(Date.now() - started < 15_000 + 5_000, 'failed within 15 s (plus start-up)');
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(Date.now() - started < 15_000 + 5_000, `failed within 15 s (plus start-up): ${Date.now() - started} ms`);
     const record = lastById(join(dir, 'out.jsonl')).get('x1')!;
-    assert.match(JSON.stringify(record['error']), /Invalid upload file/);
-    assert.ok((await serverRuns(code, user)).length <= 1, 'never a second run');
+    assert.deepEqual(record['error'], { code: 'invalid_param', message: 'Invalid upload file', http_status: 400 });
+    assert.equal(record['attempts'], 1, 'not retried');
+    assert.equal((await serverRuns(code, user)).length, 0, 'no run at all: the probe cannot run one');
+  });
+
+  test('rows with files queued behind the one worker are never sent twice', async () => {
+    const dir = tempDir('difyrun-it-batch-');
+    const user = uniqueTag('queued-files');
+    writeFileSync(join(dir, 'doc.txt'), 'a document\n');
+    // 2 s each behind one worker: the later rows wait past the probe delay and are asked about.
+    const lines = Array.from({ length: 4 }, (_, i) => JSON.stringify({ id: `q${i}`, inputs: { query: `q${i}`, seconds: 2, doc: join(dir, 'doc.txt') } }));
+    writeFileSync(join(dir, 'in.jsonl'), `${lines.join('\n')}\n`);
+    const result = await batch(code, dir, ['-i', 'in.jsonl', '-o', 'out.jsonl', '--mode', 'streaming', '--user', user, '-c', '4', '--json']).done;
+    assert.equal(result.code, 0, result.stderr);
+    const records = lastById(join(dir, 'out.jsonl'));
+    assert.ok([...records.values()].every((record) => record['status'] === 'success'));
+    assert.equal((await serverRuns(code, user)).length, 4, 'the server ran each row exactly once');
   });
 
   test('--mode auto is the default and the summary says which mode ran', async () => {
@@ -209,10 +221,10 @@ describe('real Dify: difyrun batch', { skip }, () => {
 });
 
 /** Polls until `ready()` or until the process ends (then fails: it ended too soon). */
-async function waitFor(ready: () => boolean, ended: Promise<unknown>): Promise<void> {
+async function waitFor(ready: () => boolean | Promise<boolean>, ended: Promise<unknown>): Promise<void> {
   let over = false;
   void ended.then(() => (over = true));
-  while (!ready()) {
+  while (!(await ready())) {
     if (over) throw new Error('the batch ended before the point this test interrupts it at');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,7 +1,6 @@
 /**
  * Every CLI command (and --json) against the real Dify 1.13.2 server (issue 15), spawned from
- * source. Tests marked `todo: 'issue 15 …'` describe behaviour another branch is building: they
- * run and report, but do not fail the suite until that work is merged.
+ * source.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -54,6 +54,11 @@ function openKit(): Kit | string {
       return `real-Dify suite skipped: the kit could not be set up, which is outside this project (${last.slice(0, 200)})`;
     }
   }
+  return readApps(dir, root);
+}
+
+/** The kit as its apps.json describes it; a skip reason when the file or the echo app is missing. */
+function readApps(dir: string, root: string): Kit | string {
   const appsFile = join(root, 'apps.json');
   if (!existsSync(appsFile)) return `real-Dify suite skipped: the kit is up but ${appsFile} is missing`;
   const apps = JSON.parse(readFileSync(appsFile, 'utf8')) as Record<string, { base_url: string; api_key: string; app_id: string }>;
@@ -69,6 +74,61 @@ function openKit(): Kit | string {
       return { name, apiKey: app.api_key, baseURL: app.base_url, appId: app.app_id };
     },
   };
+}
+
+/**
+ * Where other kit instances live (the benchmark's 4 workers, the concurrency-cap test): one root,
+ * started with the settings each needs, so only the first start is cold (migrations: ~5 min on
+ * a loaded machine); a change of settings is a warm restart.
+ */
+export const SECOND_KIT = { root: process.env['REAL_DIFY_SECOND_ROOT'] ?? '/tmp/real-dify-4w', ports: { api: 5811, postgres: 55442, redis: 56389, sandbox: 8195 } };
+
+export interface KitInstanceOptions {
+  /** Its own REAL_DIFY_ROOT (state, logs, database). */
+  root: string;
+  /** Its own ports (the shared kit has 5801, 55432, 56379, 8194). */
+  ports: { api: number; postgres: number; redis: number; sandbox: number };
+  /** Kit settings (CELERY_WORKER_AMOUNT, APP_MAX_ACTIVE_REQUESTS, …). */
+  settings: Record<string, string>;
+}
+
+export interface KitInstance extends Kit {
+  /** How long setup.sh took (a few seconds when it was already up). */
+  setupMs: number;
+  /** Stops it (stop.sh by PID file: only this instance's processes). */
+  stop(): void;
+}
+
+/**
+ * Another instance of the kit, beside the shared one (which others use and is never restarted):
+ * its own root and ports, no dify-sandbox (the echo app needs none). Started with setup.sh,
+ * stopped and restarted when it runs with other settings; a skip reason when it cannot start.
+ */
+export function kitInstance(options: KitInstanceOptions): KitInstance | string {
+  const dir = findKitDir();
+  if (!dir) return 'skipped: ../shared/real-dify (the real Dify kit) is absent';
+  const env = {
+    ...process.env,
+    REAL_DIFY_ROOT: options.root,
+    REAL_DIFY_API_PORT: String(options.ports.api),
+    REAL_DIFY_PG_PORT: String(options.ports.postgres),
+    REAL_DIFY_REDIS_PORT: String(options.ports.redis),
+    REAL_DIFY_SANDBOX_PORT: String(options.ports.sandbox),
+    REAL_DIFY_SANDBOX: '0',
+    ...options.settings,
+  };
+  const stop = () => void spawnSync('bash', [join(dir, 'stop.sh')], { env, stdio: 'ignore', timeout: 120_000 });
+  const configFile = join(options.root, 'state', 'config.env');
+  const running = existsSync(configFile) ? readFileSync(configFile, 'utf8') : '';
+  if (Object.entries(options.settings).some(([key, value]) => !running.includes(`${key}=${value}\n`))) stop();
+  const began = Date.now();
+  const setup = spawnSync('bash', [join(dir, 'setup.sh')], { env, encoding: 'utf8', timeout: 15 * 60_000 });
+  if (setup.status !== 0) {
+    const last = `${setup.stderr ?? ''}${setup.stdout ?? ''}`.trim().split('\n').pop() ?? `exit ${setup.status}`;
+    return `skipped: a second kit instance (${options.root}) could not be set up (${last.slice(0, 200)})`;
+  }
+  const kit = readApps(dir, options.root);
+  return typeof kit === 'string' ? kit : { ...kit, setupMs: Date.now() - began, stop };
 }
 
 function isUp(dir: string): boolean {

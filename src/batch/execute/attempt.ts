@@ -5,8 +5,9 @@
  */
 import type { DifyClient } from '../../client/client.js';
 import type { WorkflowRunResult, WorkflowStream } from '../../client/workflow-stream.js';
-import type { WorkflowInputs } from '../../protocol/index.js';
-import type { RunNotStartedError, StartOrder } from './start-watch.js';
+import type { InputVariable, WorkflowInputs } from '../../protocol/index.js';
+import { probeRejection } from './rejection-probe.js';
+import type { StartOrder } from './start-watch.js';
 
 /** A request of this row may still be in flight on the server: leave it to recovery on the next run. */
 export class RowAbandoned extends Error {
@@ -71,11 +72,17 @@ async function attemptStreaming(request: AttemptRequest, ids: AttemptIds): Promi
     streamIdleTimeout: request.streamIdleTimeoutMs,
     signal: request.abandon,
   });
-  let notStarted: RunNotStartedError | undefined;
-  const ticket = request.startOrder?.posted(request.timeoutMs, (error) => {
-    notStarted = error;
-    stream.abort();
-  });
+  // Set when the watch ends a stream whose run never started: Dify's rejection, or the timeout.
+  let gaveUp: Error | undefined;
+  const probe = { client: request.client, ask: (variables: readonly InputVariable[]) => probeRejection(request.client, params, variables, request.abandon) };
+  const ticket = request.startOrder?.posted(
+    request.timeoutMs,
+    (error) => {
+      gaveUp = error;
+      stream.abort();
+    },
+    probe,
+  );
   let stopping = false;
   const stopOnInterrupt = () => {
     if (stream.taskId === undefined || stopping) return; // not started yet: the store's entry is recovered on resume
@@ -105,7 +112,7 @@ async function attemptStreaming(request: AttemptRequest, ids: AttemptIds): Promi
     }
     return { result: await stream.finalResult(), startDelayMs, price };
   } catch (error) {
-    if (notStarted) throw notStarted;
+    if (gaveUp) throw gaveUp;
     throw error;
   } finally {
     ticket?.end();

@@ -73,6 +73,8 @@ export interface RowPacer {
   beforeAttempt(signal: AbortSignal): Promise<void>;
   /** How an attempt started at `startedAt` went: `overloaded` when a rate limiter refused it. */
   afterAttempt(result: 'ran' | 'overloaded', startedAt: number, pauseAllMs?: number): void;
+  /** Waits out a backoff without holding the row's place among the requests in flight (else the row just waits). */
+  waitAside?(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface RowSignals {
@@ -146,7 +148,6 @@ class RowExecutor {
     }
     const inputs = await this.row.inputs().catch((error: Error) => error);
     if (inputs instanceof Error) return this.#finish(undefined, { code: 'file_upload_failed', message: inputs.message, http_status: null });
-    let blockingOnce = false;
     for (;;) {
       if (this.run.signals.stop.aborted) return this.#stoppedBeforeSending();
       try {
@@ -154,8 +155,7 @@ class RowExecutor {
       } catch {
         return this.#stoppedBeforeSending();
       }
-      const mode = blockingOnce ? 'blocking' : this.run.config.mode;
-      blockingOnce = false;
+      const mode = this.run.config.mode;
       const sentAt = Date.now();
       let result: AttemptResult;
       try {
@@ -179,10 +179,7 @@ class RowExecutor {
           else this.#outcome.unresolvedSince ??= sentAt;
         }
         if (step.do === 'fail') return this.#finish(undefined, step.error);
-        if (step.do === 'retry') {
-          blockingOnce = step.blocking === true;
-          if (step.backoff !== undefined) await this.#backoff(step.backoff);
-        }
+        if (step.do === 'retry' && step.backoff !== undefined) await this.#backoff(step.backoff);
         this.#retries++;
         continue;
       }
@@ -243,7 +240,9 @@ class RowExecutor {
 
   async #backoff(step: number): Promise<void> {
     const { initialRetryDelayMs, maxRetryDelayMs } = this.run.config;
-    await abortableDelay(backoffDelayMs(step, { initialMs: initialRetryDelayMs, maxMs: maxRetryDelayMs }, this.run.random), this.run.signals.stop);
+    const ms = backoffDelayMs(step, { initialMs: initialRetryDelayMs, maxMs: maxRetryDelayMs }, this.run.random);
+    const pacer = this.run.pacer;
+    await (pacer?.waitAside ? pacer.waitAside(ms, this.run.signals.stop) : abortableDelay(ms, this.run.signals.stop));
   }
 
   #finish(result: AttemptResult | undefined, error: RowError | null): RowOutcome {

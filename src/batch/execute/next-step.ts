@@ -33,10 +33,9 @@ export type NextStep =
   | { do: 'recover'; runId: string | undefined; waitForRun: boolean }
   /**
    * Send again after waiting: `backoff` is the 0-based step of the shared exponential backoff;
-   * `pauseAllMs` is a server-given Retry-After that holds back every row. `blocking`: this
-   * once in blocking mode, where Dify answers a rejected row with its own 400 message.
+   * `pauseAllMs` is a server-given Retry-After that holds back every row.
    */
-  | { do: 'retry'; backoff: number | undefined; pauseAllMs: number | undefined; blocking?: true };
+  | { do: 'retry'; backoff: number | undefined; pauseAllMs: number | undefined };
 
 export function nextStep(counts: RetryCounts, event: RowEvent, maxRetries: number): { counts: RetryCounts; step: NextStep } {
   const stay = (step: NextStep) => ({ counts, step });
@@ -54,8 +53,8 @@ export function nextStep(counts: RetryCounts, event: RowEvent, maxRetries: numbe
         },
       });
     case 'run-absent': {
-      // A run that never started is asked once more, in blocking mode, for the server's reason.
-      if (event.verdict.kind === 'not-started') return stay({ do: 'retry', backoff: undefined, pauseAllMs: undefined, blocking: true });
+      // A stream that never started may still be queued on the server: sending it again could run it twice.
+      if (event.verdict.kind === 'not-started') return stay({ do: 'fail', error: event.verdict.error });
       const next = { ...counts, transient: counts.transient + 1 };
       if (next.transient > maxRetries) return { counts: next, step: { do: 'fail', error: event.verdict.error } };
       return { counts: next, step: { do: 'retry', backoff: next.transient - 1, pauseAllMs: undefined } };

@@ -1,29 +1,25 @@
 /**
- * Notices a streaming run that will never start. Dify answers a streaming POST with 200 and
- * `event: ping` before the run is queued for its worker; when the worker then rejects the
- * inputs (a required input missing, an unknown upload_file_id) the stream stays silent until
- * Dify's own 300 s timeout and never carries the error.
+ * Watches a streaming POST until its run starts. Dify answers a streaming POST with 200 and
+ * `event: ping` before the run is queued for its celery worker; when the worker then rejects
+ * the row (an unknown `upload_file_id`: the one rejection the local pre-flight cannot see) the
+ * stream stays silent until Dify's own 300 s timeout and never carries the error.
  *
- * Dify's worker queue is first in, first out, so a stream POSTed *later* in the same batch
- * that has already started means this one was taken off the queue and dropped. After a grace
- * (two workers take neighbouring runs a moment apart, a busy server or client reorders starts:
- * 10 s, or twice the longest such reordering seen in this batch) the stream is given up. Without a later start (the last rows of a batch, -c 1) the wait for the first
- * event ends once it is far beyond how long runs here take to start (5× the p90 of the last
- * starts, at least 10 s, once 5 starts were seen), and always at the row's timeout.
+ * Silence cannot tell such a row from one merely queued behind busy workers (the run id is made
+ * by the server, so nothing can be looked up), and sending a queued row again would run it
+ * twice. So nothing is inferred from timing: once the stream has been silent for a moment, the
+ * server is asked with a request that cannot run anything (rejection-probe.ts). Dify's own
+ * rejection ends the stream with Dify's error; otherwise the stream waits on, up to the row's
+ * timeout, after which the row fails without being sent again.
  */
+import type { DifyClient } from '../../client/client.js';
+import type { InputVariable } from '../../protocol/index.js';
+import { inputVariables } from '../../protocol/index.js';
 
-/** Why a stream was given up before its run started. */
-export type NotStartedReason = 'overtaken' | 'slow' | 'timeout';
-
-/** A streaming attempt that had only pings: the server never started its run. */
+/** A streaming attempt that had only pings until the row's timeout: the server never started its run. */
 export class RunNotStartedError extends Error {
   override name = 'RunNotStartedError';
-  constructor(
-    readonly reason: NotStartedReason,
-    waitedMs: number,
-  ) {
-    const why = { overtaken: ' while runs sent after it started', slow: ', far longer than runs here take to start', timeout: '' }[reason];
-    super(`The server accepted the request but never started the run (only pings for ${Math.round(waitedMs / 1000)} s${why})`);
+  constructor(waitedMs: number) {
+    super(`The server accepted the request but never started the run (only pings for ${Math.round(waitedMs / 1000)} s); it was not sent again, since it may still be queued on the server`);
   }
 }
 
@@ -34,105 +30,71 @@ export interface StartTicket {
   end(): void;
 }
 
-// Long enough for Dify's API to enqueue concurrent POSTs out of order on a loaded server (a
-// 2 s grace gave a row run twice against real Dify: given up while only queued, then re-sent).
-const GRACE_MS = 10_000;
-const STARTS_KEPT = 20;
-const STARTS_NEEDED = 5;
-const SLOW_FACTOR = 5;
-const GRACE_FACTOR = 2;
-const SLOW_AT_LEAST_MS = 10_000;
+/**
+ * What the server says of a silent stream's row: its own error when it rejected the row, else
+ * undefined (nothing known). Must never start a run.
+ */
+export type StartProbe = (variables: readonly InputVariable[]) => Promise<Error | undefined>;
+
+/** A silent stream is asked about after this long: a run on an idle worker has started by then. */
+const PROBE_AFTER_MS = 2_000;
 /** A timer this late says the process was not running, not that the server was silent. */
 const LATE_MS = 200;
+/** How long the app's input form, read for probes, is reused (a republished app may change it). */
+const FORM_KEPT_MS = 10_000;
 
+/** Shared by the streaming rows of one batch. */
 export class StartOrder {
-  #posted = 0;
-  /** The highest POST number whose run has started. */
-  #latestStarted = -1;
-  readonly #waiting = new Map<number, () => void>();
-  /** How long the last runs took from POST to their first event. */
-  readonly #startDelays: number[] = [];
-  /** The longest a run that was overtaken still took to start (a legitimate reordering). */
-  #longestReorderMs = 0;
+  readonly #probeAfterMs: number;
+  #form: { at: number; variables: Promise<InputVariable[]> } | undefined;
 
-  readonly #graceMs: number;
-  readonly #slowAtLeastMs: number;
-
-  constructor(options: { graceMs?: number; slowAtLeastMs?: number } = {}) {
-    this.#graceMs = options.graceMs ?? GRACE_MS;
-    this.#slowAtLeastMs = options.slowAtLeastMs ?? SLOW_AT_LEAST_MS;
+  constructor(options: { probeAfterMs?: number } = {}) {
+    this.#probeAfterMs = options.probeAfterMs ?? PROBE_AFTER_MS;
   }
 
   /**
-   * Registers a streaming POST; `giveUp` is called (once) when the run will not start: a later
-   * POST started and `graceMs` passed, or `timeoutMs` passed without a first event.
+   * Registers a streaming POST. `giveUp` is called (at most once) with the error that ends it:
+   * the server's rejection found by `probe`, or RunNotStartedError at `timeoutMs` without a first event.
    */
-  posted(timeoutMs: number, giveUp: (error: RunNotStartedError) => void): StartTicket {
-    const seq = this.#posted++;
+  posted(timeoutMs: number, giveUp: (error: Error) => void, probe?: { client: DifyClient; ask: StartProbe }): StartTicket {
     const postedAt = Date.now();
-    let grace: NodeJS.Timeout | undefined;
-    let overtakenAt: number | undefined;
     let over = false;
-    const fire = (reason: NotStartedReason) => {
-      if (over) return;
-      end();
-      giveUp(new RunNotStartedError(reason, Date.now() - postedAt));
-    };
+    const timers: NodeJS.Timeout[] = [];
     const end = () => {
       over = true;
-      clearTimeout(deadline);
-      clearTimeout(grace);
-      this.#waiting.delete(seq);
+      for (const timer of timers) clearTimeout(timer);
     };
-    // A timer that fires late means the event loop was starved: data that arrived meanwhile
-    // (this run's first event) may not have been read yet, so it looks again a grace later.
-    const after = (ms: number, reason: NotStartedReason): NodeJS.Timeout => {
+    const fire = (error: Error) => {
+      if (over) return;
+      end();
+      giveUp(error);
+    };
+    // A timer that fires late means the event loop was starved: this run's first event may have
+    // arrived unread, so it looks again a moment later.
+    const after = (ms: number, then: () => void) => {
       const dueAt = Date.now() + ms;
-      const timer = setTimeout(() => {
-        if (Date.now() - dueAt <= LATE_MS) fire(reason);
-        else if (reason === 'overtaken') grace = after(this.#graceAfterOvertakenMs(), reason);
-        else deadline = after(this.#graceMs, reason);
-      }, ms);
+      const timer = setTimeout(() => (Date.now() - dueAt <= LATE_MS ? then() : after(Math.min(ms, LATE_MS * 5), then)), ms);
       timer.unref();
-      return timer;
+      timers.push(timer);
     };
-    const slowAfter = this.#slowAfterMs();
-    let deadline = slowAfter !== undefined && slowAfter < timeoutMs ? after(slowAfter, 'slow') : after(timeoutMs, 'timeout');
-    // Overtaken: a short grace is left (the first later start sets it; the deadline still holds).
-    this.#waiting.set(seq, () => {
-      this.#waiting.delete(seq);
-      overtakenAt = Date.now();
-      grace = after(this.#graceAfterOvertakenMs(), 'overtaken');
-    });
-    return {
-      started: () => {
-        if (over) return;
-        end();
-        if (overtakenAt !== undefined) this.#longestReorderMs = Math.max(this.#longestReorderMs, Date.now() - overtakenAt);
-        this.#startDelays.push(Date.now() - postedAt);
-        if (this.#startDelays.length > STARTS_KEPT) this.#startDelays.shift();
-        if (seq <= this.#latestStarted) return;
-        this.#latestStarted = seq;
-        // Everything POSTed before this run and still without a first event was passed over.
-        for (const [earlier, overtaken] of [...this.#waiting]) if (earlier < seq) overtaken();
-      },
-      end,
-    };
+    after(timeoutMs, () => fire(new RunNotStartedError(Date.now() - postedAt)));
+    if (probe && this.#probeAfterMs < timeoutMs) {
+      after(this.#probeAfterMs, () => {
+        void this.#variables(probe.client)
+          .then((variables) => (over ? undefined : probe.ask(variables)))
+          .then((rejection) => rejection && fire(rejection))
+          .catch(() => undefined); // nothing learnt: the stream waits on
+      });
+    }
+    return { started: end, end };
   }
 
-  /** When a run still not started is far beyond how long runs here take to start. */
-  #slowAfterMs(): number | undefined {
-    if (this.#startDelays.length < STARTS_NEEDED) return undefined;
-    const sorted = [...this.#startDelays].sort((a, b) => a - b);
-    return Math.max(this.#slowAtLeastMs, SLOW_FACTOR * sorted[Math.floor(sorted.length * 0.9)]!);
-  }
-
-  /** How long an overtaken stream still gets: twice the longest legitimate reordering seen, at least the base grace. */
-  get overtakenGraceMs(): number {
-    return this.#graceAfterOvertakenMs();
-  }
-
-  #graceAfterOvertakenMs(): number {
-    return Math.max(this.#graceMs, GRACE_FACTOR * this.#longestReorderMs);
+  #variables(client: DifyClient): Promise<InputVariable[]> {
+    if (!this.#form || Date.now() - this.#form.at > FORM_KEPT_MS) {
+      const variables = client.app.parameters().then(inputVariables);
+      variables.catch(() => (this.#form = undefined));
+      this.#form = { at: Date.now(), variables };
+    }
+    return this.#form.variables;
   }
 }
