@@ -53,7 +53,7 @@ describe('stops', () => {
   });
 
   test('Ctrl-C stops in-flight runs on the server, records them as stopped, exits 130', async () => {
-    const server = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 4 } });
+    const server = await startServer({ workflow: 'test/fixtures/workflows/translate-stream-js.yml', port: 0, llm: { tokensPerSecond: 4 } });
     try {
       const dir = tempDir();
       const rows = ['id,text,target_language'];

@@ -44,7 +44,7 @@ test('Ctrl-C while no run is in flight: nothing is recorded as interrupted, and 
 });
 
 test('a run difyrun asked to stop before a crash, that the server still calls running, is recorded as stopped on resume and not run again', async () => {
-  const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 2 } });
+  const slow = await startServer({ workflow: 'test/fixtures/workflows/translate-stream-js.yml', port: 0, llm: { tokensPerSecond: 2 } });
   try {
     const dir = tempDir();
     const input = join(dir, 'in.csv');

@@ -104,7 +104,7 @@ describe('status, logs, stop, upload, info, params, init', () => {
 
 describe('long runs and many runs', () => {
   test('status --watch follows a running run until it finishes', async () => {
-    const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 8 } });
+    const slow = await startServer({ workflow: 'test/fixtures/workflows/translate-stream-js.yml', port: 0, llm: { tokensPerSecond: 8 } });
     try {
       // Start a streaming run over raw HTTP and walk away after the first event: the run goes on.
       const runId = await startRunAndHangUp(slow.baseURL, slow.apiKey, { text: 'Watch this sentence being translated', target_language: 'French' }, 'watcher');
@@ -195,7 +195,7 @@ describe('errors and global behaviour', () => {
   });
 
   test('Ctrl-C during a streaming run stops it on the server and exits 130', async () => {
-    const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 3 } });
+    const slow = await startServer({ workflow: 'test/fixtures/workflows/translate-stream-js.yml', port: 0, llm: { tokensPerSecond: 3 } });
     try {
       const child = cli(['run', '--input', 'text=A long sentence to translate slowly', '--input', 'target_language=French'], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } });
       const deadline = Date.now() + 30_000;

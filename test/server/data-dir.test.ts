@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { tempDir } from '../helpers/batch-harness.js';
+import { cliEntry, tempDir } from '../helpers/batch-harness.js';
 import { startRunAndHangUp } from '../helpers/streaming-run.js';
 
 const TRIAGE = 'examples/workflows/review-triage.yml';
@@ -74,8 +73,7 @@ test('a second server on the same data dir is refused; the lock goes with the se
 
 test('a run in progress when the server is killed is failed on the next start; the stale lock is taken over', async () => {
   const dataDir = tempDir();
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  const args = ['--import', tsx, 'src/cli/main.ts', 'serve', '--workflow', 'examples/workflows/translate-stream.yml', '--port', '0', '--llm-rate', '2', '--data-dir', dataDir];
+  const args = [...cliEntry(), 'serve', '--workflow', 'test/fixtures/workflows/translate-stream-js.yml', '--port', '0', '--llm-rate', '2', '--data-dir', dataDir];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let runId: string;
   try {
@@ -88,7 +86,7 @@ test('a run in progress when the server is killed is failed on the next start; t
   await new Promise((resolve) => child.once('exit', resolve));
   assert.equal(readFileSync(join(dataDir, 'difyrun.lock'), 'utf8'), String(child.pid), 'the dead server left its lock');
 
-  const server = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, dataDir });
+  const server = await startServer({ workflow: 'test/fixtures/workflows/translate-stream-js.yml', port: 0, dataDir });
   try {
     const detail = await getJson(server, `/workflows/run/${runId}`);
     assert.equal(detail.body.status, 'failed');
