@@ -1,6 +1,7 @@
 /** Each single-operation command against the local server: output, --json shape, exit codes, errors. */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -104,17 +105,33 @@ describe('status, logs, stop, upload, info, params, init', () => {
 
 describe('long runs and many runs', () => {
   test('status --watch follows a running run until it finishes', async () => {
-    const slow = await startServer({ workflow: 'test/fixtures/workflows/translate-stream-js.yml', port: 0, llm: { tokensPerSecond: 8 } });
+    // The run waits on a request this test answers only once the watcher has reported it
+    // running, so the check does not depend on how fast the CLI starts on a loaded machine.
+    let answer: (body: string) => void = () => {};
+    const answered = new Promise<string>((resolve) => (answer = resolve));
+    const hold = createHttpServer((_req, res) => void answered.then((body) => res.end(body)));
+    await new Promise<void>((resolve) => hold.listen(0, '127.0.0.1', resolve));
+    const held = await startServer({ workflow: 'test/fixtures/workflows/held-request.yml', port: 0 });
     try {
       // Start a streaming run over raw HTTP and walk away after the first event: the run goes on.
-      const runId = await startRunAndHangUp(slow.baseURL, slow.apiKey, { text: 'Watch this sentence being translated', target_language: 'French' }, 'watcher');
-      const watched = await cli(['status', runId, '--watch'], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } }).done;
+      const url = `http://127.0.0.1:${(hold.address() as { port: number }).port}/`;
+      const runId = await startRunAndHangUp(held.baseURL, held.apiKey, { url }, 'watcher');
+      const watcher = cli(['status', runId, '--watch'], { env: { DIFY_API_KEY: held.apiKey, DIFY_API_BASE_URL: held.baseURL } });
+      let progress = '';
+      await new Promise<void>((resolve) => {
+        watcher.child.stderr!.on('data', (chunk: Buffer) => (progress += chunk.toString()) && /running…/.test(progress) && resolve());
+        void watcher.done.then(() => resolve()); // it ended without: the assertions below say how
+      });
+      answer('Bonjour (French)');
+      const watched = await watcher.done;
       assert.equal(watched.code, 0, watched.stderr);
       assert.match(watched.stderr, /running… \d+ steps so far/);
       assert.match(watched.stdout, /status +succeeded/);
       assert.match(watched.stdout, /French/);
     } finally {
-      await slow.close();
+      answer('');
+      await held.close();
+      hold.close();
     }
   });
 

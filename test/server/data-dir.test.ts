@@ -1,7 +1,7 @@
 /** `--data-dir`: runs, logs and uploads survive a restart; one server per data dir. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -69,6 +69,17 @@ test('a second server on the same data dir is refused; the lock goes with the se
   assert.equal(existsSync(join(dataDir, 'difyrun.lock')), false);
   const second = await startServer({ workflow: TRIAGE, port: 0, dataDir });
   await second.close();
+});
+
+test("a server killed while writing leaves SQLite's own lock behind: the next start clears it with the stale pid lock", async () => {
+  const dataDir = tempDir();
+  await (await startServer({ workflow: TRIAGE, port: 0, dataDir })).close();
+  // What a SIGKILL in the middle of a write leaves: the pid lock of a process that is gone, and
+  // node-sqlite3-wasm's lock, a directory beside the database.
+  writeFileSync(join(dataDir, 'difyrun.lock'), String(spawnSync(process.execPath, ['-e', '0']).pid));
+  mkdirSync(join(dataDir, 'difyrun.db.lock'));
+  const server = await startServer({ workflow: TRIAGE, port: 0, dataDir });
+  await server.close();
 });
 
 test('a run in progress when the server is killed is failed on the next start; the stale lock is taken over', async () => {
