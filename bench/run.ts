@@ -7,7 +7,7 @@ import { benchResults } from './results.js';
 import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchQueueScaleOut } from './queue.js';
 import { benchSseDecode } from './sse-decode.js';
-import { benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
+import { benchBatchFaultKinds, benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
 import { benchBatchXlsx } from './xlsx.js';
 import { writeSection, type BenchResult } from './report.js';
 
@@ -21,6 +21,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'batch-vs-seed': benchBatchVsSeed,
   'batch-local-memory': benchBatchLocalMemory,
   'batch-faults': benchBatchFaults,
+  'batch-fault-kinds': benchBatchFaultKinds,
   'batch-xlsx': benchBatchXlsx,
   'server-runs': benchServerRuns,
   'server-streams': benchServerStreams,

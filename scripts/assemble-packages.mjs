@@ -13,7 +13,7 @@
 // document the package does not contain fails the build.
 //
 // Usage: node scripts/assemble-packages.mjs [--dist dist] [--out build/packages]
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -108,6 +108,9 @@ function writePackage(name, manifest, files, extra = []) {
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, ...common, ...manifest }, null, 2)}\n`);
   return dir;
 }
+
+// tsc writes files without the execute bit; the clone's own `npx difyrun` runs dist/cli/main.js directly.
+chmodSync(join(dist, 'cli', 'main.js'), 0o755);
 
 const sdkEntries = { '.': 'index', './node': 'node', './protocol': 'protocol/index' };
 const sdk = closure(Object.values(sdkEntries).map((path) => `${path}.js`));

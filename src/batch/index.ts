@@ -16,6 +16,7 @@
 import { classify } from './execute/classify.js';
 
 export { runBatch, type BatchIO, type BatchResult } from './run-batch.js';
+export { checkInput, inputWarnings, invalidRowWarnings, selectRows, type CheckedInput } from './preflight.js';
 export { BATCH_DEFAULTS, BATCH_MODES, batchConfig, type BatchConfig, type BatchMode } from './config.js';
 export { UsageError } from './usage-error.js';
 export { InputError } from './input/input-error.js';

@@ -13,17 +13,17 @@ import { access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { DifyClient } from '../client/client.js';
 import { EXIT } from '../exit-codes.js';
-import { inputVariables } from '../protocol/index.js';
 import type { BatchConfig } from './config.js';
 import { rowUser } from './execute/row-user.js';
 import { InputError } from './input/input-error.js';
 import { readRowBatches, type InputRow } from './input/read-rows.js';
-import { scanInput, type InputScan } from './input/scan-input.js';
+import type { InputScan } from './input/scan-input.js';
+import { checkInput, inputWarnings, invalidRowWarnings, selectRows } from './preflight.js';
 import { FileUploader } from './prepare/file-inputs.js';
-import { describeInputs, RowPreparer } from './prepare/row-preparer.js';
+import { describeInputs, type RowPreparer } from './prepare/row-preparer.js';
 import { DurableAppender, repairTornTail } from './record/durable-appender.js';
 import { Journal } from './record/journal.js';
-import { LedgerWriter, readLedger, ROW_SUCCEEDED, type LedgerLine } from './record/ledger.js';
+import { LedgerWriter, readLedger, type LedgerLine } from './record/ledger.js';
 import { ProducedBy } from './record/produced-by.js';
 import { RerunPolicy } from './record/rerun-policy.js';
 import { annotateOutcome } from '../results/annotate-outcome.js';
@@ -81,34 +81,20 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   }
 
   // 2. Pre-flight: the app's inputs, then every row checked before anything runs.
-  const parameters = await io.client.app.parameters();
-  const preparer = new RowPreparer(inputVariables(parameters), dirname(input), { rowIds: true });
   // Rows left in flight are recovered first; the scan finds them in the file.
   const leftInFlight: InputRow[] = [];
-  const select = (row: InputRow): 'run' | 'succeeded' | 'skip' => {
-    if (inFlight.has(row.id)) {
-      leftInFlight.push(row);
-      return 'run';
-    }
-    if (ledger.rows.get(row.id) === ROW_SUCCEEDED) return rerun.runsAgain(row) ? 'run' : 'succeeded';
-    return retryIds === undefined || retryIds.has(row.id) ? 'run' : 'skip';
+  const choose = selectRows({ inFlight, ledger: ledger.rows, retryIds, rerun });
+  const select = (row: InputRow) => {
+    if (inFlight.has(row.id)) leftInFlight.push(row);
+    return choose(row);
   };
-  const scan = await scanInput(config.input, preparer, select, config.inputOptions);
-  if (scan.problemCount > 0) throw new UsageError(formatProblems(config.input, scan));
-  for (const warning of scan.warnings) io.stderr.write(`warning: ${config.input}:${warning.line}: ${warning.message}\n`);
+  const checked = await checkInput(config, io.client, select);
+  const { scan, preparer } = checked;
   rerun.stopCounting();
   if (!config.quiet) for (const line of rerun.describe()) io.stderr.write(`${line}\n`);
-  if (scan.undeclared.length > 0) {
-    io.stderr.write(
-      `warning: ${plural(scan.undeclared.length, 'column')} not declared by the workflow (Dify ignores them): ${scan.undeclared.join(', ')}` +
-        ` — declared inputs: ${preparer.variables.map((v) => v.variable).join(', ') || '(none)'}\n`,
-    );
-  }
+  for (const line of inputWarnings(config, checked)) io.stderr.write(`${line}\n`);
   if (config.dryRun) return dryRun(config, io, scan, preparer);
-  if (scan.invalidCount > 0 && !config.quiet) {
-    for (const row of scan.invalid.slice(0, 5)) io.stderr.write(`warning: ${config.input}:${row.line}: id "${row.id}": ${row.message} (recorded as failed, not sent)\n`);
-    if (scan.invalidCount > 5) io.stderr.write(`warning: … and ${scan.invalidCount - 5} more rows with invalid inputs (see --dry-run or the output's "error" field)\n`);
-  }
+  if (!config.quiet) for (const line of invalidRowWarnings(config, scan)) io.stderr.write(`${line}\n`);
 
   // 3. Execute: rows an earlier run left in flight first, then the rest in file order.
   const stats = new BatchStats();
@@ -222,13 +208,6 @@ function dryRun(config: BatchConfig, io: BatchIO, scan: InputScan, preparer: Row
     if (scan.invalidCount > scan.invalid.length) out.write(`  … and ${scan.invalidCount - scan.invalid.length} more\n`);
   }
   return { exitCode: scan.invalidCount > 0 ? EXIT.failed : EXIT.ok, summary: undefined };
-}
-
-function formatProblems(file: string, scan: InputScan): string {
-  const lines = scan.problems.map((problem) => `${file}:${problem.line}: ${problem.message}`);
-  if (scan.problemCount > scan.problems.length) lines.push(`… and ${scan.problemCount - scan.problems.length} more problems`);
-  lines.push(`${plural(scan.problemCount, 'problem')} in ${file}; nothing was run or written.`);
-  return lines.join('\n');
 }
 
 async function checkReadable(file: string): Promise<void> {

@@ -6,6 +6,7 @@ import { DifyError } from './errors.js';
 import { App } from './resources/app.js';
 import { Files } from './resources/files.js';
 import { Workflows } from './resources/workflows.js';
+import { DEFAULT_STALL_CHECK_AFTER_MS } from './stall-check.js';
 import { Transport, type FetchLike } from './transport.js';
 
 export const DEFAULT_BASE_URL = 'https://api.dify.ai/v1';
@@ -31,6 +32,8 @@ export interface ClientOptions {
   eventTimeout?: number | undefined;
   /** Abort a stream when its run has not started this many ms after the response opened. Default: `timeout`. */
   startTimeout?: number | undefined;
+  /** A stream quiet this long after its run started checks run detail (see README "Stalled streams"). Default 5 s; 0 turns it off. */
+  stallCheckAfter?: number | undefined;
   /** A fetch implementation (default: globalThis.fetch). */
   fetch?: FetchLike | undefined;
   defaultHeaders?: Record<string, string> | undefined;
@@ -63,6 +66,7 @@ export class DifyClient {
       streamIdleTimeout: options.streamIdleTimeout ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
       eventTimeout: options.eventTimeout,
       startTimeout: options.startTimeout,
+      stallCheckAfter: options.stallCheckAfter ?? DEFAULT_STALL_CHECK_AFTER_MS,
     });
     this.files = new Files(this.#transport);
     this.app = new App(this.#transport);

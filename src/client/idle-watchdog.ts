@@ -8,9 +8,17 @@
  *   with a ping and then silence; this catches that without waiting out `byteTimeout`.
  * Only time spent waiting on the network counts: while the consumer is busy between reads
  * the marks move forward, so a slow consumer is never taken for a silent server.
+ *
+ * Besides these, an optional quiet check (`watchQuiet`): once the run started, silence past
+ * `missedPings` of the server's ping intervals as seen on this stream (at least a floor) calls
+ * `onQuiet`, which is not fatal: the owner asks the server whether the run has already ended.
+ * Each further check waits twice as long, until bytes arrive again.
  */
 
 export type IdleKind = 'bytes' | 'events' | 'start';
+
+/** Pings a silence must outlast before the quiet check (a ping a little late is not a stall). */
+export const MISSED_PINGS = 3;
 
 export interface IdleLimits {
   byteTimeout: number;
@@ -42,12 +50,29 @@ export class IdleWatchdog {
   #reading = false;
   #readEndedAt: number | undefined;
   #timer: unknown;
+  #timerAt = 0;
   #fired = false;
+  #quiet: { floorMs: number; onQuiet: () => void } | undefined;
+  #lastPingAt: number | undefined;
+  #pingIntervalMs = 0;
+  /** When the next quiet check is due, once a first one fired; undefined: measured from the last byte. */
+  #quietAt: number | undefined;
+  #quietWaitMs = 0;
 
   constructor(limits: IdleLimits, onIdle: (kind: IdleKind, timeoutMs: number) => void, clock: Clock = systemClock) {
     this.#limits = limits;
     this.#onIdle = onIdle;
     this.#clock = clock;
+  }
+
+  /** Checks on a quiet stream: see the module comment. `floorMs` is the shortest silence checked on. */
+  watchQuiet(floorMs: number, onQuiet: () => void): void {
+    this.#quiet = { floorMs, onQuiet };
+  }
+
+  /** The silence the quiet check waits for: a few ping intervals seen on this stream, at least the floor. */
+  get quietAfterMs(): number {
+    return Math.max(this.#quiet?.floorMs ?? Infinity, MISSED_PINGS * this.#pingIntervalMs);
   }
 
   /** The response opened: every deadline starts now (time until the first read is the consumer's). */
@@ -63,6 +88,7 @@ export class IdleWatchdog {
       this.#lastByteAt += busy;
       this.#lastEventAt += busy;
       this.#openedAt += busy;
+      if (this.#quietAt !== undefined) this.#quietAt += busy;
     }
     this.#reading = true;
     this.#schedule();
@@ -72,7 +98,17 @@ export class IdleWatchdog {
   readEnded(gotBytes: boolean): void {
     this.#reading = false;
     this.#readEndedAt = this.#clock.now();
-    if (gotBytes) this.#lastByteAt = this.#readEndedAt;
+    if (gotBytes) {
+      this.#lastByteAt = this.#readEndedAt;
+      this.#quietAt = undefined;
+    }
+  }
+
+  /** A ping arrived: the longest gap between two pings is the server's interval as seen here. */
+  sawPing(): void {
+    const now = this.#clock.now();
+    if (this.#lastPingAt !== undefined) this.#pingIntervalMs = Math.max(this.#pingIntervalMs, now - this.#lastPingAt);
+    this.#lastPingAt = now;
   }
 
   /** One or more data events arrived. */
@@ -91,8 +127,14 @@ export class IdleWatchdog {
   }
 
   #schedule(): void {
-    if (this.#fired || this.#timer !== undefined) return;
-    const due = Math.min(...this.#deadlines().map((d) => d.at));
+    if (this.#fired) return;
+    const due = Math.min(...this.#deadlines().map((d) => d.at), this.#quietDueAt() ?? Infinity);
+    // A pending timer stands unless something is now due before it (the quiet check, once the run started).
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= due) return;
+      this.#clear();
+    }
+    this.#timerAt = due;
     this.#timer = this.#clock.setTimeout(() => this.#check(), Math.max(0, due - this.#clock.now()) + 1);
   }
 
@@ -101,9 +143,24 @@ export class IdleWatchdog {
     if (!this.#reading || this.#fired) return; // readStarted() schedules again
     const now = this.#clock.now();
     const passed = this.#deadlines().find((d) => now >= d.at);
-    if (!passed) return this.#schedule();
-    this.#fired = true;
-    this.#onIdle(passed.kind, passed.timeoutMs);
+    if (passed) {
+      this.#fired = true;
+      this.#onIdle(passed.kind, passed.timeoutMs);
+      return;
+    }
+    const quietAt = this.#quietDueAt();
+    if (quietAt !== undefined && now >= quietAt) {
+      this.#quietWaitMs = this.#quietAt === undefined ? this.quietAfterMs : this.#quietWaitMs * 2;
+      this.#quietAt = now + this.#quietWaitMs;
+      this.#quiet!.onQuiet();
+    }
+    this.#schedule();
+  }
+
+  /** When the quiet check is due: only once the run started (the owner needs its run id). */
+  #quietDueAt(): number | undefined {
+    if (this.#quiet === undefined || !this.#started) return undefined;
+    return this.#quietAt ?? this.#lastByteAt + this.quietAfterMs;
   }
 
   /** The deadlines in force, in the order they are reported when several pass at once. */

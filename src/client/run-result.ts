@@ -4,6 +4,7 @@
  * in the same shape as a blocking response.
  */
 import type { JsonObject, WorkflowBlockingResponse, WorkflowPausedEvent } from '../protocol/index.js';
+import type { WorkflowRunDetail } from './resources/workflows.js';
 import type { WorkflowEvent } from './workflow-events.js';
 
 /**
@@ -61,6 +62,26 @@ function resultFromPause<O extends object>(event: WorkflowPausedEvent<O>): Workf
       total_steps: d.total_steps,
       created_at: d.created_at,
       finished_at: null,
+    },
+  };
+}
+
+/** Run detail in the shape of a blocking response (its task id, when known: detail has none). */
+export function resultFromDetail<O extends object = JsonObject>(detail: WorkflowRunDetail<O>, taskId = ''): WorkflowRunResult<O> {
+  return {
+    task_id: taskId,
+    workflow_run_id: detail.id,
+    data: {
+      id: detail.id,
+      workflow_id: detail.workflow_id,
+      status: detail.status,
+      outputs: detail.outputs,
+      error: detail.error,
+      elapsed_time: detail.elapsed_time,
+      total_tokens: detail.total_tokens,
+      total_steps: detail.total_steps,
+      created_at: detail.created_at,
+      finished_at: detail.finished_at ?? detail.created_at,
     },
   };
 }

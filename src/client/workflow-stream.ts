@@ -8,6 +8,10 @@
  * Terminal events: `workflow_finished` and `workflow_paused` end the iteration (the connection
  * is released); an `error` event throws `DifyStreamError`; any other end throws
  * `StreamEndedError` with the ids seen, so the caller can recover the run.
+ *
+ * A stream that goes quiet after its run started (no bytes, not even the pings) is checked on:
+ * if run detail says the run has ended, the stream ends with that result (`resultFromRunDetail`)
+ * instead of waiting out `streamIdleTimeout` (see stall-check.ts).
  */
 import type { JsonObject, StopResponse } from '../protocol/index.js';
 import { deferred } from './deferred.js';
@@ -21,28 +25,14 @@ import {
 import { EventStream, parseEvent } from './event-stream.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { RunAccumulator, type WorkflowRunResult } from './run-result.js';
+import { QuietRunCheck } from './stall-check.js';
 import type { SSEMessage } from './sse-decoder.js';
-import type { OpenResponse } from './transport.js';
 import { toWorkflowEvent, type WorkflowEvent } from './workflow-events.js';
+import type { WorkflowStreamOptions } from './workflow-stream-options.js';
 
 export type { UnknownWorkflowEvent, WorkflowEvent } from './workflow-events.js';
 export type { WorkflowRunResult } from './run-result.js';
-
-export interface WorkflowStreamOptions {
-  /** Opens the HTTP response; the signal aborts it. */
-  open: (signal: AbortSignal) => Promise<OpenResponse>;
-  /** Calls the stop endpoint (POST /workflows/tasks/{task_id}/stop). */
-  stop: (taskId: string, user: string) => Promise<StopResponse>;
-  user: string | undefined;
-  /** No bytes at all for this long aborts the stream. */
-  streamIdleTimeout: number;
-  /** Pings but no event for this long aborts the stream (off when undefined). */
-  eventTimeout?: number | undefined;
-  /** No first run event for this long after the response opened aborts the stream (off when undefined). */
-  startTimeout?: number | undefined;
-  onPing?: (() => void) | undefined;
-  signal?: AbortSignal | undefined;
-}
+export type { WorkflowStreamOptions } from './workflow-stream-options.js';
 
 /** `O` is the outputs' shape when the caller knows it (`workflows.stream<{ answer: string }>(…)`). */
 export class WorkflowStream<O extends object = JsonObject> implements AsyncIterable<WorkflowEvent<O>> {
@@ -60,6 +50,8 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   firstPingAt: number | undefined;
   startedAt: number | undefined;
   readonly user: string | undefined;
+  /** The stream went quiet and its result was read from run detail (the run had already ended). */
+  resultFromRunDetail = false;
 
   readonly #options: WorkflowStreamOptions;
   readonly #connection: EventStream;
@@ -76,6 +68,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   #bufferIndex = 0;
   #pendingError: unknown;
   #ended = false;
+  #quietCheck: QuietRunCheck<O> | undefined;
 
   constructor(options: WorkflowStreamOptions) {
     this.#options = options;
@@ -85,6 +78,10 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
       (kind, timeoutMs) => this.#connection.abort(new StreamIdleTimeoutError(this.progress, timeoutMs, kind)),
     );
     const watchdog = this.#watchdog;
+    if (options.getRun && options.stallCheckAfter) {
+      const check = (this.#quietCheck = new QuietRunCheck<O>(options.getRun, (reason) => this.#connection.abort(reason)));
+      watchdog.watchQuiet(options.stallCheckAfter, () => void check.check(this.workflowRunId, this.taskId, () => this.#ended));
+    }
     this.#connection = new EventStream(
       options.open,
       {
@@ -214,6 +211,12 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
       if (ended && !this.#ended) throw new StreamEndedError(this.progress);
       return events;
     } catch (error) {
+      const fromDetail = this.#quietCheck?.resultFor(error);
+      if (fromDetail) {
+        this.resultFromRunDetail = true;
+        this.#finish(fromDetail); // the check already dropped the connection
+        return null;
+      }
       this.#fail(error, false);
       throw error;
     }
@@ -255,11 +258,11 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
     return event;
   }
 
-  /** The terminal event arrived: release the connection and resolve. */
-  #finish(): void {
+  /** The terminal event arrived (or the quiet check found the run ended): release the connection and resolve. */
+  #finish(result = this.#run.result!): void {
     this.#ended = true;
     this.#cleanup(false);
-    this.#done.resolve(this.#run.result!);
+    this.#done.resolve(result);
   }
 
   #fail(error: unknown, abortedByConsumer: boolean): void {
@@ -272,6 +275,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
 
   #cleanup(abortConnection: boolean): void {
     this.#watchdog.disarm();
+    this.#quietCheck?.cancel();
     this.#detachSignal?.();
     this.#detachSignal = undefined;
     this.#connection.close(abortConnection);
@@ -288,6 +292,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   #onPing(): void {
     this.firstPingAt ??= Date.now();
     this.pingCount++;
+    this.#watchdog.sawPing();
     this.#options.onPing?.();
   }
 }

@@ -38,8 +38,23 @@ export interface QueueConnection {
   displayUrl: string;
   /** A new connection to the same server (BullMQ workers block on their own). */
   duplicate(): Redis;
+  /**
+   * Resolves with the reason once Redis has not answered a PING for `ms` (down, or a network
+   * that swallows packets); never while it answers. Stops probing when `signal` aborts.
+   */
+  unreachableFor(ms: number, signal: AbortSignal): Promise<string>;
+  /** Says once when the connection to Redis is lost (work pauses) and once when it is back. */
+  reportOutages(log: (line: string) => void): void;
+  /** Quits politely while Redis answers; drops the connections at once when it does not. */
   close(): Promise<void>;
 }
+
+/** Errors that only say Redis is away for now: the connection reconnects, reportOutages says so once. */
+export function isConnectionError(error: Error): boolean {
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection is closed|LOADING/.test(error.message);
+}
+
+const PROBE_MS = 500;
 
 /** Connects, waiting at most `timeoutMs` for the first connection. */
 export async function connectQueue(text: string, options: { timeoutMs?: number } = {}): Promise<QueueConnection> {
@@ -84,9 +99,38 @@ export async function connectQueue(text: string, options: { timeoutMs?: number }
       extra.add(copy);
       return copy;
     },
+    async unreachableFor(ms, signal) {
+      let answeredAt = Date.now();
+      while (!signal.aborted) {
+        const answered = await Promise.race([redis.ping().then(() => true, () => false), delay(PROBE_MS).then(() => false)]);
+        if (answered) answeredAt = Date.now();
+        else if (Date.now() - answeredAt >= ms) return lastError.error?.message ?? `no answer for ${Math.round(ms / 1000)} s`;
+        await delay(PROBE_MS);
+      }
+      return 'not probed';
+    },
+    reportOutages(log) {
+      let lost = false;
+      redis.on('reconnecting', () => {
+        if (lost) return;
+        lost = true;
+        log(`lost the connection to Redis at ${redactUrl(text)}; reconnecting (rows wait meanwhile)`);
+      });
+      redis.on('ready', () => {
+        if (!lost) return;
+        lost = false;
+        log(`reconnected to Redis at ${redactUrl(text)}`);
+      });
+    },
     async close() {
       for (const copy of extra) copy.disconnect();
+      // A quit sent while Redis is away would wait in the offline queue for it to come back.
+      if (redis.status !== 'ready') return redis.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

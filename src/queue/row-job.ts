@@ -31,5 +31,8 @@ export const ROW_JOB_OPTIONS: JobsOptions = {
 };
 
 export function appQueue(connection: Redis, appId: string): Queue<RowJobData> {
-  return new Queue<RowJobData>(keys.queueName(appId), { connection, prefix: PREFIX });
+  const queue = new Queue<RowJobData>(keys.queueName(appId), { connection, prefix: PREFIX });
+  // Connection trouble (BullMQ prints unheard errors): the connection reports outages, commands wait them out.
+  queue.on('error', () => {});
+  return queue;
 }

@@ -130,3 +130,66 @@ describe('IdleWatchdog', () => {
     assert.deepEqual(fired, []);
   });
 });
+
+describe('IdleWatchdog quiet check (stalled streams)', () => {
+  function quiet(limits: ConstructorParameters<typeof IdleWatchdog>[0], floorMs: number) {
+    const w = watch(limits);
+    const checks: number[] = [];
+    w.dog.watchQuiet(floorMs, () => checks.push(w.clock.now()));
+    return { ...w, checks };
+  }
+
+  test('silence after the run started asks for a check at the floor, then after twice as long each time; nothing fires', () => {
+    const { clock, dog, fired, checks } = quiet({ byteTimeout: 45_000 }, 5000);
+    const start = clock.now();
+    dog.readStarted();
+    clock.advance(10);
+    dog.readEnded(true);
+    dog.sawStart();
+    dog.readStarted();
+    clock.advance(30_000);
+    assert.deepEqual(checks.map((at) => at - start), [5011, 10_012, 20_013]);
+    assert.deepEqual(fired, []);
+    clock.advance(20_000);
+    assert.deepEqual(fired, [{ kind: 'bytes', timeoutMs: 45_000 }], 'the byte deadline still ends it');
+  });
+
+  test('before the run started there is no run to look up: no check', () => {
+    const { clock, dog, checks } = quiet({ byteTimeout: 45_000 }, 5000);
+    dog.readStarted();
+    clock.advance(30_000);
+    assert.deepEqual(checks, []);
+  });
+
+  test('waits for three of the ping intervals seen on the stream when they are longer than the floor', () => {
+    const { clock, dog, checks } = quiet({ byteTimeout: 120_000 }, 5000);
+    const start = clock.now();
+    dog.sawPing(); // on connect
+    dog.sawStart();
+    for (let i = 0; i < 2; i++) {
+      dog.readStarted();
+      clock.advance(10_000);
+      dog.readEnded(true);
+      dog.sawPing();
+    }
+    assert.equal(dog.quietAfterMs, 30_000);
+    dog.readStarted();
+    clock.advance(29_000);
+    assert.deepEqual(checks.map((at) => at - start), [5001], 'checked once, before any interval was seen; then no more while pings come every 10 s');
+    clock.advance(2000);
+    assert.deepEqual(checks.map((at) => at - start), [5001, 50_001]);
+  });
+
+  test('bytes arriving again reset the check to the floor', () => {
+    const { clock, dog, checks } = quiet({ byteTimeout: 120_000 }, 5000);
+    dog.sawStart();
+    dog.readStarted();
+    clock.advance(16_000); // checks at 5 s and 15 s
+    dog.readEnded(true);
+    assert.equal(checks.length, 2);
+    const resumed = clock.now();
+    dog.readStarted();
+    clock.advance(6000);
+    assert.deepEqual(checks.slice(2).map((at) => at - resumed), [5001]);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
@@ -92,5 +93,24 @@ describe('--queue mistakes', { skip: missing }, () => {
     const noKey = await cli(['worker', '--queue', fixture.redis().url]).done;
     assert.equal(noKey.code, 2);
     assert.match(noKey.stderr, /No API key: set DIFY_API_KEY \(and DIFY_API_KEYS=k1,k2 for more apps\)/);
+  });
+});
+
+describe('the input', { skip: missing }, () => {
+  test('a queued batch reads its input as a local batch does: --encoding applies, the rows arrive intact', async () => {
+    const dir = tempDir('difyrun-hosts-');
+    const input = join(dir, 'latin1.csv');
+    writeFileSync(input, Buffer.from('id,user_name,query,language\nq1,José,¿Qué tal?,English\nq2,Zoë,Ça va,Japanese\n', 'latin1'));
+    const output = join(dir, 'out.jsonl');
+    const worker = startWorker(fixture.redis().url, { DIFY_API_KEY: SECRET }, ['--quiet']);
+    try {
+      const result = await submit(fixture.server(), fixture.redis().url, ['-i', input, '-o', output, '--encoding', 'windows-1252', '--quiet']).done;
+      assert.equal(result.code, 0, result.stderr);
+      const byId = new Map(readOutput(output).map((line) => [line.id, line.inputs as Record<string, string>]));
+      assert.deepEqual(byId.get('q1'), { id: 'q1', user_name: 'José', query: '¿Qué tal?', language: 'English' });
+      assert.equal(byId.get('q2')?.user_name, 'Zoë');
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
   });
 });

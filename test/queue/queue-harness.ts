@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { cli, type CliRun } from '../helpers/batch-harness.js';
 import { after, before } from 'node:test';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/index.js';
-import { redisMissing, startRedis, type TestRedis } from './redis-harness.js';
+import { redisMissing, startRedis, type RedisOptions, type TestRedis } from './redis-harness.js';
 
 export const ECHO_WORKFLOW = 'test/fixtures/workflows/seed-echo.yml';
 
@@ -62,13 +62,13 @@ export interface QueueFixture {
 }
 
 /** A test Redis and a local server for the whole file, started before its tests and stopped after them. */
-export function queueFixture(serverOptions: ServerOptions): QueueFixture {
+export function queueFixture(serverOptions: ServerOptions, redisOptions: RedisOptions = {}): QueueFixture {
   const missing = redisMissing();
   let redis: TestRedis | undefined;
   let server: RunningServer | undefined;
   before(async () => {
     if (missing) return;
-    redis = await startRedis();
+    redis = await startRedis(redisOptions);
     server = await startServer({ port: 0, ...serverOptions });
   });
   after(async () => {

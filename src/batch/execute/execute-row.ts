@@ -73,6 +73,8 @@ export interface RowPacer {
   beforeAttempt(signal: AbortSignal): Promise<void>;
   /** How an attempt started at `startedAt` went: `overloaded` when a rate limiter refused it. */
   afterAttempt(result: 'ran' | 'overloaded', startedAt: number, pauseAllMs?: number): void;
+  /** Waits out a backoff without holding the row's place among the requests in flight (else the row just waits). */
+  waitAside?(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface RowSignals {
@@ -243,7 +245,9 @@ class RowExecutor {
 
   async #backoff(step: number): Promise<void> {
     const { initialRetryDelayMs, maxRetryDelayMs } = this.run.config;
-    await abortableDelay(backoffDelayMs(step, { initialMs: initialRetryDelayMs, maxMs: maxRetryDelayMs }, this.run.random), this.run.signals.stop);
+    const ms = backoffDelayMs(step, { initialMs: initialRetryDelayMs, maxMs: maxRetryDelayMs }, this.run.random);
+    const pacer = this.run.pacer;
+    await (pacer?.waitAside ? pacer.waitAside(ms, this.run.signals.stop) : abortableDelay(ms, this.run.signals.stop));
   }
 
   #finish(result: AttemptResult | undefined, error: RowError | null): RowOutcome {

@@ -12,6 +12,7 @@
  */
 import type { DifyClient } from '../../client/client.js';
 import { NotFoundError } from '../../client/errors.js';
+import { resultFromDetail } from '../../client/run-result.js';
 import type { WorkflowRunResult } from '../../client/workflow-stream.js';
 import type { WorkflowRunDetail } from '../../client/resources/workflows.js';
 import { abortableDelay } from '../../util/abortable-delay.js';
@@ -135,23 +136,4 @@ function stoppedByDifyrun(detail: WorkflowRunDetail): WorkflowRunResult {
   result.data.status = 'stopped';
   result.data.error = 'Stopped by difyrun (Dify still shows the run as running: it does not record stops)';
   return result;
-}
-
-function resultFromDetail(detail: WorkflowRunDetail): WorkflowRunResult {
-  return {
-    task_id: '',
-    workflow_run_id: detail.id,
-    data: {
-      id: detail.id,
-      workflow_id: detail.workflow_id,
-      status: detail.status,
-      outputs: detail.outputs,
-      error: detail.error,
-      elapsed_time: detail.elapsed_time,
-      total_tokens: detail.total_tokens,
-      total_steps: detail.total_steps,
-      created_at: detail.created_at,
-      finished_at: detail.finished_at ?? detail.created_at,
-    },
-  };
 }

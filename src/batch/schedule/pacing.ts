@@ -4,6 +4,7 @@
  * the gate and report how they went (the RowPacer side), which grows or shrinks the window.
  */
 import type { RowPacer } from '../execute/execute-row.js';
+import { abortableDelay } from '../../util/abortable-delay.js';
 import { AdaptiveWindow } from './adaptive-window.js';
 import { RateGate } from './rate-gate.js';
 
@@ -48,6 +49,19 @@ export class Pacing implements RowPacer {
 
   beforeAttempt(signal: AbortSignal): Promise<void> {
     return this.#gate.take(signal);
+  }
+
+  /**
+   * A row's backoff, waited out of the window: its slot goes to another row meanwhile (a row
+   * waiting is not a request in flight), and it takes one back, ahead of rows not yet started.
+   */
+  async waitAside(ms: number, signal: AbortSignal): Promise<void> {
+    this.#window.release();
+    try {
+      await abortableDelay(ms, signal);
+    } finally {
+      await this.#window.acquire(true);
+    }
   }
 
   afterAttempt(result: 'ran' | 'overloaded', startedAt: number, pauseAllMs?: number): void {

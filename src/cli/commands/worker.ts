@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../../exit-codes.js';
 import { KeyRing } from '../../queue/app-keys.js';
 import { connectQueue, parseQueueUrl, QueueConnectionError } from '../../queue/connection.js';
-import { runWorker } from '../../queue/worker/run-worker.js';
+import { LeftWithoutRedisError, runWorker } from '../../queue/worker/run-worker.js';
 import { exitCodeFor } from '../command-kit.js';
 import { loadEnvironment, numberOption, OptionError } from '../config/environment.js';
 import { watchInterrupts } from '../interrupts.js';
@@ -30,6 +30,8 @@ cap the app across all workers; -c here caps this process.
 
 Ctrl-C: take no more rows and finish those in flight; Ctrl-C again: leave now (another worker
 takes the rows over after --lease and recovers their runs instead of running them again).
+If Redis does not answer for 3 s while the worker stops, it leaves without it (exit 1): its
+rows in flight wait in Redis and are recovered by another worker once Redis is back.
 
 Examples:
   DIFY_API_KEY=app-… difyrun worker --queue redis://10.0.0.5:6379/0 -c 32`;
@@ -90,6 +92,8 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
   } catch (error) {
     process.stderr.write(`difyrun worker: ${error instanceof Error ? error.message : String(error)}\n`);
     if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    // BullMQ's own connections would go on retrying the absent Redis for a while: leave now.
+    if (error instanceof LeftWithoutRedisError) process.exit(EXIT.failed);
     return error instanceof QueueConnectionError ? EXIT.failed : exitCodeFor(error);
   }
 }

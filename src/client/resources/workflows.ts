@@ -43,6 +43,12 @@ export interface StreamOptions extends RequestOptions {
    */
   startTimeout?: number | undefined;
   onPing?: (() => void) | undefined;
+  /**
+   * A stream silent this long after its run started (or three of the server's ping intervals
+   * as seen on it, if longer) checks run detail; a run that has already ended ends the stream
+   * with that result. 0 turns the check off. Default 5 s.
+   */
+  stallCheckAfter?: number | undefined;
 }
 
 /**
@@ -78,6 +84,7 @@ export interface WorkflowStreamDefaults {
   streamIdleTimeout: number;
   eventTimeout: number | undefined;
   startTimeout: number | undefined;
+  stallCheckAfter: number;
 }
 
 export class Workflows {
@@ -197,7 +204,7 @@ export class Workflows {
   }
 
   #stream<O extends object>(spec: RequestSpec, user: string | undefined, options: StreamOptions): WorkflowStream<O> {
-    const { streamIdleTimeout, eventTimeout, startTimeout, onPing, signal, ...requestOptions } = options;
+    const { streamIdleTimeout, eventTimeout, startTimeout, onPing, signal, stallCheckAfter, ...requestOptions } = options;
     const defaults = this.streamDefaults;
     const timeout = requestOptions.timeout ?? this.transport.config.timeout;
     const capped = (ms: number | undefined) => (ms === undefined ? undefined : Math.min(ms, timeout));
@@ -210,6 +217,8 @@ export class Workflows {
       startTimeout: capped(startTimeout ?? defaults.startTimeout ?? timeout),
       onPing,
       signal,
+      getRun: (runId, checkSignal) => this.get(runId, { ...requestOptions, signal: checkSignal }),
+      stallCheckAfter: stallCheckAfter ?? defaults.stallCheckAfter,
     });
   }
 }

@@ -37,6 +37,7 @@ export class BatchWatch {
   stopReason: string | undefined;
   stopKind: StopKind | undefined;
   #closed = false;
+  #finished = false;
   readonly #pumping: Promise<void>;
   readonly #timer: NodeJS.Timeout;
   #noticeAt = 0;
@@ -55,16 +56,28 @@ export class BatchWatch {
     );
   }
 
-  /** Resolves when every queued row has its outcome (or was taken back after a stop). */
+  /**
+   * Resolves when every queued row has its outcome (or was taken back after a stop), with the
+   * stop known: the last outcomes can arrive before the periodic check has seen the stop that
+   * caused them, so the batch is read once more. Workers set a stop before they publish the
+   * outcomes that follow from it, so that read finds it.
+   */
   async finished(): Promise<void> {
-    while (this.parts.sink.outstanding.size > 0) await this.parts.sink.changed();
-    await this.parts.sink.removeLeftoverJobs();
+    const { sink } = this.parts;
+    while (sink.outstanding.size > 0) await sink.changed();
+    await this.#check();
+    await sink.removeLeftoverJobs();
+    this.#finished = true;
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return this.#pumping;
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#pumping;
+    // A job taken back after a stop may be one a worker had just finished: its outcome is in
+    // Redis already (a worker publishes it before the job completes) and counts instead.
+    if (this.#finished) await this.parts.sink.drain();
   }
 
   async #pump(): Promise<void> {
@@ -95,10 +108,9 @@ export class BatchWatch {
     await this.parts.serial.run(async () => {
       for (const row of [...sink.outstanding]) {
         // 1: removed (no worker held it); 0: a worker is running it.
-        if ((await queue.remove(jobIdFor(batchId, row))) === 1 && sink.outstanding.delete(row)) sink.notStarted++;
+        if ((await queue.remove(jobIdFor(batchId, row))) === 1) sink.takeBack(row);
       }
     });
-    sink.notify();
   }
 
   /** Says so when no live worker can run this app's rows. */

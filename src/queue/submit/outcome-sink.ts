@@ -40,6 +40,8 @@ export class OutcomeSink {
   readonly unresolved = new Map<string, number>();
   notStarted = 0;
   lastOutcomeAt = Date.now();
+  /** Rows whose job the submitter removed after a stop, counted not started until an outcome says otherwise. */
+  readonly #takenBack = new Set<string>();
   /** Jobs that could not be removed yet (a worker still holds them). */
   readonly #unremoved = new Set<string>();
   #counting = false;
@@ -63,10 +65,16 @@ export class OutcomeSink {
     return written;
   }
 
-  /** Reads and records the outcomes that arrive within `blockMs`. */
-  async pump(blockMs: number): Promise<void> {
+  /** Reads and records the outcomes that arrive within `blockMs`; how many were read. */
+  async pump(blockMs: number): Promise<number> {
     const read = await this.parts.reader.read(READ_COUNT, blockMs);
     if (read.length > 0) await this.parts.serial.run(() => this.#handle(read));
+    return read.length;
+  }
+
+  /** Records every outcome already in Redis, without waiting for more. */
+  async drain(): Promise<void> {
+    while ((await this.pump(0)) > 0);
   }
 
   /** Resolves at the next recorded outcome or queued row. */
@@ -76,6 +84,18 @@ export class OutcomeSink {
 
   notify(): void {
     for (const wake of this.#changed.splice(0)) wake();
+  }
+
+  /**
+   * After a stop: the row's job was removed from the queue, so no worker will start it. Its job
+   * may also have been removed because a worker had just finished it: that outcome, still on its
+   * way, then counts instead.
+   */
+  takeBack(row: string): void {
+    if (!this.outstanding.delete(row)) return;
+    this.#takenBack.add(row);
+    this.notStarted++;
+    this.notify();
   }
 
   /** A row that was never sent (invalid inputs, a file that would not upload): recorded as failed here. */
@@ -123,6 +143,10 @@ export class OutcomeSink {
         continue;
       }
       const { row, outcome } = message;
+      if (this.#takenBack.delete(row)) {
+        this.notStarted--;
+        this.outstanding.add(row);
+      }
       const duplicate = this.recorded.has(row) || (!this.outstanding.has(row) && this.parts.ledger.get(row) === ROW_SUCCEEDED);
       this.outstanding.delete(row);
       if (duplicate) continue;

@@ -1,22 +1,17 @@
 /**
- * Everything `difyrun batch` checks before running anything, for a queued batch: the files,
- * what the output already holds, the app's inputs and every row of the input.
+ * Everything `difyrun batch` checks before running anything, for a queued batch: the local
+ * batch's pre-flight (src/batch/preflight.ts), with the rows a worker holds in Redis as the
+ * rows left in flight.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { DifyClient } from '../../client/client.js';
-import { inputVariables } from '../../protocol/index.js';
-import { UsageError, type BatchConfig } from '../../batch/index.js';
+import { checkInput, selectRows, type BatchConfig, type CheckedInput } from '../../batch/index.js';
 import type { IdTable } from '../../batch/input/id-table.js';
-import type { InputRow } from '../../batch/input/read-rows.js';
-import { scanInput, type InputScan } from '../../batch/input/scan-input.js';
-import { RowPreparer } from '../../batch/prepare/row-preparer.js';
-import { ROW_SUCCEEDED } from '../../batch/record/ledger.js';
+import type { RowSelection } from '../../batch/input/scan-input.js';
 import { readRetryFile } from '../../batch/record/retry-file.js';
 
-export interface Preflight {
-  preparer: RowPreparer;
-  scan: InputScan;
-  select(row: InputRow): 'run' | 'succeeded' | 'skip';
+export interface Preflight extends CheckedInput {
+  select: RowSelection;
 }
 
 /**
@@ -25,22 +20,8 @@ export interface Preflight {
  * --retry says. Undefined when --retry has nothing to do.
  */
 export async function preflight(config: BatchConfig, client: DifyClient, ledger: IdTable, inFlight: Set<string>): Promise<Preflight | undefined> {
-  const output = resolve(config.output);
-  const retryIds = config.retryOnly ? await readRetryFile(`${output}.retry`) : undefined;
+  const retryIds = config.retryOnly ? await readRetryFile(`${resolve(config.output)}.retry`) : undefined;
   if (config.retryOnly && retryIds === undefined && inFlight.size === 0) return undefined;
-  const parameters = await client.app.parameters();
-  const preparer = new RowPreparer(inputVariables(parameters), dirname(resolve(config.input)));
-  const select = (row: InputRow): 'run' | 'succeeded' | 'skip' => {
-    if (inFlight.has(row.id)) return 'run';
-    if (ledger.get(row.id) === ROW_SUCCEEDED) return 'succeeded';
-    return retryIds === undefined || retryIds.has(row.id) ? 'run' : 'skip';
-  };
-  const scan = await scanInput(config.input, preparer, select);
-  if (scan.problemCount > 0) {
-    const lines = scan.problems.map((problem) => `${config.input}:${problem.line}: ${problem.message}`);
-    if (scan.problemCount > scan.problems.length) lines.push(`… and ${scan.problemCount - scan.problems.length} more problems`);
-    lines.push(`${scan.problemCount} problem${scan.problemCount === 1 ? '' : 's'} in ${config.input}; nothing was run or written.`);
-    throw new UsageError(lines.join('\n'));
-  }
-  return { preparer, scan, select };
+  const select = selectRows({ inFlight, ledger, retryIds });
+  return { ...(await checkInput(config, client, select)), select };
 }

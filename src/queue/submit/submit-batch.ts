@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
-import { runBatch, rowUser, FileUploader, type BatchConfig, type BatchIO, type BatchResult } from '../../batch/index.js';
+import { runBatch, rowUser, FileUploader, inputWarnings, invalidRowWarnings, type BatchConfig, type BatchIO, type BatchResult } from '../../batch/index.js';
 import { readRowBatches } from '../../batch/input/read-rows.js';
 import type { InputScan } from '../../batch/input/scan-input.js';
 import { DurableAppender, repairTornTail } from '../../batch/record/durable-appender.js';
@@ -59,6 +59,7 @@ export async function submitBatch(config: BatchConfig, io: BatchIO, target: Queu
   const ledger = await readLedger(output);
   const stats = new BatchStats();
   const progress = createProgress(stats, { quiet: config.quiet, stream: io.stderr });
+  connection.reportOutages((line) => progress.log(line));
   const ledgerOut = await DurableAppender.open(output, { bom: config.bom });
   const queue = appQueue(redis, app.appId);
   const reader = new OutcomeReader(connection.duplicate(), batchId);
@@ -150,14 +151,8 @@ async function queueRows(config: BatchConfig, io: BatchIO, checked: Preflight, p
 }
 
 function warn(config: BatchConfig, checked: Preflight, log: (message: string) => void): void {
-  const { scan, preparer } = checked;
-  if (scan.undeclared.length > 0) {
-    log(`warning: columns not declared by the workflow (Dify ignores them): ${scan.undeclared.join(', ')} — declared inputs: ${preparer.variables.map((v) => v.variable).join(', ') || '(none)'}`);
-  }
-  if (scan.invalidCount > 0 && !config.quiet) {
-    for (const row of scan.invalid.slice(0, 5)) log(`warning: ${config.input}:${row.line}: id "${row.id}": ${row.message} (recorded as failed, not sent)`);
-    if (scan.invalidCount > 5) log(`warning: … and ${scan.invalidCount - 5} more rows with invalid inputs (see --dry-run or the output's "error" field)`);
-  }
+  for (const line of inputWarnings(config, checked)) log(line);
+  if (!config.quiet) for (const line of invalidRowWarnings(config, checked.scan)) log(line);
 }
 
 /** Nothing of the batch is left in Redis once no row of it is queued or in flight. */

@@ -9,7 +9,7 @@ import { DifyClient } from '../../client/client.js';
 import type { OutcomeRecord } from '../../batch/index.js';
 import { describeError } from '../../client/describe-error.js';
 import { stopBatch, stops } from '../batch-record.js';
-import type { QueueConnection } from '../connection.js';
+import { isConnectionError, type QueueConnection } from '../connection.js';
 import { keys, PREFIX, type AppRef } from '../keys.js';
 import { GlobalRateGate } from '../limits/global-rate-gate.js';
 import { GlobalWindow } from '../limits/global-window.js';
@@ -74,8 +74,10 @@ export class AppRunner {
       shared.log(`lost the lease on ${jobIds.length} row(s) (this process did not renew it in time); other workers take them over`);
     });
     this.#worker.on('error', (error) => {
-      // What follows a lost lease (said above) or a row settled elsewhere is not news.
-      if (!/Missing lock|Lock mismatch|could not renew lock|Missing key for job/.test(error.message)) shared.log(`${app.baseURL}: queue error: ${error.message}`);
+      // What follows a lost lease (said above), a row settled elsewhere or a Redis outage (the
+      // connection says so once) is not news.
+      if (isConnectionError(error) || /Missing lock|Lock mismatch|could not renew lock|Missing key for job/.test(error.message)) return;
+      shared.log(`${app.baseURL}: queue error: ${error.message}`);
     });
   }
 
