@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', '.test-cli/**', '.difyrun/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', '.test-cli/**', '.test-js/**', '.difyrun/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,12 +1,14 @@
 /**
  * `difyrun batch`, start to finish. One row's path through the folders:
  *
- *   input/      read-rows (CSV/JSONL stream) → scan-input (ids, structure, pre-flight)
+ *   input/      read-rows (CSV/TSV/JSONL/XLSX stream) → scan-input (ids, structure), via preflight.ts
  *   prepare/    row-preparer (Dify's coercions and checks) → file-inputs (uploads)
- *   schedule/   adaptive-window (sliding window + AIMD) → rate-gate (rpm, --wait, Retry-After)
- *   execute/    run-row (attempts) → classify (what an error means) → recover (no re-runs)
+ *   schedule/   row-scheduler (rows in flight, stop, mode) → pacing (adaptive window + rate gate)
+ *   execute/    execute-row (attempts) → classify (what an error means) → next-step (pure
+ *               decision) → recover (find the run instead of running it again)
  *   record/     journal (in flight) → ledger (output JSONL) → retry-file, compact
  *   report/     progress, summary
+ * docs/architecture.md names the file that owns each step and each piece of state.
  */
 import { setMaxListeners } from 'node:events';
 import { access, constants } from 'node:fs/promises';

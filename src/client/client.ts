@@ -26,7 +26,7 @@ export interface ClientOptions {
   timeout?: number | undefined;
   /** Retries for calls that are safe to retry. Default 2. */
   maxRetries?: number | undefined;
-  /** Abort a stream after this many ms with no bytes at all (pings count). Default 60 s. */
+  /** Abort a stream after this many ms with no bytes at all (pings count), once its run started. Default 60 s. */
   streamIdleTimeout?: number | undefined;
   /** Abort a stream after this many ms with pings but no event. Off by default. */
   eventTimeout?: number | undefined;

@@ -1,7 +1,8 @@
 /**
  * A stream's idle watchdog: calls `onIdle` once when the server has been quiet too long.
  * Three deadlines, each measured from its own mark:
- * - `bytes`: nothing at all, not even a ping, for `byteTimeout`;
+ * - `bytes`: nothing at all, not even a ping, for `byteTimeout` (once the run started, when
+ *   there is a start deadline: a queued run is silent);
  * - `events`: pings but no data event for `eventTimeout` (off when undefined);
  * - `start`: no first run event (`workflow_started`) for `startTimeout` after the response
  *   opened (off when undefined). Real Dify answers a streaming run whose inputs it rejects
@@ -166,11 +167,14 @@ export class IdleWatchdog {
   /** The deadlines in force, in the order they are reported when several pass at once. */
   #deadlines(): { kind: IdleKind; at: number; timeoutMs: number }[] {
     const { byteTimeout, eventTimeout, startTimeout } = this.#limits;
-    const list: { kind: IdleKind; at: number; timeoutMs: number }[] = [
-      { kind: 'bytes', at: this.#lastByteAt + byteTimeout, timeoutMs: byteTimeout },
-    ];
+    const list: { kind: IdleKind; at: number; timeoutMs: number }[] = [];
+    // Before its run starts, a run waiting for a worker is silent on real Dify (no pings): a
+    // bytes deadline there would give up a row that is merely queued, and a retry would run it
+    // twice. The start deadline alone applies until then.
     if (startTimeout !== undefined && !this.#started) {
       list.push({ kind: 'start', at: this.#openedAt + startTimeout, timeoutMs: startTimeout });
+    } else {
+      list.push({ kind: 'bytes', at: this.#lastByteAt + byteTimeout, timeoutMs: byteTimeout });
     }
     if (eventTimeout !== undefined) list.push({ kind: 'events', at: this.#lastEventAt + eventTimeout, timeoutMs: eventTimeout });
     return list;

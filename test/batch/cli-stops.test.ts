@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
 import { cli, readOutput, reviewsCsv, tempDir } from '../helpers/batch-harness.js';
+import { startHold } from '../helpers/streaming-run.js';
 
 describe('stops', () => {
   test('quota exhausted (429 rate_limit_error): no new rows start, exit 3, unfinished rows retryable', async () => {
@@ -53,11 +54,13 @@ describe('stops', () => {
   });
 
   test('Ctrl-C stops in-flight runs on the server, records them as stopped, exits 130', async () => {
-    const server = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 4 } });
+    // Every run waits on a request nobody answers: the three in flight are still running at Ctrl-C.
+    const hold = await startHold();
+    const server = await startServer({ workflow: 'test/fixtures/workflows/held-request.yml', port: 0 });
     try {
       const dir = tempDir();
-      const rows = ['id,text,target_language'];
-      for (let i = 0; i < 20; i++) rows.push(`t${i},"A fairly long sentence number ${i} that the stand-in model will stream back slowly",French`);
+      const rows = ['id,url'];
+      for (let i = 0; i < 20; i++) rows.push(`t${i},${hold.url}?row=${i}`);
       writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
       const run = cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl', '-c', '3'], { cwd: dir, env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } });
       const deadline = Date.now() + 30_000;
@@ -75,6 +78,7 @@ describe('stops', () => {
       assert.deepEqual(readFileSync(join(dir, 'out.jsonl.retry'), 'utf8').trim().split('\n').sort(), stopped.map((line) => line.id).sort());
     } finally {
       await server.close();
+      await hold.close();
     }
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { batchInProcess, defaultConfig, readOutput, reviewsCsv, tempDir } from '../helpers/batch-harness.js';
-import { startRunAndHangUp } from '../helpers/streaming-run.js';
+import { startHold, startRunAndHangUp } from '../helpers/streaming-run.js';
 
 let server: RunningServer;
 before(async () => {
@@ -44,13 +44,15 @@ test('Ctrl-C while no run is in flight: nothing is recorded as interrupted, and 
 });
 
 test('a run difyrun asked to stop before a crash, that the server still calls running, is recorded as stopped on resume and not run again', async () => {
-  const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 2 } });
+  // The run stays running on the server until the test ends (a held request), however slow the machine.
+  const hold = await startHold();
+  const slow = await startServer({ workflow: 'test/fixtures/workflows/held-request.yml', port: 0 });
   try {
     const dir = tempDir();
     const input = join(dir, 'in.csv');
     const output = join(dir, 'out.jsonl');
-    writeFileSync(input, 'id,text,target_language\nt1,"A long sentence that the stand-in model streams back slowly, word by word",French\n');
-    const inputs = { text: 'A long sentence that the stand-in model streams back slowly, word by word', target_language: 'French' };
+    writeFileSync(input, `id,url\nt1,${hold.url}\n`);
+    const inputs = { url: hold.url };
     const runId = await startRunAndHangUp(slow.baseURL, slow.apiKey, inputs, 'difyrun-t1');
     const at = Date.now();
     writeFileSync(
@@ -67,6 +69,7 @@ test('a run difyrun asked to stop before a crash, that the server still calls ru
     assert.equal(result.exitCode, 1);
   } finally {
     await slow.close();
+    await hold.close();
   }
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { cli, tempDir } from '../helpers/batch-harness.js';
-import { startRunAndHangUp } from '../helpers/streaming-run.js';
+import { startHold, startRunAndHangUp } from '../helpers/streaming-run.js';
 
 let server: RunningServer;
 let env: Record<string, string>;
@@ -104,17 +104,28 @@ describe('status, logs, stop, upload, info, params, init', () => {
 
 describe('long runs and many runs', () => {
   test('status --watch follows a running run until it finishes', async () => {
-    const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 8 } });
+    // The run waits on a request this test answers only once the watcher has reported it
+    // running, so the check does not depend on how fast the CLI starts on a loaded machine.
+    const hold = await startHold();
+    const held = await startServer({ workflow: 'test/fixtures/workflows/held-request.yml', port: 0 });
     try {
       // Start a streaming run over raw HTTP and walk away after the first event: the run goes on.
-      const runId = await startRunAndHangUp(slow.baseURL, slow.apiKey, { text: 'Watch this sentence being translated', target_language: 'French' }, 'watcher');
-      const watched = await cli(['status', runId, '--watch'], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } }).done;
+      const runId = await startRunAndHangUp(held.baseURL, held.apiKey, { url: hold.url }, 'watcher');
+      const watcher = cli(['status', runId, '--watch'], { env: { DIFY_API_KEY: held.apiKey, DIFY_API_BASE_URL: held.baseURL } });
+      let progress = '';
+      await new Promise<void>((resolve) => {
+        watcher.child.stderr!.on('data', (chunk: Buffer) => (progress += chunk.toString()) && /running…/.test(progress) && resolve());
+        void watcher.done.then(() => resolve()); // it ended without: the assertions below say how
+      });
+      hold.release('Bonjour (French)');
+      const watched = await watcher.done;
       assert.equal(watched.code, 0, watched.stderr);
       assert.match(watched.stderr, /running… \d+ steps so far/);
       assert.match(watched.stdout, /status +succeeded/);
       assert.match(watched.stdout, /French/);
     } finally {
-      await slow.close();
+      await held.close();
+      await hold.close();
     }
   });
 
@@ -195,12 +206,16 @@ describe('errors and global behaviour', () => {
   });
 
   test('Ctrl-C during a streaming run stops it on the server and exits 130', async () => {
-    const slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, llm: { tokensPerSecond: 3 } });
+    // The run waits on a request nobody answers; Ctrl-C comes once the CLI shows the run started.
+    const hold = await startHold();
+    const slow = await startServer({ workflow: 'test/fixtures/workflows/held-request.yml', port: 0 });
     try {
-      const child = cli(['run', '--input', 'text=A long sentence to translate slowly', '--input', 'target_language=French'], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } });
-      const deadline = Date.now() + 30_000;
-      while (slow.activeRuns === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const child = cli(['run', '--input', `url=${hold.url}`], { env: { DIFY_API_KEY: slow.apiKey, DIFY_API_BASE_URL: slow.baseURL } });
+      let progress = '';
+      await new Promise<void>((resolve) => {
+        child.child.stderr!.on('data', (chunk: Buffer) => (progress += chunk.toString()) && /✓ Start succeeded/.test(progress) && resolve());
+        void child.done.then(() => resolve());
+      });
       child.child.kill('SIGINT');
       const result = await child.done;
       assert.equal(result.code, 130, result.stderr);
@@ -209,6 +224,7 @@ describe('errors and global behaviour', () => {
       assert.equal(slow.activeRuns, 0);
     } finally {
       await slow.close();
+      await hold.close();
     }
   });
 });

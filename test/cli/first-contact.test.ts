@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import stringWidth from 'string-width';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { table } from '../../src/cli/command-kit.js';
-import { cli, tempDir } from '../helpers/batch-harness.js';
+import { cli, cliEntry, tempDir } from '../helpers/batch-harness.js';
 
 const TRIAGE = resolve('examples/workflows/review-triage.yml');
 const TWO_OUTPUTS = resolve('test/fixtures/workflows/stream-two-outputs.yml');
@@ -147,9 +147,8 @@ export async function load(url, context, next) {
     const dir = tempDir();
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n");
-    const entry = process.env.DIFYRUN_TEST_CLI ? [process.env.DIFYRUN_TEST_CLI] : ['--import', 'tsx', resolve('src/cli/main.ts')];
     const log = join(dir, 'loaded.txt');
-    const result = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...entry, ...args], { encoding: 'utf8', env: { ...process.env, LOADED_LOG: log } });
+    const result = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...cliEntry(), ...args], { encoding: 'utf8', env: { ...process.env, LOADED_LOG: log } });
     assert.equal(result.status, 0, result.stderr);
     return readFileSync(log, 'utf8').trim().split('\n');
   }

@@ -52,6 +52,30 @@ describe('IdleWatchdog', () => {
     assert.deepEqual(fired, [{ kind: 'bytes', timeoutMs: 100 }]);
   });
 
+  test('before the run starts, silence longer than byteTimeout is a queued run: only the start deadline ends it', () => {
+    // Real Dify sends nothing while a run waits for its worker; giving up on bytes there made a retry run the row twice.
+    const { clock, dog, fired } = watch({ byteTimeout: 100, startTimeout: 1_000 });
+    dog.readStarted();
+    clock.advance(999);
+    assert.deepEqual(fired, []);
+    clock.advance(10);
+    assert.deepEqual(fired, [{ kind: 'start', timeoutMs: 1_000 }]);
+  });
+
+  test('once the run started, the bytes deadline is back', () => {
+    const { clock, dog, fired } = watch({ byteTimeout: 100, startTimeout: 1_000 });
+    dog.readStarted();
+    clock.advance(500);
+    dog.readEnded(true);
+    dog.sawEvent();
+    dog.sawStart();
+    dog.readStarted();
+    clock.advance(99);
+    assert.deepEqual(fired, []);
+    clock.advance(10);
+    assert.deepEqual(fired, [{ kind: 'bytes', timeoutMs: 100 }]);
+  });
+
   test('bytes reset the byte deadline', () => {
     const { clock, dog, fired } = watch({ byteTimeout: 100 });
     for (let i = 0; i < 10; i++) {

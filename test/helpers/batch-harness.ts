@@ -59,14 +59,20 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/**
+ * The node arguments that start the CLI: the JavaScript scripts/run-tests.mjs transpiled from
+ * src/ once (DIFYRUN_TEST_CLI), far cheaper per spawn than tsx; tsx and the source otherwise.
+ */
+export function cliEntry(): string[] {
+  return process.env.DIFYRUN_TEST_CLI ? [process.env.DIFYRUN_TEST_CLI] : ['--import', TSX, CLI_ENTRY];
+}
+
 /** Spawns the CLI from source. `env` replaces DIFY_* variables so the developer's own never leak in. */
 export function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
   for (const key of Object.keys(env)) if (key.startsWith('DIFY_') || ['MAX_RETRIES', 'TIMEOUT', 'INITIAL_RETRY_DELAY', 'MAX_RETRY_DELAY'].includes(key)) delete env[key];
   Object.assign(env, options.env);
-  // scripts/run-tests.mjs transpiles src/ once (DIFYRUN_TEST_CLI): far cheaper per spawn than tsx.
-  const entry = process.env.DIFYRUN_TEST_CLI ? [process.env.DIFYRUN_TEST_CLI] : ['--import', TSX, CLI_ENTRY];
-  const child = spawn(process.execPath, [...entry, ...args], {
+  const child = spawn(process.execPath, [...cliEntry(), ...args], {
     cwd: options.cwd ?? process.cwd(),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,3 +25,23 @@ export async function startRunAndHangUp(baseURL: string, apiKey: string, inputs:
   }
   throw new Error(`the stream ended before a run id arrived: ${text}`);
 }
+
+/**
+ * A loopback server whose answers wait until the test releases them: a run of
+ * test/fixtures/workflows/held-request.yml given its `url` stays running until then, however
+ * slowly a loaded machine runs the rest of the test.
+ */
+export async function startHold(): Promise<{ url: string; release(body: string): void; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  let release: (body: string) => void = () => {};
+  const released = new Promise<string>((resolve) => (release = resolve));
+  const server = createServer((_req, res) => void released.then((body) => res.end(body)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  const close = () => {
+    release('');
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { url, release, close };
+}

@@ -1,15 +1,15 @@
 /** `--data-dir`: runs, logs and uploads survive a restart; one server per data dir. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { tempDir } from '../helpers/batch-harness.js';
-import { startRunAndHangUp } from '../helpers/streaming-run.js';
+import { cliEntry, tempDir } from '../helpers/batch-harness.js';
+import { startHold, startRunAndHangUp } from '../helpers/streaming-run.js';
 
 const TRIAGE = 'examples/workflows/review-triage.yml';
+const HELD = 'test/fixtures/workflows/held-request.yml';
 const auth = { Authorization: 'Bearer app-local' };
 
 const runBlocking = async (server: RunningServer, inputs: Record<string, unknown>, user: string) =>
@@ -72,23 +72,37 @@ test('a second server on the same data dir is refused; the lock goes with the se
   await second.close();
 });
 
+test("a server killed while writing leaves SQLite's own lock behind: the next start clears it with the stale pid lock", async () => {
+  const dataDir = tempDir();
+  await (await startServer({ workflow: TRIAGE, port: 0, dataDir })).close();
+  // What a SIGKILL in the middle of a write leaves: the pid lock of a process that is gone, and
+  // node-sqlite3-wasm's lock, a directory beside the database.
+  writeFileSync(join(dataDir, 'difyrun.lock'), String(spawnSync(process.execPath, ['-e', '0']).pid));
+  mkdirSync(join(dataDir, 'difyrun.db.lock'));
+  const server = await startServer({ workflow: TRIAGE, port: 0, dataDir });
+  await server.close();
+});
+
 test('a run in progress when the server is killed is failed on the next start; the stale lock is taken over', async () => {
   const dataDir = tempDir();
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  const args = ['--import', tsx, 'src/cli/main.ts', 'serve', '--workflow', 'examples/workflows/translate-stream.yml', '--port', '0', '--llm-rate', '2', '--data-dir', dataDir];
+  // The run waits on a request nobody answers: it is still running when the server is killed.
+  const hold = await startHold();
+  const args = [...cliEntry(), 'serve', '--workflow', HELD, '--port', '0', '--data-dir', dataDir];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let runId: string;
   try {
     const baseURL = await printedBaseURL(child.stdout);
-    runId = await startRunAndHangUp(baseURL, 'app-local', { text: 'A slow sentence', target_language: 'French' }, 'killed');
+    runId = await startRunAndHangUp(baseURL, 'app-local', { url: hold.url }, 'killed');
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the 'running' record reach the database
   } finally {
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
+    await exited;
+    await hold.close(); // only now: answered, the run would have finished
   }
-  await new Promise((resolve) => child.once('exit', resolve));
   assert.equal(readFileSync(join(dataDir, 'difyrun.lock'), 'utf8'), String(child.pid), 'the dead server left its lock');
 
-  const server = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, dataDir });
+  const server = await startServer({ workflow: HELD, port: 0, dataDir });
   try {
     const detail = await getJson(server, `/workflows/run/${runId}`);
     assert.equal(detail.body.status, 'failed');

@@ -60,13 +60,19 @@ async function followRun(runId: string, target: RecoveryTarget, options: Recover
   const began = Date.now();
   const deadline = began + options.waitMs;
   if (!target.stopRequested) {
+    // A timer of our own: Node 20's AbortSignal.any does not keep an AbortSignal.timeout alive,
+    // so after a garbage collection the wait could outlast waitMs.
+    const waitEnded = new AbortController();
+    const timer = setTimeout(() => waitEnded.abort(), Math.max(1, options.waitMs));
     try {
-      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(Math.max(1, options.waitMs))]);
+      const signal = AbortSignal.any([options.signal, waitEnded.signal]);
       const stream = options.client.workflows.events(runId, { user: target.user }, { signal, streamIdleTimeout: options.streamIdleTimeoutMs });
       const result = await stream.finalResult();
       if (result.data.status !== 'running') return { kind: 'found', result, extraRuns: 0 };
     } catch {
       // Older Dify has no reattach endpoint, the stream dropped again or the wait ran out: poll.
+    } finally {
+      clearTimeout(timer);
     }
   }
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {

@@ -5,6 +5,7 @@ import { inputVariables, type WorkflowLogEntry } from '../../protocol/index.js';
 import { abortableDelay } from '../../util/abortable-delay.js';
 import { numberOption, OptionError } from '../config/environment.js';
 import { EXIT } from '../../exit-codes.js';
+import { staleRunNote } from './stale-run.js';
 import { colour, printJson, runCommand, table, unixTime, withCommonOptions, type CommonFlags } from '../command-kit.js';
 
 export function registerInspect(program: Command): void {
@@ -21,7 +22,9 @@ export function registerInspect(program: Command): void {
       // On a terminal the progress line is rewritten in place; in a log, one line per poll.
       const inPlace = Boolean(process.stderr.isTTY);
       let polled = false;
-      while (flags.watch && detail.status === 'running') {
+      const nowSeconds = () => Math.floor(Date.now() / 1000);
+      // A run Dify calls running past its own time limit was stopped (Dify never records it): not watched forever.
+      while (flags.watch && detail.status === 'running' && staleRunNote(detail, nowSeconds()) === undefined) {
         if (!flags.json) process.stderr.write(inPlace ? `\r\u001b[2Krunning… ${detail.total_steps} steps so far` : `running… ${detail.total_steps} steps so far\n`);
         polled = true;
         await abortableDelay(1000, never);
@@ -42,6 +45,8 @@ export function registerInspect(program: Command): void {
           ].join('\n') + '\n',
         );
       }
+      const stale = staleRunNote(detail, nowSeconds());
+      if (stale !== undefined) process.stderr.write(`note: ${stale}\n`);
       return detail.status === 'failed' || detail.status === 'stopped' ? EXIT.failed : EXIT.ok;
     }),
   );

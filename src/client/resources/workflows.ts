@@ -32,7 +32,11 @@ export interface RunParams {
  * on a stream outlasts the configured timeout.
  */
 export interface StreamOptions extends RequestOptions {
-  /** No bytes (not even a ping) for this long aborts with StreamIdleTimeoutError (kind `bytes`). */
+  /**
+   * No bytes (not even a ping) for this long, once the run started, aborts with
+   * StreamIdleTimeoutError (kind `bytes`). Before `workflow_started` only `startTimeout` applies:
+   * a run waiting for a busy Dify worker is silent, and giving it up could run it twice.
+   */
   streamIdleTimeout?: number | undefined;
   /** Pings but no event for this long aborts with StreamIdleTimeoutError (kind `events`; off by default). */
   eventTimeout?: number | undefined;

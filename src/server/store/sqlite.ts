@@ -210,6 +210,9 @@ function takeLock(path: string, dir: string): void {
         throw new DataDirError(`--data-dir ${dir} is in use by another difyrun server (pid ${owner}${owner === process.pid ? ', this process' : ''})`);
       }
       rmSync(path, { force: true }); // stale: its owner is gone
+      // So is any lock it held inside SQLite: node-sqlite3-wasm locks with a directory beside the
+      // database, which a process killed mid-write leaves behind ("database is locked" forever).
+      rmSync(join(dir, 'difyrun.db.lock'), { recursive: true, force: true });
     }
   }
   throw new DataDirError(`--data-dir ${dir}: cannot take the lock`);

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { end, runNodes, start } from '../../helpers/engine-run.js';
 
 interface Received { method: string; url: string; headers: IncomingMessage['headers']; body: string }
@@ -74,6 +76,21 @@ describe('http-request', () => {
     const run = await runNodes(graph({ timeout: { max_connect_timeout: 0.5, max_read_timeout: 0.5 } }), { path: 'slow' });
     assert.equal(run.finished.status, 'failed');
     assert.match(String(run.finished.error), /timed out after 1s/);
+  });
+
+  test('the time limit holds through garbage collections', async () => {
+    // Node 20's AbortSignal.any holds its sources weakly: an AbortSignal.timeout passed only to
+    // it was collected by the next GC and never fired, so the request ran until the server answered.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collecting = setInterval(gc, 50);
+    try {
+      const run = await runNodes(graph({ timeout: { max_connect_timeout: 0.5, max_read_timeout: 0.5 } }), { path: 'slow' });
+      assert.equal(run.finished.status, 'failed');
+      assert.match(String(run.finished.error), /timed out after 1s/);
+    } finally {
+      clearInterval(collecting);
+    }
   });
 
   test('an unreachable host fails the node', async () => {

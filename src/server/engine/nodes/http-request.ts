@@ -70,15 +70,23 @@ async function send(node: HttpRequestNode, ctx: NodeContext): Promise<NodeResult
   const body = node.method === 'get' || node.method === 'head' ? undefined : requestBody(node, ctx.pool, headers);
   const request = rawRequest(node.method, url, headers, body?.shown);
 
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(node.timeoutSeconds * 1000)]);
+  // A timer of our own, not AbortSignal.timeout: Node 20's AbortSignal.any holds its sources
+  // weakly, so a timeout signal passed only to it is garbage-collected and never fires.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('timed out', 'TimeoutError')), node.timeoutSeconds * 1000);
+  const signal = AbortSignal.any([ctx.signal, deadline.signal]);
   let response: Response;
+  let responseBody: string;
   try {
     response = await fetch(url, { method: node.method.toUpperCase(), headers, body: body?.sent ?? null, signal, redirect: 'follow' });
+    responseBody = await response.text();
   } catch (error) {
     const cause = (error as Error).name === 'TimeoutError' ? `timed out after ${node.timeoutSeconds}s` : String((error as { cause?: Error }).cause?.message ?? (error as Error).message);
     throw new NodeError(`HTTP request to ${url.origin}${url.pathname} failed: ${cause}`, 'HttpRequestNodeError', { inputs: {} });
+  } finally {
+    clearTimeout(timer);
   }
-  const outputs = { status_code: response.status, body: await response.text(), headers: Object.fromEntries(response.headers), files: [] };
+  const outputs = { status_code: response.status, body: responseBody, headers: Object.fromEntries(response.headers), files: [] };
   if (!response.ok && ((node.error_strategy && node.error_strategy !== 'none') || node.retry_config?.retry_enabled)) {
     // The real server reports this failure as "Unknown error"; the status is in error_message.
     throw new NodeError(`Request failed with status code ${response.status}`, 'HTTPResponseCodeError', { inputs: {}, outputs, reportedError: 'Unknown error' });
