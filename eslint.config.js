@@ -8,9 +8,18 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: {
-        process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
-        setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', TextDecoder: 'readonly',
-        TextEncoder: 'readonly', AbortController: 'readonly', Buffer: 'readonly', fetch: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        AbortController: 'readonly',
+        Buffer: 'readonly',
+        fetch: 'readonly',
       },
     },
     rules: {
@@ -22,7 +31,10 @@ export default tseslint.config(
     // The SDK core must run outside Node: no node:* imports (Node helpers live in src/node.ts).
     files: ['src/client/**/*.ts', 'src/protocol/**/*.ts', 'src/index.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'The SDK core is runtime-agnostic: put Node-only code in src/node.ts.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*'], message: 'The SDK core is runtime-agnostic: put Node-only code in src/node.ts.' }] },
+      ],
     },
   },
   {
@@ -31,7 +43,15 @@ export default tseslint.config(
     files: ['assets/report/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { document: 'readonly', Node: 'readonly', Intl: 'readonly', getComputedStyle: 'readonly', queueMicrotask: 'readonly', Chart: 'readonly', Diff: 'readonly' },
+      globals: {
+        document: 'readonly',
+        Node: 'readonly',
+        Intl: 'readonly',
+        getComputedStyle: 'readonly',
+        queueMicrotask: 'readonly',
+        Chart: 'readonly',
+        Diff: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-unused-vars': ['error', { vars: 'local', argsIgnorePattern: '^_' }] },
   },

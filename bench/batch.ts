@@ -85,8 +85,11 @@ export async function benchBatchScheduling(): Promise<BenchResult> {
       id: 'batch-scheduling',
       title: 'batch: scheduling efficiency (4,000 rows, 250 ms server latency, concurrency 64)',
       summary: `On the process's wall clock (${fmt(run.wallMs / 1000, 2)} s, start-up and pre-flight included) the batch achieved ${fmt(wallRowsPerS)} rows/s against an ideal of 64 / 0.25 s = ${ideal} rows/s: efficiency **${fmt(efficiency, 3)}** (target ≥ 0.97: ${efficiency >= 0.97 ? 'met' : 'missed'}). From the first to the last row (the batch's own rows/s) it is ${fmt(inner, 3)}.`,
-      table: ['| rows | succeeded | process wall time | rows/s (wall) | ideal rows/s | efficiency (wall) | efficiency (first to last row) | latency p50 / p99 |', '|---:|---:|---:|---:|---:|---:|---:|---|',
-        `| 4,000 | ${run.summary.succeeded} | ${fmt(run.wallMs / 1000, 2)} s | ${fmt(wallRowsPerS)} | ${ideal} | ${fmt(efficiency, 3)} | ${fmt(inner, 3)} | ${run.summary.latency_ms?.p50} / ${run.summary.latency_ms?.p99} ms |`],
+      table: [
+        '| rows | succeeded | process wall time | rows/s (wall) | ideal rows/s | efficiency (wall) | efficiency (first to last row) | latency p50 / p99 |',
+        '|---:|---:|---:|---:|---:|---:|---:|---|',
+        `| 4,000 | ${run.summary.succeeded} | ${fmt(run.wallMs / 1000, 2)} s | ${fmt(wallRowsPerS)} | ${ideal} | ${fmt(efficiency, 3)} | ${fmt(inner, 3)} | ${run.summary.latency_ms?.p50} / ${run.summary.latency_ms?.p99} ms |`,
+      ],
     };
   } finally {
     await server.close();
@@ -148,8 +151,16 @@ export async function benchBatchMemory(): Promise<BenchResult> {
     const met = large <= 150 && large - small <= 20;
     return {
       id: 'batch-memory',
-      title: `batch: memory for ${sizes.slice(1).map((n) => n.toLocaleString('en-US')).join(' and ')}-row CSVs`,
-      summary: `Peak RSS (VmHWM of the batch process) **${fmt(large, 0)} MB** at most for ${sizes.slice(1).map((n) => n.toLocaleString('en-US')).join(' and ')} rows (largest: ${largest}) vs ${fmt(small, 0)} MB for 10,000 rows: +${fmt(large - small, 0)} MB (targets ≤ 150 MB and within 20 MB of the 10,000-row run: ${met ? 'met' : 'missed'}).`,
+      title: `batch: memory for ${sizes
+        .slice(1)
+        .map((n) => n.toLocaleString('en-US'))
+        .join(' and ')}-row CSVs`,
+      summary: `Peak RSS (VmHWM of the batch process) **${fmt(large, 0)} MB** at most for ${sizes
+        .slice(1)
+        .map((n) => n.toLocaleString('en-US'))
+        .join(
+          ' and ',
+        )} rows (largest: ${largest}) vs ${fmt(small, 0)} MB for 10,000 rows: +${fmt(large - small, 0)} MB (targets ≤ 150 MB and within 20 MB of the 10,000-row run: ${met ? 'met' : 'missed'}).`,
       table,
     };
   } finally {
@@ -177,8 +188,11 @@ export async function benchBatchResume(): Promise<BenchResult> {
       id: 'batch-resume',
       title: 'batch: resume with 1,000,000 lines already in the output',
       summary: `From process start to the first new run reaching the server: **${fmt(first / 1000, 2)} s** (target ≤ 3 s: ${first <= 3000 ? 'met' : 'missed'}). In that time the batch reads the 1,000,000-line output, fetches /parameters, checks all ${total.toLocaleString('en-US')} input rows (ids, structure, Dify validation) and skips the rows that already succeeded. Peak RSS ${fmt(run.peakRssMb, 0)} MB.`,
-      table: ['| lines in output | input rows | skipped | ran | time to first request | total wall time |', '|---:|---:|---:|---:|---:|---:|',
-        `| ${done.toLocaleString('en-US')} | ${total.toLocaleString('en-US')} | ${run.summary.skipped_already_succeeded.toLocaleString('en-US')} | ${run.summary.succeeded} | ${fmt(first / 1000, 2)} s | ${fmt(run.wallMs / 1000, 2)} s |`],
+      table: [
+        '| lines in output | input rows | skipped | ran | time to first request | total wall time |',
+        '|---:|---:|---:|---:|---:|---:|',
+        `| ${done.toLocaleString('en-US')} | ${total.toLocaleString('en-US')} | ${run.summary.skipped_already_succeeded.toLocaleString('en-US')} | ${run.summary.succeeded} | ${fmt(first / 1000, 2)} s | ${fmt(run.wallMs / 1000, 2)} s |`,
+      ],
     };
   } finally {
     await server.close();
@@ -200,7 +214,13 @@ export async function benchBatchVsSeed(): Promise<BenchResult> {
       id: 'batch-vs-seed',
       title: "batch: versus the seed's sequential approach (500 rows, 200 ms latency)",
       summary: `difyrun's defaults (5 concurrent streams, Dify's own default) finish **${fmt(sequential.wallMs / defaults.wallMs, 1)}×** faster than one blocking request at a time (what the Python executor does); at -c 64, **${fmt(sequential.wallMs / c64.wallMs, 1)}×** (target ≥ 50×: ${sequential.wallMs / c64.wallMs >= 50 ? 'met' : 'missed'}).`,
-      table: ['| run | wall time | rows/s |', '|---|---:|---:|', row('sequential, blocking (seed 001 model)', sequential), row('difyrun batch defaults (-c 5, streaming)', defaults), row('difyrun batch -c 64', c64)],
+      table: [
+        '| run | wall time | rows/s |',
+        '|---|---:|---:|',
+        row('sequential, blocking (seed 001 model)', sequential),
+        row('difyrun batch defaults (-c 5, streaming)', defaults),
+        row('difyrun batch -c 64', c64),
+      ],
     };
   } finally {
     await server.close();

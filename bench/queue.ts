@@ -57,7 +57,11 @@ export async function benchQueueScaleOut(): Promise<BenchResult> {
     await writeCsv(join(dir, 'in.csv'), ROWS);
     const input = join(dir, 'in.csv');
     for (const local of [PER_WORKER, CAP]) {
-      rows.push({ label: `local executor, -c ${local}`, inFlight: local, summary: await batch(server, ['-i', input, '-o', join(dir, `local-${local}.jsonl`), '-c', String(local)]) });
+      rows.push({
+        label: `local executor, -c ${local}`,
+        inFlight: local,
+        summary: await batch(server, ['-i', input, '-o', join(dir, `local-${local}.jsonl`), '-c', String(local)]),
+      });
     }
     for (const count of [1, 2, 4]) {
       const workers = await startWorkers(count, redis.url, server, redis.client);
@@ -78,7 +82,9 @@ export async function benchQueueScaleOut(): Promise<BenchResult> {
   const table = ['| run | rows in flight | rows/s | ideal (in flight / latency) | efficiency | latency p50 / p99 |', '|---|---:|---:|---:|---:|---|'];
   for (const { label, inFlight, summary } of rows) {
     const ideal = inFlight / (LATENCY_MS / 1000);
-    table.push(`| ${label} | ${inFlight} | ${fmt(summary.rows_per_s)} | ${fmt(ideal, 0)} | ${fmt(summary.rows_per_s / ideal, 2)} | ${summary.latency_ms?.p50} / ${summary.latency_ms?.p99} ms |`);
+    table.push(
+      `| ${label} | ${inFlight} | ${fmt(summary.rows_per_s)} | ${fmt(ideal, 0)} | ${fmt(summary.rows_per_s / ideal, 2)} | ${summary.latency_ms?.p50} / ${summary.latency_ms?.p99} ms |`,
+    );
   }
   return {
     id: 'queue-scale-out',

@@ -37,20 +37,32 @@ export async function benchRealDify(): Promise<BenchResult | string> {
   const sizes = (process.env.BENCH_REAL_DIFY_ROWS ?? '50,200').split(',').map(Number);
   const workerCounts = (process.env.BENCH_REAL_DIFY_WORKERS ?? '1,4').split(',').map(Number);
   const dir = tmp();
-  const table = ['| workers | rows | mode | wall (process) | batch | rows/s | mode line of the summary | load avg (start → end) |', '|---:|---:|---|---:|---:|---:|---|---|'];
+  const table = [
+    '| workers | rows | mode | wall (process) | batch | rows/s | mode line of the summary | load avg (start → end) |',
+    '|---:|---:|---|---:|---:|---:|---|---|',
+  ];
   const verdicts: string[] = [];
   try {
-    for (const rows of sizes) writeFileSync(join(dir, `echo-${rows}.csv`), `id,query\n${Array.from({ length: rows }, (_, i) => `e${i},echo row ${i}`).join('\n')}\n`);
+    for (const rows of sizes)
+      writeFileSync(join(dir, `echo-${rows}.csv`), `id,query\n${Array.from({ length: rows }, (_, i) => `e${i},echo row ${i}`).join('\n')}\n`);
     const measure = async (workers: number, app: KitApp) => {
       for (const rows of sizes) {
         const byMode = new Map<string, Measured>();
         for (const [name, args] of MODES) {
           const loadBefore = os.loadavg()[0]!;
-          const run = await runCli(asServer(app), ['-i', join(dir, `echo-${rows}.csv`), '-o', join(dir, `out-${workers}-${rows}-${byMode.size}.jsonl`), ...args]);
+          const run = await runCli(asServer(app), [
+            '-i',
+            join(dir, `echo-${rows}.csv`),
+            '-o',
+            join(dir, `out-${workers}-${rows}-${byMode.size}.jsonl`),
+            ...args,
+          ]);
           byMode.set(name, { run, load: [loadBefore, os.loadavg()[0]!] });
           const { summary } = run;
           const modeLine = `${summary.mode.streaming_rows} streaming, ${summary.mode.blocking_rows} blocking${summary.mode.requested === 'auto' ? ` (${summary.mode.reason.replace(/\|/g, '/')})` : ''}`;
-          table.push(`| ${workers} | ${rows} | ${name} | ${fmt(run.wallMs / 1000)} s | ${fmt(summary.wall_time_s)} s | ${fmt(summary.rows_per_s)} | ${modeLine} | ${fmt(loadBefore)} → ${fmt(os.loadavg()[0]!)} |`);
+          table.push(
+            `| ${workers} | ${rows} | ${name} | ${fmt(run.wallMs / 1000)} s | ${fmt(summary.wall_time_s)} s | ${fmt(summary.rows_per_s)} | ${modeLine} | ${fmt(loadBefore)} → ${fmt(os.loadavg()[0]!)} |`,
+          );
           if (summary.succeeded !== rows) throw new Error(`${name}: ${summary.succeeded} of ${rows} rows succeeded`);
         }
         const auto = byMode.get('defaults (auto)')!.run.wallMs;
@@ -65,7 +77,8 @@ export async function benchRealDify(): Promise<BenchResult | string> {
       try {
         const app = four.app('difyrun-echo');
         writeFileSync(join(dir, 'warm-up.csv'), `id,query\n${Array.from({ length: 10 }, (_, i) => `w${i},warm-up ${i}`).join('\n')}\n`);
-        for (const [, args] of MODES.slice(1)) await runCli(asServer(app), ['-i', join(dir, 'warm-up.csv'), '-o', join(dir, `warm-up-${args[1]}.jsonl`), ...args]);
+        for (const [, args] of MODES.slice(1))
+          await runCli(asServer(app), ['-i', join(dir, 'warm-up.csv'), '-o', join(dir, `warm-up-${args[1]}.jsonl`), ...args]);
         await measure(4, app);
       } finally {
         four.stop();

@@ -29,7 +29,9 @@ export function writeSection(file: string, result: BenchResult, command: string)
     ...result.table,
     end,
   ].join('\n');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nNumbers written by `npm run bench`; each section names the command that produced it.\n';
+  const current = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nNumbers written by `npm run bench`; each section names the command that produced it.\n';
   const pattern = new RegExp(`${escape(start)}[\\s\\S]*?${escape(end)}`);
   const next = pattern.test(current) ? current.replace(pattern, body) : `${current.trimEnd()}\n\n${body}\n`;
   writeFileSync(file, next);

@@ -20,14 +20,34 @@ async function writeResults(path: string): Promise<void> {
     const failed = i % 10 === 0;
     const label = i % 7 === 0 ? 'negative' : 'positive';
     const line = JSON.stringify({
-      id: `row-${i}`, status: failed ? 'failed' : 'success',
-      inputs: { id: `row-${i}`, review: `Review ${i}: the product was ${label === 'positive' ? 'great' : 'disappointing'} and delivery took ${i % 9} days.`, rating: String((i % 5) + 1), 'expect:label': 'positive' },
-      outputs: failed ? null : { summary: `[${label}] ${'A one-paragraph summary of the review, as an LLM might write it. '.repeat(6)}#${i}`, label, score: ((i % 21) - 10) / 10, meta: { words: 12 + (i % 40), tags: ['review', label] } },
-      workflow_run_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, executed_at: new Date(Date.UTC(2026, 0, 1) + i * 20).toISOString(),
-      retry_count: 0, task_id: null, workflow_status: failed ? 'failed' : 'succeeded',
+      id: `row-${i}`,
+      status: failed ? 'failed' : 'success',
+      inputs: {
+        id: `row-${i}`,
+        review: `Review ${i}: the product was ${label === 'positive' ? 'great' : 'disappointing'} and delivery took ${i % 9} days.`,
+        rating: String((i % 5) + 1),
+        'expect:label': 'positive',
+      },
+      outputs: failed
+        ? null
+        : {
+            summary: `[${label}] ${'A one-paragraph summary of the review, as an LLM might write it. '.repeat(6)}#${i}`,
+            label,
+            score: ((i % 21) - 10) / 10,
+            meta: { words: 12 + (i % 40), tags: ['review', label] },
+          },
+      workflow_run_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      executed_at: new Date(Date.UTC(2026, 0, 1) + i * 20).toISOString(),
+      retry_count: 0,
+      task_id: null,
+      workflow_status: failed ? 'failed' : 'succeeded',
       error: failed ? { code: 'workflow_failed', message: `node "llm" failed: upstream ${i % 3 ? 'timeout' : 'rate limited'}`, http_status: null } : null,
-      elapsed_time: 0.8, total_tokens: failed ? null : 300 + (i % 500), total_price: failed ? null : (300 + (i % 500)) * 0.000002, currency: 'USD',
-      latency_ms: 400 + ((i * 37) % 1600) + (i % 100 === 0 ? 8000 : 0), attempts: 1,
+      elapsed_time: 0.8,
+      total_tokens: failed ? null : 300 + (i % 500),
+      total_price: failed ? null : (300 + (i % 500)) * 0.000002,
+      currency: 'USD',
+      latency_ms: 400 + ((i * 37) % 1600) + (i % 100 === 0 ? 8000 : 0),
+      attempts: 1,
     });
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   }
@@ -96,14 +116,19 @@ export async function benchResults(): Promise<BenchResult> {
       runs.push([name, await measure([...args], output)]);
     }
     const browser = await browse(join(dir, 'report.html'));
-    const browserLine = typeof browser === 'string'
-      ? `Browser timings skipped: ${browser}.`
-      : `In chromium (headless) the ${fmt(runs[2]![1].outputMb)} MB report showed its first page of rows **${fmt(browser.loadS, 2)} s** after navigation; a search over every row took ${fmt(browser.searchS, 2)} s and the status filter ${fmt(browser.filterS, 2)} s.`;
+    const browserLine =
+      typeof browser === 'string'
+        ? `Browser timings skipped: ${browser}.`
+        : `In chromium (headless) the ${fmt(runs[2]![1].outputMb)} MB report showed its first page of rows **${fmt(browser.loadS, 2)} s** after navigation; a search over every row took ${fmt(browser.searchS, 2)} s and the status filter ${fmt(browser.filterS, 2)} s.`;
     return {
       id: 'results-100k',
       title: `results: export and report of ${ROWS.toLocaleString('en-US')} rows`,
       summary: `A ${fmt(inputMb)} MB results file of ${ROWS.toLocaleString('en-US')} rows (10% failed, one expectation column, ~600 bytes of outputs per row), each command run by the built CLI as its own process; peak RSS from GNU time. ${browserLine} The machine was shared with other work while measuring: treat the times as upper bounds.`,
-      table: ['| command | wall time | peak RSS | output |', '|---|---:|---:|---:|', ...runs.map(([name, m]) => `| ${name} | ${fmt(m.seconds, 2)} s | ${fmt(m.peakRssMb, 0)} MB | ${fmt(m.outputMb)} MB |`)],
+      table: [
+        '| command | wall time | peak RSS | output |',
+        '|---|---:|---:|---:|',
+        ...runs.map(([name, m]) => `| ${name} | ${fmt(m.seconds, 2)} s | ${fmt(m.peakRssMb, 0)} MB | ${fmt(m.outputMb)} MB |`),
+      ],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

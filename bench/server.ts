@@ -11,7 +11,9 @@ import type { BenchResult } from './report.js';
 const fmt = (value: number, digits = 1) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function serve(workflow: string, extra: string[] = []): Promise<{ baseURL: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--workflow', workflow, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--workflow', workflow, '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   for await (const chunk of child.stdout!) {
     out += String(chunk);
@@ -73,34 +75,38 @@ export async function benchServerStreams(): Promise<BenchResult> {
   const started = performance.now();
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = request(`${baseURL}/workflows/run`, { method: 'POST', agent, headers: { Authorization: 'Bearer app-local', 'Content-Type': 'application/json' } }, (res) => {
-        open++;
-        maxOpen = Math.max(maxOpen, open);
-        let buffer = '';
-        let first: number | undefined;
-        let index = 0;
-        let sawFinished = false;
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          const now = performance.now();
-          buffer += chunk;
-          const frames = buffer.split('\n\n');
-          buffer = frames.pop()!;
-          for (const frame of frames) {
-            if (frame.startsWith('data: {"event":"workflow_finished"')) sawFinished = true;
-            if (!frame.startsWith('data: {"event":"text_chunk"')) continue;
-            first ??= now;
-            delays.push(Math.max(0, now - (first + (index * 1000) / rate)));
-            index++;
-          }
-        });
-        res.on('end', () => {
-          open--;
-          if (sawFinished) finished++;
-          else failed++;
-          resolve();
-        });
-      });
+      const req = request(
+        `${baseURL}/workflows/run`,
+        { method: 'POST', agent, headers: { Authorization: 'Bearer app-local', 'Content-Type': 'application/json' } },
+        (res) => {
+          open++;
+          maxOpen = Math.max(maxOpen, open);
+          let buffer = '';
+          let first: number | undefined;
+          let index = 0;
+          let sawFinished = false;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            const now = performance.now();
+            buffer += chunk;
+            const frames = buffer.split('\n\n');
+            buffer = frames.pop()!;
+            for (const frame of frames) {
+              if (frame.startsWith('data: {"event":"workflow_finished"')) sawFinished = true;
+              if (!frame.startsWith('data: {"event":"text_chunk"')) continue;
+              first ??= now;
+              delays.push(Math.max(0, now - (first + (index * 1000) / rate)));
+              index++;
+            }
+          });
+          res.on('end', () => {
+            open--;
+            if (sawFinished) finished++;
+            else failed++;
+            resolve();
+          });
+        },
+      );
       req.on('error', () => {
         failed++;
         resolve();
@@ -122,7 +128,11 @@ export async function benchServerStreams(): Promise<BenchResult> {
       id: 'server-streams',
       title: `server: ${streams.toLocaleString('en-US')} concurrent open streams`,
       summary: `${maxOpen.toLocaleString('en-US')} streams were open at the same time (target 2,000: ${maxOpen >= 2000 && failed === 0 ? 'met' : 'missed'}), each streaming 150 tokens at ${rate}/s from the LLM stand-in; ${finished.toLocaleString('en-US')} finished, ${failed} failed. Event delay (arrival minus when the token was due, from the stream's first token): **p99 ${fmt(pct(99), 0)} ms**, p50 ${fmt(pct(50), 0)} ms, max ${fmt(delays.at(-1) ?? NaN, 0)} ms over ${delays.length.toLocaleString('en-US')} events; wall time ${fmt(wall)} s. Server and client share this 2-core machine.`,
-      table: ['| streams open at once | events | delay p50 | delay p90 | delay p99 | max |', '|---:|---:|---:|---:|---:|---:|', `| ${maxOpen.toLocaleString('en-US')} | ${delays.length.toLocaleString('en-US')} | ${fmt(pct(50), 0)} ms | ${fmt(pct(90), 0)} ms | ${fmt(pct(99), 0)} ms | ${fmt(delays.at(-1) ?? NaN, 0)} ms |`],
+      table: [
+        '| streams open at once | events | delay p50 | delay p90 | delay p99 | max |',
+        '|---:|---:|---:|---:|---:|---:|',
+        `| ${maxOpen.toLocaleString('en-US')} | ${delays.length.toLocaleString('en-US')} | ${fmt(pct(50), 0)} ms | ${fmt(pct(90), 0)} ms | ${fmt(pct(99), 0)} ms | ${fmt(delays.at(-1) ?? NaN, 0)} ms |`,
+      ],
     };
   } finally {
     agent.destroy();

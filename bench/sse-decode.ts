@@ -16,7 +16,10 @@ function syntheticStream(): { bytes: Uint8Array; events: number } {
   const run = '5ad4cb98-3f1c-4a55-9d7e-2b8f0c6e1a01';
   const task = '1d2a9e77-8b6c-4f3e-a1d0-7c5b3e9f2a10';
   const texts = ['翻訳されたテキストの断片です。', 'Hello, world! ', '数据处理完成 ✅ ', '👩‍💻🚀 emoji 🎉 ', '한국어 문장입니다. ', 'plain ascii words '];
-  const parts: string[] = [`event: ping\n\n`, `data: ${JSON.stringify({ event: 'workflow_started', workflow_run_id: run, task_id: task, data: { id: run, workflow_id: 'wf', inputs: {}, created_at: 1 } })}\n\n`];
+  const parts: string[] = [
+    `event: ping\n\n`,
+    `data: ${JSON.stringify({ event: 'workflow_started', workflow_run_id: run, task_id: task, data: { id: run, workflow_id: 'wf', inputs: {}, created_at: 1 } })}\n\n`,
+  ];
   let size = 0;
   let events = 1;
   for (let i = 0; size < TARGET_BYTES; i++) {
@@ -26,7 +29,9 @@ function syntheticStream(): { bytes: Uint8Array; events: number } {
     events++;
     if (i % 500 === 0) parts.push('event: ping\n\n');
   }
-  parts.push(`data: ${JSON.stringify({ event: 'workflow_finished', workflow_run_id: run, task_id: task, data: { id: run, workflow_id: 'wf', status: 'succeeded', outputs: {}, error: null, elapsed_time: 1, total_tokens: 0, total_steps: 3, created_at: 1, finished_at: 2 } })}\n\n`);
+  parts.push(
+    `data: ${JSON.stringify({ event: 'workflow_finished', workflow_run_id: run, task_id: task, data: { id: run, workflow_id: 'wf', status: 'succeeded', outputs: {}, error: null, elapsed_time: 1, total_tokens: 0, total_steps: 3, created_at: 1, finished_at: 2 } })}\n\n`,
+  );
   events++;
   return { bytes: new TextEncoder().encode(parts.join('')), events };
 }

@@ -44,7 +44,17 @@ export async function benchStartup(): Promise<BenchResult> {
     id: 'cli-startup',
     title: 'CLI: start-up (`difyrun --version`, `difyrun --help`)',
     summary: `Median of 11 runs of the built CLI, process spawn to exit: **${fmt(version.ms, 0)} ms / ${fmt(version.rssMb, 0)} MB** for --version, **${fmt(help.ms, 0)} ms / ${fmt(help.rssMb, 0)} MB** for --help (targets ≤ 80 ms and ≤ 50 MB: ${met ? 'met' : 'missed'}); Node itself (\`node -e 0\`) takes ${fmt(bare.ms, 0)} ms / ${fmt(bare.rssMb, 0)} MB in the same run. CPU time above Node's own: +${fmt(version.cpuMs - bare.cpuMs, 0)} ms for --version, +${fmt(help.cpuMs - bare.cpuMs, 0)} ms for --help (load average ${loadavg()[0]!.toFixed(1)} at the start).`,
-    table: ['| command | wall time (median) | CPU user+sys (median) | peak RSS (median) |', '|---|---:|---:|---:|', ...([['difyrun --version', version], ['difyrun --help', help], ['node -e 0 (floor)', bare]] as const).map(([name, m]) => `| ${name} | ${fmt(m.ms, 0)} ms | ${fmt(m.cpuMs, 0)} ms | ${fmt(m.rssMb, 0)} MB |`)],
+    table: [
+      '| command | wall time (median) | CPU user+sys (median) | peak RSS (median) |',
+      '|---|---:|---:|---:|',
+      ...(
+        [
+          ['difyrun --version', version],
+          ['difyrun --help', help],
+          ['node -e 0 (floor)', bare],
+        ] as const
+      ).map(([name, m]) => `| ${name} | ${fmt(m.ms, 0)} ms | ${fmt(m.cpuMs, 0)} ms | ${fmt(m.rssMb, 0)} MB |`),
+    ],
   };
 }
 
@@ -56,7 +66,11 @@ export async function benchBatchLocalMemory(): Promise<BenchResult> {
     const peaks: number[] = [];
     for (const rows of sizes) {
       await writeCsv(join(dir, `in-${rows}.csv`), rows);
-      const run = await runCli(undefined, ['--local', WORKFLOW, '-i', join(dir, `in-${rows}.csv`), '-o', join(dir, `out-${rows}.jsonl`), '-c', '64'], join(dir, `local-${rows}`));
+      const run = await runCli(
+        undefined,
+        ['--local', WORKFLOW, '-i', join(dir, `in-${rows}.csv`), '-o', join(dir, `out-${rows}.jsonl`), '-c', '64'],
+        join(dir, `local-${rows}`),
+      );
       peaks.push(run.peakRssMb);
       table.push(`| ${rows.toLocaleString('en-US')} | ${fmt(run.peakRssMb, 0)} MB | ${fmt(run.wallMs / 1000, 1)} s | ${fmt(run.summary.rows_per_s)} |`);
     }
@@ -91,17 +105,27 @@ export async function benchBatchFaultKinds(): Promise<BenchResult> {
   const kinds = FAULT_KINDS.filter((_, index) => picked === undefined || picked.includes(index));
   const dir = tmp();
   await writeCsv(join(dir, 'in.csv'), rows);
-  const table = ['| faults | succeeded | failed | retries | re-executions avoided | duplicate executions | wall time | rows/s (wall) | share of fault-free | load average (1 min) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const table = [
+    '| faults | succeeded | failed | retries | re-executions avoided | duplicate executions | wall time | rows/s (wall) | share of fault-free | load average (1 min) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   let base = NaN;
   try {
     for (const [name, spec] of [['none (fault-free)', {}] as [string, FaultSpec], ...kinds]) {
       const server = await startServer({ workflow: WORKFLOW, port: 0, faults: { seed: 17, latencyMs: 60, ...spec }, pingIntervalMs: 2000 });
       try {
-        const run = await runCli(server, ['-i', join(dir, 'in.csv'), '-o', join(dir, `${table.length}.jsonl`), '-c', '32', '--mode', 'streaming'], undefined, [0, 1]);
+        const run = await runCli(
+          server,
+          ['-i', join(dir, 'in.csv'), '-o', join(dir, `${table.length}.jsonl`), '-c', '32', '--mode', 'streaming'],
+          undefined,
+          [0, 1],
+        );
         const s = run.summary;
         const rate = (s.succeeded + s.failed) / (run.wallMs / 1000);
         if (Number.isNaN(base)) base = rate;
-        table.push(`| ${name} | ${s.succeeded.toLocaleString('en-US')} | ${s.failed} | ${s.retries} | ${s.reexecutions_avoided} | ${s.duplicate_executions} | ${fmt(run.wallMs / 1000, 1)} s | ${fmt(rate)} | ${fmt(rate / base, 2)} | ${fmt(os.loadavg()[0]!, 1)} |`);
+        table.push(
+          `| ${name} | ${s.succeeded.toLocaleString('en-US')} | ${s.failed} | ${s.retries} | ${s.reexecutions_avoided} | ${s.duplicate_executions} | ${fmt(run.wallMs / 1000, 1)} s | ${fmt(rate)} | ${fmt(rate / base, 2)} | ${fmt(os.loadavg()[0]!, 1)} |`,
+        );
       } finally {
         await server.close();
       }
@@ -112,7 +136,8 @@ export async function benchBatchFaultKinds(): Promise<BenchResult> {
   return {
     id: 'batch-fault-kinds',
     title: `batch: throughput with one fault kind at a time (${rows.toLocaleString('en-US')} rows, 60 ms latency, concurrency 32)`,
-    summary: 'Each fault kind of the batch-faults mix alone, against a fault-free run on the same 2 s-ping server, as rows ended per second of the process wall clock. The machine is shared: the load average after each run is in the last column.',
+    summary:
+      'Each fault kind of the batch-faults mix alone, against a fault-free run on the same 2 s-ping server, as rows ended per second of the process wall clock. The machine is shared: the load average after each run is in the last column.',
     table,
   };
 }
@@ -124,7 +149,10 @@ export async function benchBatchFaults(): Promise<BenchResult> {
   const runs: Record<string, BatchRun> = {};
   const loads: Record<string, number> = {};
   try {
-    for (const [name, faults] of [['fault-free', { latencyMs: 60 }], ['fault mix', FAULT_MIX]] as const) {
+    for (const [name, faults] of [
+      ['fault-free', { latencyMs: 60 }],
+      ['fault mix', FAULT_MIX],
+    ] as const) {
       const server = await startServer({ workflow: WORKFLOW, port: 0, faults, pingIntervalMs: 2000 });
       try {
         // Streaming pinned: under load `auto` may pick blocking, where drops and stalls cannot happen.
@@ -148,6 +176,11 @@ export async function benchBatchFaults(): Promise<BenchResult> {
     id: 'batch-faults',
     title: `batch: throughput under a fault mix (${rows.toLocaleString('en-US')} rows, 60 ms latency, concurrency 32)`,
     summary: `With 8% 429 too_many_requests, 5% 500, 4% connection resets, 6% streams dropped mid-run and 0.4% stalled streams (the server pings every 2 s), the batch keeps **${fmt(ratio, 2)}** of its fault-free rows/s on the process wall clock (target ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'missed'}).`,
-    table: ['| run | succeeded | failed | retries | re-executions avoided | duplicate executions | wall time | rows/s (wall) | load average (1 min, after) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|', row('fault-free'), row('fault mix')],
+    table: [
+      '| run | succeeded | failed | retries | re-executions avoided | duplicate executions | wall time | rows/s (wall) | load average (1 min, after) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      row('fault-free'),
+      row('fault mix'),
+    ],
   };
 }

@@ -36,7 +36,11 @@ function importsOf(file) {
 }
 
 const isBuiltin = (name) => name.startsWith('node:') || builtinModules.includes(name);
-const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Every dist file (relative .js and its .d.ts) reachable from the entries, and the packages they import. */
 function closure(entries) {
@@ -81,7 +85,9 @@ function copyBuilt(file, packageDir) {
   mkdirSync(dirname(target), { recursive: true });
   const text = readFileSync(file, 'utf8').replace(/(^|\n)\/\/# sourceMappingURL=\S+\s*$/, '$1');
   if (file.endsWith('.d.ts')) {
-    const unshipped = [...text.matchAll(/\b(?:research|seeds?|shared)\/[\w./-]+|\bseed \d{3}\b|\b[\w-]+\.md\b/g)].map((m) => m[0]).filter((doc) => !SHIPPED_DOCS.includes(doc));
+    const unshipped = [...text.matchAll(/\b(?:research|seeds?|shared)\/[\w./-]+|\bseed \d{3}\b|\b[\w-]+\.md\b/g)]
+      .map((m) => m[0])
+      .filter((doc) => !SHIPPED_DOCS.includes(doc));
     if (unshipped.length > 0) throw new Error(`${relative(root, file)} points at ${unshipped.join(', ')}, which the package does not ship`);
   }
   writeFileSync(target, text);
@@ -134,7 +140,8 @@ cli.packages.add('chart.js');
 const cliDir = writePackage(
   'difyrun-cli',
   {
-    description: 'The difyrun command: crash-safe, resumable batch runs of Dify workflows from CSV/JSONL, run/status/logs/upload, and a local Dify-compatible server.',
+    description:
+      'The difyrun command: crash-safe, resumable batch runs of Dify workflows from CSV/JSONL, run/status/logs/upload, and a local Dify-compatible server.',
     bin: { difyrun: './dist/cli/main.js' },
     exports: {
       '.': entry('index'),

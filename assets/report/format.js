@@ -35,7 +35,8 @@ const fmt = {
     return `${Math.round(n)} ms`;
   },
   seconds: (s) => (s === null || s === undefined ? '–' : fmt.ms(s * 1000)),
-  price: (n, currency) => (n === null || n === undefined ? '–' : `${Number(n).toLocaleString('en-US', { maximumFractionDigits: 6 })}${currency ? ` ${currency}` : ''}`),
+  price: (n, currency) =>
+    n === null || n === undefined ? '–' : `${Number(n).toLocaleString('en-US', { maximumFractionDigits: 6 })}${currency ? ` ${currency}` : ''}`,
   rate: (rate) => (rate.total === 0 ? '–' : `${fmt.pct(rate.passed / rate.total)}`),
 };
 
@@ -67,5 +68,11 @@ function pill(kind, label) {
 }
 
 function card(label, value, note, kind) {
-  return h('div', { className: `card ${kind || ''}` }, h('div', { className: 'label' }, label), h('div', { className: 'value', title: value }, value), note ? h('div', { className: 'note' }, note) : null);
+  return h(
+    'div',
+    { className: `card ${kind || ''}` },
+    h('div', { className: 'label' }, label),
+    h('div', { className: 'value', title: value }, value),
+    note ? h('div', { className: 'note' }, note) : null,
+  );
 }

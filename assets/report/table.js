@@ -19,14 +19,38 @@ class PagedTable {
     this.query = '';
     this.haystacks = null;
     this.view = rows;
-    this.head = h('tr', {}, columns.map((column, index) => h('th', { className: column.num ? 'num' : '', style: column.width ? `width:${column.width}` : null, title: `Sort by ${column.title}`, onclick: () => this.sortBy(index) }, column.title)));
+    this.head = h(
+      'tr',
+      {},
+      columns.map((column, index) =>
+        h(
+          'th',
+          {
+            className: column.num ? 'num' : '',
+            style: column.width ? `width:${column.width}` : null,
+            title: `Sort by ${column.title}`,
+            onclick: () => this.sortBy(index),
+          },
+          column.title,
+        ),
+      ),
+    );
     this.body = h('tbody');
     this.count = h('span', { className: 'count', id: 'row-count' });
     this.position = h('span', { id: 'page-position' });
     this.previous = h('button', { type: 'button', onclick: () => this.go(this.page - 1) }, '‹ Prev');
     this.next = h('button', { type: 'button', onclick: () => this.go(this.page + 1) }, 'Next ›');
-    const sizes = h('select', { 'aria-label': 'Rows per page', onchange: (event) => { this.pageSize = Number(event.target.value); this.go(0); } },
-      [50, 100, 250, 1000].map((size) => h('option', { value: size, selected: size === pageSize }, `${size} / page`)));
+    const sizes = h(
+      'select',
+      {
+        'aria-label': 'Rows per page',
+        onchange: (event) => {
+          this.pageSize = Number(event.target.value);
+          this.go(0);
+        },
+      },
+      [50, 100, 250, 1000].map((size) => h('option', { value: size, selected: size === pageSize }, `${size} / page`)),
+    );
     this.pager = h('div', { className: 'pager' }, this.position, this.previous, this.next, sizes);
     this.element = h('div', {}, h('table', { className: 'rows' }, h('thead', {}, this.head), this.body));
   }
@@ -78,15 +102,23 @@ class PagedTable {
     const shown = this.view.slice(from, from + this.pageSize);
     const filtered = this.view.length !== this.rows.length;
     this.count.textContent = `${fmt.int(this.view.length)} ${this.view.length === 1 ? 'row' : 'rows'}${filtered ? ` (filtered from ${fmt.int(this.rows.length)})` : ''}`;
-    this.position.textContent = this.view.length ? `${fmt.int(from + 1)}–${fmt.int(from + shown.length)} · page ${fmt.int(this.page + 1)} of ${fmt.int(pages)}` : '';
+    this.position.textContent = this.view.length
+      ? `${fmt.int(from + 1)}–${fmt.int(from + shown.length)} · page ${fmt.int(this.page + 1)} of ${fmt.int(pages)}`
+      : '';
     this.previous.disabled = this.page === 0;
     this.next.disabled = this.page >= pages - 1;
     const fragment = document.createDocumentFragment();
     for (const row of shown) {
-      const tr = h('tr', { className: 'row', tabindex: 0 }, this.columns.map((column) => h('td', { className: column.num ? 'num' : '' }, column.cell(row))));
+      const tr = h(
+        'tr',
+        { className: 'row', tabindex: 0 },
+        this.columns.map((column) => h('td', { className: column.num ? 'num' : '' }, column.cell(row))),
+      );
       const toggle = () => this.toggle(row, tr);
       tr.addEventListener('click', toggle);
-      tr.addEventListener('keydown', (event) => { if (event.key === 'Enter') toggle(); });
+      tr.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter') toggle();
+      });
       fragment.append(tr);
       if (this.open.has(row)) this.addDetail(row, tr, fragment);
     }

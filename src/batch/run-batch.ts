@@ -74,7 +74,9 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced);
   const rerun = new RerunPolicy(produced, { rerunAll: config.rerunAll, rerunOlderVersions: config.rerunOlderVersions, workflowId: config.workflowId });
   if (ledger.badLines.length > 0) {
-    io.stderr.write(`warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`);
+    io.stderr.write(
+      `warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`,
+    );
   }
   const retryIds = config.retryOnly ? await readRetryFile(`${output}.retry`) : undefined;
   if (config.retryOnly && retryIds === undefined && inFlight.size === 0) {
@@ -113,8 +115,16 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   );
   const journal = await Journal.open(`${output}.journal`);
   const scheduler = new RowScheduler({
-    config, client: io.client, interrupt: io.interrupt, hardStop: io.hardStop, preparer,
-    uploader: new FileUploader(io.client, config.user ?? 'difyrun-batch'), journal, ledger: ledgerOut, stats, progress,
+    config,
+    client: io.client,
+    interrupt: io.interrupt,
+    hardStop: io.hardStop,
+    preparer,
+    uploader: new FileUploader(io.client, config.user ?? 'difyrun-batch'),
+    journal,
+    ledger: ledgerOut,
+    stats,
+    progress,
   });
   const skipped = scan.alreadySucceeded;
   if (skipped > 0 && !config.quiet) progress.log(`Resuming: ${skipped} rows already succeeded in ${config.output} are skipped`);
@@ -202,7 +212,9 @@ function dryRun(config: BatchConfig, io: BatchIO, scan: InputScan, preparer: Row
       response_mode: config.mode === 'blocking' ? 'blocking' : 'streaming',
       user: config.user ?? rowUser(row.id),
     };
-    out.write(`\nPOST ${config.workflowId ? `/workflows/${config.workflowId}/run` : '/workflows/run'} (row "${row.id}", line ${row.line})\n${JSON.stringify(body, null, 2)}\n`);
+    out.write(
+      `\nPOST ${config.workflowId ? `/workflows/${config.workflowId}/run` : '/workflows/run'} (row "${row.id}", line ${row.line})\n${JSON.stringify(body, null, 2)}\n`,
+    );
   }
   if (scan.invalidCount > 0) {
     out.write(`\nRows that would fail validation (recorded as failed, not sent):\n`);
@@ -225,7 +237,8 @@ async function checkWritable(file: string): Promise<void> {
     await access(file, constants.W_OK);
     return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`--output ${file}: cannot write to the file (${(error as NodeJS.ErrnoException).code})`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`--output ${file}: cannot write to the file (${(error as NodeJS.ErrnoException).code})`);
   }
   try {
     await access(dirname(resolve(file)), constants.W_OK);

@@ -38,11 +38,7 @@ export function withCommonOptions(command: Command, options: { json?: boolean } 
 }
 
 /** Runs a command body with a connection, mapping every failure to a message and exit code. */
-export async function runCommand(
-  name: string,
-  flags: CommonFlags,
-  body: (connection: Connection, env: Env) => Promise<number | void>,
-): Promise<void> {
+export async function runCommand(name: string, flags: CommonFlags, body: (connection: Connection, env: Env) => Promise<number | void>): Promise<void> {
   let connection: Connection | undefined;
   try {
     const env = loadEnvironment();
@@ -56,7 +52,12 @@ export async function runCommand(
 }
 
 /** Prints one line for a failed command (a stack trace with --debug) and sets its exit code. */
-export function reportFailure(name: string, error: unknown, flags: { debug?: boolean | undefined; baseUrl?: string | undefined }, connection?: Pick<Connection, 'baseURL' | 'sources'>): void {
+export function reportFailure(
+  name: string,
+  error: unknown,
+  flags: { debug?: boolean | undefined; baseUrl?: string | undefined },
+  connection?: Pick<Connection, 'baseURL' | 'sources'>,
+): void {
   process.stderr.write(`difyrun ${name}: ${describeError(error, connection?.baseURL ?? flags.baseUrl ?? 'the server', connection?.sources)}\n`);
   if (flags.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exitCode = exitCodeFor(error);
@@ -89,7 +90,12 @@ export function exitCodeFor(error: unknown): number {
 }
 
 /** Whether to use colour: a TTY and no NO_COLOR. */
-export function colour(stream: NodeJS.WriteStream): { dim(text: string): string; bold(text: string): string; red(text: string): string; green(text: string): string } {
+export function colour(stream: NodeJS.WriteStream): {
+  dim(text: string): string;
+  bold(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+} {
   const on = Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   const wrap = (code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
   return { dim: wrap('2'), bold: wrap('1'), red: wrap('31'), green: wrap('32') };
@@ -99,7 +105,11 @@ export function colour(stream: NodeJS.WriteStream): { dim(text: string): string;
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, i) => Math.max(stringWidth(title), ...rows.map((row) => stringWidth(row[i] ?? ''))));
   const pad = (cell: string, width: number) => cell + ' '.repeat(Math.max(0, width - stringWidth(cell)));
-  const line = (cells: string[]) => cells.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => pad(cell, widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -108,5 +118,10 @@ export function printJson(value: unknown): void {
 }
 
 export function unixTime(seconds: number | null | undefined): string {
-  return seconds ? new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+  return seconds
+    ? new Date(seconds * 1000)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z')
+    : '-';
 }

@@ -103,4 +103,3 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   }
   return program;
 }
-

@@ -2,15 +2,7 @@
  * One line a person understands for any SDK error: what happened and what to do about it.
  * Used by the CLI and the batch summary; never includes the API key.
  */
-import {
-  APIConnectionError,
-  APIError,
-  APITimeoutError,
-  APIUserAbortError,
-  DifyStreamError,
-  RateLimitError,
-  StreamEndedError,
-} from './errors.js';
+import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, DifyStreamError, RateLimitError, StreamEndedError } from './errors.js';
 
 /** Where the key and the base URL came from, named in the advice ("--api-key", "DIFY_API_KEY in .env"). */
 export interface SettingSources {
@@ -34,7 +26,8 @@ export function describeError(error: unknown, baseURL: string, sources: SettingS
     if (error.code === 'not_workflow_app') return `This API key belongs to an app that is not a workflow app (${error.message})`;
     if (isNoSuchRoute(error)) return `No Dify API at ${baseURL} (HTTP 404) — check ${sources.baseURL} (it usually ends in /v1)`;
     if (error.status === 404) return `Not found at ${baseURL}: ${error.message}`;
-    if (error.code === undefined && error.status >= 500) return `${baseURL} answered HTTP ${error.status} (${error.message}) — the server or a proxy in front of it failed`;
+    if (error.code === undefined && error.status >= 500)
+      return `${baseURL} answered HTTP ${error.status} (${error.message}) — the server or a proxy in front of it failed`;
     return `${error.message} (HTTP ${error.status}${error.code ? ` ${error.code}` : ''})`;
   }
   if (error instanceof DifyStreamError) return `The workflow reported an error: ${error.message}`;

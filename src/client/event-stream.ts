@@ -47,12 +47,7 @@ export class EventStream {
   #bodyEnded = false;
 
   /** `abortedBefore`: the caller's signal had already fired, so nothing may be sent. */
-  constructor(
-    open: (signal: AbortSignal) => Promise<OpenResponse>,
-    observer: ConnectionObserver,
-    progress: () => StreamProgress,
-    abortedBefore?: Error,
-  ) {
+  constructor(open: (signal: AbortSignal) => Promise<OpenResponse>, observer: ConnectionObserver, progress: () => StreamProgress, abortedBefore?: Error) {
     this.#observer = observer;
     this.#progress = progress;
     this.#decoder = new SSEDecoder(() => observer.ping());
@@ -151,7 +146,7 @@ export function parseEvent(message: SSEMessage, atEnd: boolean, progress: () => 
     throw new DifyError(`The server sent an event that is not a JSON object: ${message.data.slice(0, 120)}`);
   }
   const raw = parsed as Record<string, unknown>;
-  const name = typeof raw['event'] === 'string' ? raw['event'] : message.event ?? 'message';
+  const name = typeof raw['event'] === 'string' ? raw['event'] : (message.event ?? 'message');
   return { name, raw };
 }
 

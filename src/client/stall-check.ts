@@ -54,7 +54,12 @@ export class QuietRunCheck<O extends object = JsonObject> {
 }
 
 /** The run's result from its detail when it has ended; undefined while it runs or when the server could not say. */
-async function endedRunResult<O extends object>(getRun: GetRun, runId: string, taskId: string | undefined, signal: AbortSignal): Promise<WorkflowRunResult<O> | undefined> {
+async function endedRunResult<O extends object>(
+  getRun: GetRun,
+  runId: string,
+  taskId: string | undefined,
+  signal: AbortSignal,
+): Promise<WorkflowRunResult<O> | undefined> {
   try {
     const detail = await getRun(runId, signal);
     return ENDED.has(detail.status) ? (resultFromDetail(detail, taskId) as WorkflowRunResult<O>) : undefined;

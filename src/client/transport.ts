@@ -95,11 +95,7 @@ export class Transport {
   }
 
   /** Sends with retries and returns the raw 2xx response (for streams and downloads). */
-  async open(
-    spec: RequestSpec,
-    options: RequestOptions = {},
-    { keepTimer = false }: { keepTimer?: boolean } = {},
-  ): Promise<OpenResponse> {
+  async open(spec: RequestSpec, options: RequestOptions = {}, { keepTimer = false }: { keepTimer?: boolean } = {}): Promise<OpenResponse> {
     const maxRetries = options.maxRetries ?? this.config.maxRetries;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -113,12 +109,7 @@ export class Transport {
     }
   }
 
-  async #attempt(
-    spec: RequestSpec,
-    options: RequestOptions,
-    attempt: number,
-    keepTimer: boolean,
-  ): Promise<Omit<OpenResponse, 'attempts'>> {
+  async #attempt(spec: RequestSpec, options: RequestOptions, attempt: number, keepTimer: boolean): Promise<Omit<OpenResponse, 'attempts'>> {
     const userSignal = options.signal;
     if (userSignal?.aborted) throw new APIUserAbortError();
     const controller = new AbortController();

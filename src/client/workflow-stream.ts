@@ -15,13 +15,7 @@
  */
 import type { JsonObject, StopResponse } from '../protocol/index.js';
 import { deferred } from './deferred.js';
-import {
-  APIUserAbortError,
-  DifyError,
-  StreamEndedError,
-  StreamIdleTimeoutError,
-  type StreamProgress,
-} from './errors.js';
+import { APIUserAbortError, DifyError, StreamEndedError, StreamIdleTimeoutError, type StreamProgress } from './errors.js';
 import { EventStream, parseEvent } from './event-stream.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { RunAccumulator, type WorkflowRunResult } from './run-result.js';

@@ -4,13 +4,7 @@
  */
 
 /** Status of a workflow run as Dify reports it. */
-export type WorkflowRunStatus =
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'stopped'
-  | 'partial-succeeded'
-  | 'paused';
+export type WorkflowRunStatus = 'running' | 'succeeded' | 'failed' | 'stopped' | 'partial-succeeded' | 'paused';
 
 /** Status of one node execution. */
 export type NodeStatus = 'running' | 'succeeded' | 'failed' | 'exception' | 'stopped' | 'retry' | 'paused';

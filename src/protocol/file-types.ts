@@ -70,7 +70,11 @@ function extensionsOf(kind: Kind): string[] {
 
 /** The extension of a file name or URL path, lower case, without the dot ("" when none). */
 export function extensionOf(name: string): string {
-  const base = name.replace(/[?#].*$/, '').split(/[/\\]/).pop() ?? '';
+  const base =
+    name
+      .replace(/[?#].*$/, '')
+      .split(/[/\\]/)
+      .pop() ?? '';
   const dot = base.lastIndexOf('.');
   return dot < 0 ? '' : base.slice(dot + 1).toLowerCase();
 }

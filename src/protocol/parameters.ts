@@ -1,16 +1,7 @@
 import type { FileTransferMethod, FileType, JsonValue } from './common.js';
 
 /** Input variable types of a Start node. */
-export type VariableType =
-  | 'text-input'
-  | 'paragraph'
-  | 'select'
-  | 'number'
-  | 'checkbox'
-  | 'json_object'
-  | 'file'
-  | 'file-list'
-  | 'external_data_tool';
+export type VariableType = 'text-input' | 'paragraph' | 'select' | 'number' | 'checkbox' | 'json_object' | 'file' | 'file-list' | 'external_data_tool';
 
 /**
  * One Start-node variable, exactly as the editor saved it (key sets vary between

@@ -23,7 +23,8 @@ export function parseQueueUrl(text: string): URL {
   } catch {
     throw new QueueConnectionError(`--queue must be a URL like redis://HOST:PORT/DB, got "${redactUrl(text)}"`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new QueueConnectionError(`--queue must start with redis:// or rediss://, got "${redactUrl(text)}"`);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new QueueConnectionError(`--queue must start with redis:// or rediss://, got "${redactUrl(text)}"`);
   if (url.hostname === '') throw new QueueConnectionError(`--queue has no host: "${redactUrl(text)}"`);
   const db = url.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) throw new QueueConnectionError(`--queue: the database must be a number (redis://HOST:PORT/DB), got "/${db}"`);
@@ -102,7 +103,13 @@ export async function connectQueue(text: string, options: { timeoutMs?: number }
     async unreachableFor(ms, signal) {
       let answeredAt = Date.now();
       while (!signal.aborted) {
-        const answered = await Promise.race([redis.ping().then(() => true, () => false), delay(PROBE_MS).then(() => false)]);
+        const answered = await Promise.race([
+          redis.ping().then(
+            () => true,
+            () => false,
+          ),
+          delay(PROBE_MS).then(() => false),
+        ]);
         if (answered) answeredAt = Date.now();
         else if (Date.now() - answeredAt >= ms) return lastError.error?.message ?? `no answer for ${Math.round(ms / 1000)} s`;
         await delay(PROBE_MS);

@@ -38,10 +38,7 @@ const CONSUMER = 'submitter';
  * worker gave up without knowing what became of the run), the row no longer in flight.
  */
 export async function publishOutcome(redis: Redis, batchId: string, message: OutcomeMessage, options: { keepInFlight?: boolean } = {}): Promise<void> {
-  const transaction = redis
-    .multi()
-    .xadd(keys.outcomes(batchId), '*', 'm', JSON.stringify(message))
-    .hset(keys.done(batchId), message.row, message.generation);
+  const transaction = redis.multi().xadd(keys.outcomes(batchId), '*', 'm', JSON.stringify(message)).hset(keys.done(batchId), message.row, message.generation);
   if (!options.keepInFlight) transaction.hdel(keys.inflight(batchId), message.row);
   await transaction.exec().then(failOnError);
 }
@@ -98,7 +95,12 @@ export class OutcomeReader {
   async acknowledge(streamIds: string[]): Promise<void> {
     if (streamIds.length === 0) return;
     const key = keys.outcomes(this.batchId);
-    await this.redis.multi().xack(key, GROUP, ...streamIds).xdel(key, ...streamIds).exec().then(failOnError);
+    await this.redis
+      .multi()
+      .xack(key, GROUP, ...streamIds)
+      .xdel(key, ...streamIds)
+      .exec()
+      .then(failOnError);
   }
 }
 

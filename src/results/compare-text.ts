@@ -41,7 +41,9 @@ export function formatComparison(comparison: Comparison, options: { limit: numbe
     const ids = (kind: 'regressed' | 'improved') => comparison.pairs.filter((pair) => pair.checkChange === kind).map((pair) => pair.id);
     const regressed = ids('regressed');
     const improved = ids('improved');
-    lines.push(`${regressed.length ? p.red(`regressed ${regressed.length}`) : 'regressed 0'}${list(regressed)} · ${improved.length ? p.green(`improved ${improved.length}`) : 'improved 0'}${list(improved)}`);
+    lines.push(
+      `${regressed.length ? p.red(`regressed ${regressed.length}`) : 'regressed 0'}${list(regressed)} · ${improved.length ? p.green(`improved ${improved.length}`) : 'improved 0'}${list(improved)}`,
+    );
   }
   const changed = comparison.pairs.filter((pair) => pair.change === 'changed');
   if (changed.length > 0 && options.limit > 0) {
@@ -56,7 +58,8 @@ function pairLines(pair: Pair, p: Paint): string[] {
   const b = pair.b!;
   const status = a.status === b.status ? a.status : `${a.status} → ${b.status}`;
   const out = [`${p.bold(pair.id)}  ${status}${pair.checkChange ? `  checks ${pair.checkChange}` : ''}`];
-  if (a.error?.code !== b.error?.code) out.push(`  error: ${a.error?.code ?? '-'} → ${b.error?.code ?? '-'}${b.error ? ` (${clip(b.error.message, 120)})` : ''}`);
+  if (a.error?.code !== b.error?.code)
+    out.push(`  error: ${a.error?.code ?? '-'} → ${b.error?.code ?? '-'}${b.error ? ` (${clip(b.error.message, 120)})` : ''}`);
   for (const name of pair.changedOutputs) {
     out.push(`  ${name}: ${wordDiff(a.outputs?.[name], b.outputs?.[name], p)}`);
   }

@@ -52,7 +52,12 @@ export async function readResults(file: string): Promise<ResultSet> {
     }
   });
   if (read === undefined) throw new InputError(file, undefined, 'the results file does not exist');
-  if (byId.size === 0) throw new InputError(file, badLines[0], read.lines === 0 ? 'the results file is empty' : 'no result records in the file (expected the JSONL written by difyrun batch)');
+  if (byId.size === 0)
+    throw new InputError(
+      file,
+      badLines[0],
+      read.lines === 0 ? 'the results file is empty' : 'no result records in the file (expected the JSONL written by difyrun batch)',
+    );
   return { file, rows: [...byId.values()], lines: read.lines, badLines };
 }
 
@@ -89,8 +94,20 @@ function toRow(text: string): ResultRow | undefined {
 /** A row of the input file that has no result yet. */
 export function notRunRow(id: string, inputs: Record<string, unknown>): ResultRow {
   return {
-    id, status: 'not_run', inputs, outputs: null, error: null, latency_ms: null, total_tokens: null, total_price: null,
-    currency: null, workflow_run_id: null, workflow_id: null, executed_at: null, attempts: null, checks: [],
+    id,
+    status: 'not_run',
+    inputs,
+    outputs: null,
+    error: null,
+    latency_ms: null,
+    total_tokens: null,
+    total_price: null,
+    currency: null,
+    workflow_run_id: null,
+    workflow_id: null,
+    executed_at: null,
+    attempts: null,
+    checks: [],
   };
 }
 

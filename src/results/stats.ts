@@ -107,7 +107,10 @@ function errorGroups(errors: Map<string, Map<string, number>>): ErrorGroup[] {
     .map(([code, messages]) => ({
       code,
       count: [...messages.values()].reduce((sum, n) => sum + n, 0),
-      messages: [...messages].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count).slice(0, 5),
+      messages: [...messages]
+        .map(([message, count]) => ({ message, count }))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 5),
     }))
     .sort((a, b) => b.count - a.count);
 }

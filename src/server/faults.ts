@@ -38,7 +38,22 @@ export interface FaultSpec {
   unpublishAfterRuns?: number;
 }
 
-const KNOWN_KEYS = new Set(['seed', 'latencyMs', 'maxActiveRequests', 'rate429', 'rate500', 'rate502', 'rate504', 'resetRate', 'dropRate', 'dropAfterEvents', 'stallRate', 'blockingTimeoutSeconds', 'quotaRuns', 'unpublishAfterRuns']);
+const KNOWN_KEYS = new Set([
+  'seed',
+  'latencyMs',
+  'maxActiveRequests',
+  'rate429',
+  'rate500',
+  'rate502',
+  'rate504',
+  'resetRate',
+  'dropRate',
+  'dropAfterEvents',
+  'stallRate',
+  'blockingTimeoutSeconds',
+  'quotaRuns',
+  'unpublishAfterRuns',
+]);
 
 /** A bad `--faults` spec; the message names the field at fault. */
 export class FaultSpecError extends Error {

@@ -41,7 +41,11 @@ export interface FileContext {
 class FileInputError extends Error {}
 
 /** Resolves every file input in `values` (already form-validated); returns the new values or Dify's message. */
-export function resolveFileInputs(variables: InputVariable[], values: Record<string, unknown>, ctx: FileContext): { ok: true; values: Record<string, unknown> } | { ok: false; message: string } {
+export function resolveFileInputs(
+  variables: InputVariable[],
+  values: Record<string, unknown>,
+  ctx: FileContext,
+): { ok: true; values: Record<string, unknown> } | { ok: false; message: string } {
   const resolved = { ...values };
   try {
     for (const variable of variables) {
@@ -92,9 +96,18 @@ function fromUpload(mapping: Record<string, unknown>, ctx: FileContext): FileVal
   if (!upload) throw new FileInputError('Invalid upload file');
   const url = ctx.uploadURL(id);
   return {
-    dify_model_identity: '__dify__file__', id: null, tenant_id: ctx.tenantId, type: detectFileType(upload.extension, upload.mimeType),
-    transfer_method: 'local_file', remote_url: url, related_id: id, filename: upload.name, extension: `.${upload.extension}`,
-    mime_type: upload.mimeType, size: upload.size, url,
+    dify_model_identity: '__dify__file__',
+    id: null,
+    tenant_id: ctx.tenantId,
+    type: detectFileType(upload.extension, upload.mimeType),
+    transfer_method: 'local_file',
+    remote_url: url,
+    related_id: id,
+    filename: upload.name,
+    extension: `.${upload.extension}`,
+    mime_type: upload.mimeType,
+    size: upload.size,
+    url,
   };
 }
 
@@ -105,9 +118,18 @@ function fromUrl(mapping: Record<string, unknown>, ctx: FileContext): FileValue 
   const extension = extensionOf(filename);
   const mimeType = mimeTypeForName(filename);
   return {
-    dify_model_identity: '__dify__file__', id: null, tenant_id: ctx.tenantId, type: detectFileType(extension, mimeType),
-    transfer_method: 'remote_url', remote_url: url, related_id: null, filename, extension: extension ? `.${extension}` : '.bin',
-    mime_type: mimeType, size: -1, url,
+    dify_model_identity: '__dify__file__',
+    id: null,
+    tenant_id: ctx.tenantId,
+    type: detectFileType(extension, mimeType),
+    transfer_method: 'remote_url',
+    remote_url: url,
+    related_id: null,
+    filename,
+    extension: extension ? `.${extension}` : '.bin',
+    mime_type: mimeType,
+    size: -1,
+    url,
   };
 }
 

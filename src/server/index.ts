@@ -77,7 +77,12 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const app = typeof options.workflow !== 'string' ? options.workflow : options.workflow.includes('\n') ? parseWorkflow(options.workflow) : loadWorkflowFile(options.workflow);
+  const app =
+    typeof options.workflow !== 'string'
+      ? options.workflow
+      : options.workflow.includes('\n')
+        ? parseWorkflow(options.workflow)
+        : loadWorkflowFile(options.workflow);
   const apiKey = options.apiKey ?? LOCAL_API_KEY;
   const faultSpec = typeof options.faults === 'string' ? parseFaultSpec(options.faults) : validateFaultSpec(options.faults ?? {});
   const store: RunStore = options.dataDir === undefined ? new MemoryStore({ maxSettledRuns: options.maxSettledRuns }) : SqliteStore.open(options.dataDir);
@@ -89,7 +94,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const runs = new RunManager(app, appId, store, sandbox, llm, !flaws);
   let baseURL = '';
   const parts: ServerParts = {
-    app, appId, tenantId, store, runs,
+    app,
+    appId,
+    tenantId,
+    store,
+    runs,
     faults: new FaultInjector(faultSpec),
     flaws,
     pingIntervalMs: options.pingIntervalMs ?? 10_000,

@@ -3,7 +3,9 @@
 /** `json.dumps` as Python writes it by default: ", " and ": " separators, non-ASCII escaped. */
 export function pythonJsonDumps(value: unknown): string {
   return JSON.stringify(value, null, 1)
-    .replace(/\n\s*/g, (match, offset: number, whole: string) => (whole[offset - 1] === '[' || whole[offset - 1] === '{' || whole[offset + match.length] === ']' || whole[offset + match.length] === '}' ? '' : ' '))
+    .replace(/\n\s*/g, (match, offset: number, whole: string) =>
+      whole[offset - 1] === '[' || whole[offset - 1] === '{' || whole[offset + match.length] === ']' || whole[offset + match.length] === '}' ? '' : ' ',
+    )
     .replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -30,5 +32,7 @@ function reprOf(value: unknown): string {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return `[${value.map(reprOf).join(', ')}]`;
-  return `{${Object.entries(value as object).map(([k, v]) => `${reprOf(k)}: ${reprOf(v)}`).join(', ')}}`;
+  return `{${Object.entries(value as object)
+    .map(([k, v]) => `${reprOf(k)}: ${reprOf(v)}`)
+    .join(', ')}}`;
 }

@@ -72,9 +72,23 @@ export class RunManager {
       'sys.timestamp': Math.floor(now / 1000),
     };
     const record: RunRecord = {
-      id: runId, workflow_id: this.app.workflowId, status: 'running', outputs: null, error: null, elapsed_time: 0, total_tokens: 0,
-      total_steps: 0, created_at: Math.floor(now / 1000), finished_at: null, exceptions_count: 0,
-      taskId, logId: randomUUID(), inputs: sysInputs, user: options.user, endUserId, createdAtMs: now,
+      id: runId,
+      workflow_id: this.app.workflowId,
+      status: 'running',
+      outputs: null,
+      error: null,
+      elapsed_time: 0,
+      total_tokens: 0,
+      total_steps: 0,
+      created_at: Math.floor(now / 1000),
+      finished_at: null,
+      exceptions_count: 0,
+      taskId,
+      logId: randomUUID(),
+      inputs: sysInputs,
+      user: options.user,
+      endUserId,
+      createdAtMs: now,
     };
     this.store.putRun(record);
 
@@ -87,8 +101,18 @@ export class RunManager {
       try {
         if (options.latencyMs > 0) await abortableDelay(options.latencyMs, controller.signal);
         const finished = await runGraph({
-          app: this.app, appId: this.appId, runId, taskId, user: options.user, endUserId, inputs: options.inputs,
-          files: options.files, sandbox: this.sandbox, llm: this.llm, signal: controller.signal, emit,
+          app: this.app,
+          appId: this.appId,
+          runId,
+          taskId,
+          user: options.user,
+          endUserId,
+          inputs: options.inputs,
+          files: options.files,
+          sandbox: this.sandbox,
+          llm: this.llm,
+          signal: controller.signal,
+          emit,
           readUpload: async (id) => {
             const upload = this.store.getUpload(id);
             if (!upload) return undefined;

@@ -17,8 +17,16 @@ import type { RunRecord } from './store/types.js';
 /** The run fields alone (a record or finished data carries more). */
 export function runFields(run: WorkflowRunFields): WorkflowRunData {
   return {
-    id: run.id, workflow_id: run.workflow_id, status: run.status, outputs: run.outputs, error: run.error, elapsed_time: run.elapsed_time,
-    total_tokens: run.total_tokens, total_steps: run.total_steps, created_at: run.created_at, finished_at: run.finished_at,
+    id: run.id,
+    workflow_id: run.workflow_id,
+    status: run.status,
+    outputs: run.outputs,
+    error: run.error,
+    elapsed_time: run.elapsed_time,
+    total_tokens: run.total_tokens,
+    total_steps: run.total_steps,
+    created_at: run.created_at,
+    finished_at: run.finished_at,
   };
 }
 
@@ -29,9 +37,17 @@ export function blockingResponse(taskId: string, run: WorkflowRunFields): Workfl
 /** `inputs` is a JSON string (Python spacing, sys.* included); a running run shows no time yet. */
 export function runDetail(run: RunRecord): WorkflowRunDetailWire {
   return {
-    id: run.id, workflow_id: run.workflow_id, status: run.status, inputs: pythonJsonDumps(run.inputs),
-    outputs: run.status === 'paused' ? {} : (run.outputs ?? {}), error: run.error, total_steps: run.total_steps, total_tokens: run.total_tokens,
-    created_at: run.created_at, finished_at: run.finished_at, elapsed_time: run.status === 'running' ? 0 : run.elapsed_time,
+    id: run.id,
+    workflow_id: run.workflow_id,
+    status: run.status,
+    inputs: pythonJsonDumps(run.inputs),
+    outputs: run.status === 'paused' ? {} : (run.outputs ?? {}),
+    error: run.error,
+    total_steps: run.total_steps,
+    total_tokens: run.total_tokens,
+    created_at: run.created_at,
+    finished_at: run.finished_at,
+    elapsed_time: run.status === 'running' ? 0 : run.elapsed_time,
   };
 }
 
@@ -40,9 +56,17 @@ export function logEntry(run: RunRecord, version: string): WorkflowLogEntry {
   return {
     id: run.logId,
     workflow_run: {
-      id: run.id, version, status: run.status, triggered_from: 'app-run', error: run.error,
-      elapsed_time: run.status === 'running' ? 0 : run.elapsed_time, total_tokens: run.total_tokens, total_steps: run.total_steps,
-      created_at: run.created_at, finished_at: run.finished_at, exceptions_count: run.exceptions_count,
+      id: run.id,
+      version,
+      status: run.status,
+      triggered_from: 'app-run',
+      error: run.error,
+      elapsed_time: run.status === 'running' ? 0 : run.elapsed_time,
+      total_tokens: run.total_tokens,
+      total_steps: run.total_steps,
+      created_at: run.created_at,
+      finished_at: run.finished_at,
+      exceptions_count: run.exceptions_count,
     },
     details: null,
     created_from: 'service-api',
@@ -60,8 +84,12 @@ export function finishedEvent(run: RunRecord & { finished_at: number }): Workflo
     workflow_run_id: run.id,
     task_id: run.taskId,
     data: {
-      ...runFields(run), outputs: run.outputs ?? {}, created_by: { id: run.endUserId, user: run.user }, finished_at: run.finished_at,
-      exceptions_count: run.exceptions_count, files: [],
+      ...runFields(run),
+      outputs: run.outputs ?? {},
+      created_by: { id: run.endUserId, user: run.user },
+      finished_at: run.finished_at,
+      exceptions_count: run.exceptions_count,
+      files: [],
     },
   };
 }

@@ -22,14 +22,26 @@ test('backoffs go through the pacer’s waitAside, one per retry, and the rows s
     let retries = 0;
     for (let i = 0; i < 8; i++) {
       const row = { id: `r${i}`, user: `u${i}`, recordInputs: { id: `r${i}` }, inputs: async () => ({ user_name: 'Ann', query: 'q', language: 'English' }) };
-      const config = { mode: 'streaming' as const, workflowId: undefined, timeoutMs: 10_000, streamIdleTimeoutMs: 10_000, maxRetries: 3, initialRetryDelayMs: 1000, maxRetryDelayMs: 8000, recoveryWaitMs: 5000 };
+      const config = {
+        mode: 'streaming' as const,
+        workflowId: undefined,
+        timeoutMs: 10_000,
+        streamIdleTimeoutMs: 10_000,
+        maxRetries: 3,
+        initialRetryDelayMs: 1000,
+        maxRetryDelayMs: 8000,
+        recoveryWaitMs: 5000,
+      };
       const outcome = await executeRow(row, { client, config, signals: { stop: new AbortController().signal }, store, pacer });
       assert.equal(outcome.record?.status, 'success', JSON.stringify(outcome.record?.error));
       retries += outcome.record!.retry_count;
     }
     assert.ok(retries > 0, 'the seed gives some 429s');
     assert.equal(waits.length, retries, 'every backoff went through waitAside');
-    assert.ok(waits.every((ms) => ms >= 750 && ms <= 8000), `backoff steps ${waits.join(', ')}`);
+    assert.ok(
+      waits.every((ms) => ms >= 750 && ms <= 8000),
+      `backoff steps ${waits.join(', ')}`,
+    );
     assert.equal(server.executedRuns, 8);
   } finally {
     await server.close();

@@ -7,7 +7,11 @@ import type { WorkflowRunResult } from '../../src/client/workflow-stream.js';
 const row = { id: 'r1', recordInputs: { id: 'r1', query: 'q' } };
 const tally = (stopRequested: boolean): AttemptTally => ({ attempts: 1, retries: 0, runId: 'run-1', taskId: 'task-1', price: undefined, stopRequested });
 const ended = (status: string, error: string | null) =>
-  ({ task_id: 'task-1', workflow_run_id: 'run-1', data: { id: 'run-1', workflow_id: 'wf', status, outputs: {}, error, elapsed_time: 1, total_tokens: 0, total_steps: 1, created_at: 1, finished_at: 2 } }) as WorkflowRunResult;
+  ({
+    task_id: 'task-1',
+    workflow_run_id: 'run-1',
+    data: { id: 'run-1', workflow_id: 'wf', status, outputs: {}, error, elapsed_time: 1, total_tokens: 0, total_steps: 1, created_at: 1, finished_at: 2 },
+  }) as WorkflowRunResult;
 
 test('a run difyrun stopped mid-node, which Dify 1.13.2 ends as failed "Aborted: User requested stop", is recorded as stopped', () => {
   const record = buildOutcome(row, tally(true), Date.now(), ended('failed', 'Aborted: User requested stop'), null);

@@ -1,14 +1,7 @@
 /** What a failed attempt means, for every error the SDK can throw. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  APIConnectionError,
-  APIError,
-  APITimeoutError,
-  DifyStreamError,
-  StreamEndedError,
-  StreamIdleTimeoutError,
-} from '../../src/client/errors.js';
+import { APIConnectionError, APIError, APITimeoutError, DifyStreamError, StreamEndedError, StreamIdleTimeoutError } from '../../src/client/errors.js';
 import { classify } from '../../src/batch/execute/classify.js';
 
 const progress = { taskId: 't1', workflowRunId: 'r1', lastEvent: 'node_started', eventCount: 3 };

@@ -13,7 +13,10 @@ describe('stops', () => {
     try {
       const dir = tempDir();
       writeFileSync(join(dir, 'in.csv'), reviewsCsv(40));
-      const run = await cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl', '-c', '2'], { cwd: dir, env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } }).done;
+      const run = await cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl', '-c', '2'], {
+        cwd: dir,
+        env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL },
+      }).done;
       assert.equal(run.code, 3, run.stderr);
       assert.match(run.stderr, /quota exhausted/);
       const lines = readOutput(join(dir, 'out.jsonl'));
@@ -62,7 +65,10 @@ describe('stops', () => {
       const rows = ['id,url'];
       for (let i = 0; i < 20; i++) rows.push(`t${i},${hold.url}?row=${i}`);
       writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
-      const run = cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl', '-c', '3'], { cwd: dir, env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } });
+      const run = cli(['batch', '-i', 'in.csv', '-o', 'out.jsonl', '-c', '3'], {
+        cwd: dir,
+        env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL },
+      });
       const deadline = Date.now() + 30_000;
       while (server.activeRuns < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(server.activeRuns, 3);

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { cli, readOutput, tempDir } from '../helpers/batch-harness.js';
 
-const SEED_CSV = 'id,user_name,query,language\nreq001,Alice,What is AI?,English\nreq002,Bob,AIとは何ですか,Japanese\nreq003,Charlie,Explain machine learning,English\n';
+const SEED_CSV =
+  'id,user_name,query,language\nreq001,Alice,What is AI?,English\nreq002,Bob,AIとは何ですか,Japanese\nreq003,Charlie,Explain machine learning,English\n';
 
 let seed: RunningServer;
 before(async () => {
@@ -18,12 +19,18 @@ describe('seed 001 compatibility', () => {
   test('the seed README commands work with settings from .env, and every output line parses', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'data.csv'), SEED_CSV);
-    writeFileSync(join(dir, '.env'), `DIFY_API_KEY=${seed.apiKey}\nDIFY_API_BASE_URL=${seed.baseURL}\nMAX_RETRIES=3\nINITIAL_RETRY_DELAY=1\nMAX_RETRY_DELAY=60\nTIMEOUT=300\n`);
+    writeFileSync(
+      join(dir, '.env'),
+      `DIFY_API_KEY=${seed.apiKey}\nDIFY_API_BASE_URL=${seed.baseURL}\nMAX_RETRIES=3\nINITIAL_RETRY_DELAY=1\nMAX_RETRY_DELAY=60\nTIMEOUT=300\n`,
+    );
     const first = await cli(['batch', '--input', 'data.csv', '--output', 'results.jsonl', '--wait', '0.05'], { cwd: dir }).done;
     assert.equal(first.code, 0, first.stderr);
     const text = readFileSync(join(dir, 'results.jsonl'), 'utf8');
     assert.ok(!text.startsWith('\uFEFF'), 'no BOM by default');
-    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(lines.length, 3);
     const alice = lines.find((line) => line.id === 'req001')!;
     assert.deepEqual(alice.inputs, { id: 'req001', user_name: 'Alice', query: 'What is AI?', language: 'English' });
@@ -74,7 +81,10 @@ describe('pre-flight and stops', () => {
     assert.match(run.stderr, /warning: 1 column not declared by the workflow \(Dify ignores them\): querry — declared inputs: user_name, query, language/);
     assert.match(run.stdout, /Dry run: 2 rows in data\.csv, 0 valid, 2 invalid/);
     assert.match(run.stdout, /data\.csv:2: id "r1": column "query": query is required in input form/);
-    assert.match(run.stdout, /data\.csv:3: id "r2": column "query"|data\.csv:3: id "r2": column "language": language in input form must be one of the following: \['English', 'Japanese'\]/);
+    assert.match(
+      run.stdout,
+      /data\.csv:3: id "r2": column "query"|data\.csv:3: id "r2": column "language": language in input form must be one of the following: \['English', 'Japanese'\]/,
+    );
     assert.equal(seed.executedRuns, before);
     assert.equal(existsSync(join(dir, 'out.jsonl')), false);
   });
@@ -82,10 +92,10 @@ describe('pre-flight and stops', () => {
   test('a rejected API key stops at once with exit 3 and a one-line reason', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'data.csv'), SEED_CSV);
-    const run = await cli(['batch', '-i', 'data.csv', '-o', 'out.jsonl'], { cwd: dir, env: { DIFY_API_KEY: 'app-wrong', DIFY_API_BASE_URL: seed.baseURL } }).done;
+    const run = await cli(['batch', '-i', 'data.csv', '-o', 'out.jsonl'], { cwd: dir, env: { DIFY_API_KEY: 'app-wrong', DIFY_API_BASE_URL: seed.baseURL } })
+      .done;
     assert.equal(run.code, 3);
     assert.equal(run.stderr.trim(), `difyrun batch: The API key was rejected by ${seed.baseURL} (Access token is invalid) — check DIFY_API_KEY`);
     assert.ok(!run.stderr.includes('app-wrong'), 'the key is never printed');
   });
-
 });

@@ -18,8 +18,14 @@ test('written-only and synced appends interleave in order; close waits for all o
   // Only written-only appends after the last synced one: close must still sync and return.
   await appender.appendWritten('{"n":"last"}\n');
   await appender.close();
-  const lines = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').trim().split('\n');
-  assert.deepEqual(lines.map((line) => JSON.parse(line).n), [...Array.from({ length: 500 }, (_, i) => i), 'last']);
+  const lines = readFileSync(path, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\n');
+  assert.deepEqual(
+    lines.map((line) => JSON.parse(line).n),
+    [...Array.from({ length: 500 }, (_, i) => i), 'last'],
+  );
 });
 
 test('a file that cannot be written rejects every waiting append, and later ones', async () => {

@@ -15,5 +15,8 @@ test('exact lookups for ASCII, CJK, emoji and very long ids, across growth; byte
   assert.equal(table.get(ids[2]!), 99_999);
   assert.equal(table.size, 5000);
   assert.deepEqual(table.idsWith(99_999), [ids[2]]);
-  assert.deepEqual([...table.entries()].slice(0, 2), [[ids[0], 0], [ids[1], 1]]);
+  assert.deepEqual([...table.entries()].slice(0, 2), [
+    [ids[0], 0],
+    [ids[1], 1],
+  ]);
 });

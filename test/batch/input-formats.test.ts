@@ -56,9 +56,26 @@ function assertReviewsArrived(result: Awaited<ReturnType<typeof run>>): void {
 
 describe('delimiters', () => {
   test('semicolons (Excel in much of Europe), tabs in a .tsv, pipes: detected', async () => {
-    assertReviewsArrived(await run('semi.csv', 'id;review;rating;channel\r\nr1;Great, really;5;web\r\nr2;日本語のレビューです。とても良い商品でした;4;app\r\nr3;"Très bon café";3;email\r\n'));
-    assertReviewsArrived(await run('tabs.tsv', REVIEWS.replace(/"Great, really"/, 'Great, really').replaceAll(',', '\t').replace('Great\t really', 'Great, really')));
-    assertReviewsArrived(await run('pipes.csv', 'id|review|rating|channel\nr1|Great, really|5|web\nr2|日本語のレビューです。とても良い商品でした|4|app\nr3|Très bon café|3|email\n'));
+    assertReviewsArrived(
+      await run(
+        'semi.csv',
+        'id;review;rating;channel\r\nr1;Great, really;5;web\r\nr2;日本語のレビューです。とても良い商品でした;4;app\r\nr3;"Très bon café";3;email\r\n',
+      ),
+    );
+    assertReviewsArrived(
+      await run(
+        'tabs.tsv',
+        REVIEWS.replace(/"Great, really"/, 'Great, really')
+          .replaceAll(',', '\t')
+          .replace('Great\t really', 'Great, really'),
+      ),
+    );
+    assertReviewsArrived(
+      await run(
+        'pipes.csv',
+        'id|review|rating|channel\nr1|Great, really|5|web\nr2|日本語のレビューです。とても良い商品でした|4|app\nr3|Très bon café|3|email\n',
+      ),
+    );
   });
 
   test('--delimiter overrides detection; a wrong one is named in the error', async () => {
@@ -66,12 +83,22 @@ describe('delimiters', () => {
     const content = 'id;review;rating;channel\nr1;a,b,c;5;web\n';
     const result = await run('forced.csv', content, { inputOptions: { delimiter: 'semicolon' } });
     assert.equal(result.exitCode, 0, result.stderr);
-    await refused('wrong.csv', content, { inputOptions: { delimiter: ',' } }, /wrong\.csv:1: the header has no "id" column \(found: id;review;rating;channel\) — the file seems to use semicolons, not commas: try --delimiter ";"/);
+    await refused(
+      'wrong.csv',
+      content,
+      { inputOptions: { delimiter: ',' } },
+      /wrong\.csv:1: the header has no "id" column \(found: id;review;rating;channel\) — the file seems to use semicolons, not commas: try --delimiter ";"/,
+    );
     await refused('bad-flag.csv', content, { inputOptions: { delimiter: 'ab' } }, /bad-flag\.csv: --delimiter must be one character/);
   });
 
   test('a ragged row names the delimiter in use', async () => {
-    await refused('ragged.csv', 'id;review;rating\nr1;ok;5\nr2;x;4;extra\n', {}, /ragged\.csv:3: has 4 fields but the header has 3 \(check quotes and semicolons\)/);
+    await refused(
+      'ragged.csv',
+      'id;review;rating\nr1;ok;5\nr2;x;4;extra\n',
+      {},
+      /ragged\.csv:3: has 4 fields but the header has 3 \(check quotes and semicolons\)/,
+    );
   });
 });
 
@@ -87,7 +114,12 @@ describe('encodings', () => {
     const sjis = iconv.encode(REVIEWS.replace('Très bon café', 'Tres bon cafe'), 'shift_jis');
     assertReviewsArrived2(await run('sjis.csv', sjis, { inputOptions: { encoding: 'shift_jis' } }), /日本語のレビューです/);
     assertReviewsArrived2(await run('cp932.csv', sjis, { inputOptions: { encoding: 'CP932' } }), /日本語のレビューです/);
-    for (const [encoding, sentence] of [['gbk', '这个产品非常好'], ['big5', '這個產品非常好'], ['euc-kr', '이 제품은 정말 좋습니다'], ['windows-1252', 'Très bon café; déjà vu']] as const) {
+    for (const [encoding, sentence] of [
+      ['gbk', '这个产品非常好'],
+      ['big5', '這個產品非常好'],
+      ['euc-kr', '이 제품은 정말 좋습니다'],
+      ['windows-1252', 'Très bon café; déjà vu'],
+    ] as const) {
       const bytes = iconv.encode(`id,review,rating\nr1,${sentence},5\n`, encoding);
       const result = await run(`${encoding}.csv`, bytes, { inputOptions: { encoding } });
       assert.equal(result.exitCode, 0, result.stderr);
@@ -99,21 +131,41 @@ describe('encodings', () => {
     const sjis = iconv.encode(REVIEWS.replace('Très bon café', 'Tres bon cafe'), 'shift_jis');
     await refused('sjis-noflag.csv', sjis, {}, /sjis-noflag\.csv:3: invalid UTF-8 at column 4 \(looks like Shift_JIS: try --encoding shift_jis\)/);
     const latin = iconv.encode('id,review,rating\nr1,Très bon café, déjà vu à Noël,5\n', 'windows-1252');
-    await refused('latin.csv', latin, {}, /latin\.csv:2: invalid UTF-8 at column 6 \(looks like Windows-1252 \(Western European\): try --encoding windows-1252\)/);
+    await refused(
+      'latin.csv',
+      latin,
+      {},
+      /latin\.csv:2: invalid UTF-8 at column 6 \(looks like Windows-1252 \(Western European\): try --encoding windows-1252\)/,
+    );
     const gbk = iconv.encode('id,review,rating\nr1,这个产品非常好，我很喜欢。质量不错,5\n', 'gbk');
     await refused('gbk-noflag.csv', gbk, {}, /gbk-noflag\.csv:2: invalid UTF-8 at column 4 \(looks like GB18030.*try --encoding gb18030\)/);
   });
 
   test('bytes not valid in the --encoding given: line, column, encoding tried, the likely one', async () => {
     const utf8 = Buffer.from('id,review,rating\nr1,ok,5\nr2,日本語のレビューです。とても良い商品でした,4\n');
-    await refused('utf8-as-sjis.csv', utf8, { inputOptions: { encoding: 'shift_jis' } }, /utf8-as-sjis\.csv:3: not valid shift_jis at column \d+ \(looks like UTF-8: leave out --encoding\)/);
+    await refused(
+      'utf8-as-sjis.csv',
+      utf8,
+      { inputOptions: { encoding: 'shift_jis' } },
+      /utf8-as-sjis\.csv:3: not valid shift_jis at column \d+ \(looks like UTF-8: leave out --encoding\)/,
+    );
     await refused('unknown-enc.csv', utf8, { inputOptions: { encoding: 'klingon' } }, /unknown-enc\.csv: --encoding: unknown encoding "klingon"/);
   });
 
   test('UTF-16 without a byte-order mark, a BOM that contradicts --encoding, a workbook named .csv', async () => {
-    await refused('nobom.csv', Buffer.from(REVIEWS, 'utf16le'), {}, /nobom\.csv:1: a NUL byte: this looks like UTF-16LE text without a byte-order mark: try --encoding utf-16le/);
+    await refused(
+      'nobom.csv',
+      Buffer.from(REVIEWS, 'utf16le'),
+      {},
+      /nobom\.csv:1: a NUL byte: this looks like UTF-16LE text without a byte-order mark: try --encoding utf-16le/,
+    );
     assertReviewsArrived(await run('nobom-flag.csv', Buffer.from(REVIEWS, 'utf16le'), { inputOptions: { encoding: 'utf-16le' } }));
-    await refused('bom-vs-flag.csv', Buffer.from(`\uFEFF${REVIEWS}`), { inputOptions: { encoding: 'shift_jis' } }, /starts with a UTF-8 byte-order mark but --encoding is shift_jis/);
+    await refused(
+      'bom-vs-flag.csv',
+      Buffer.from(`\uFEFF${REVIEWS}`),
+      { inputOptions: { encoding: 'shift_jis' } },
+      /starts with a UTF-8 byte-order mark but --encoding is shift_jis/,
+    );
     const book = join(dir, 'real.xlsx');
     await reviewsWorkbook(book);
     await refused('book.csv', readFileSync(book), {}, /book\.csv: this is a zip file, not text: an Excel workbook\? Name it \.xlsx/);
@@ -173,14 +225,28 @@ describe('.xlsx workbooks', () => {
     const output = join(dir, 'two-sheets.out.jsonl');
     const result = await batchInProcess(server, defaultConfig(input, output, { inputOptions: { sheet: 'Second batch' } }));
     assert.equal(result.exitCode, 0);
-    assert.deepEqual(readOutput(output).map((row) => row.id), ['s1']);
-    await assert.rejects(batchInProcess(server, defaultConfig(input, join(dir, 'x.jsonl'), { inputOptions: { sheet: 'Nope' } })), /two-sheets\.xlsx: no sheet named "Nope" \(sheets: Reviews, Second batch\)/);
-    await assert.rejects(batchInProcess(server, defaultConfig(input, join(dir, 'x.jsonl'), { inputOptions: { encoding: 'cp932' } })), /--encoding does not apply to an \.xlsx workbook/);
+    assert.deepEqual(
+      readOutput(output).map((row) => row.id),
+      ['s1'],
+    );
+    await assert.rejects(
+      batchInProcess(server, defaultConfig(input, join(dir, 'x.jsonl'), { inputOptions: { sheet: 'Nope' } })),
+      /two-sheets\.xlsx: no sheet named "Nope" \(sheets: Reviews, Second batch\)/,
+    );
+    await assert.rejects(
+      batchInProcess(server, defaultConfig(input, join(dir, 'x.jsonl'), { inputOptions: { encoding: 'cp932' } })),
+      /--encoding does not apply to an \.xlsx workbook/,
+    );
   });
 
   test('a file named .xlsx that is not a workbook: CSV text, an old .xls', async () => {
     await refused('text.xlsx', REVIEWS, {}, /text\.xlsx: not an \.xlsx workbook \(those are zip files\): if it is CSV text, name it \.csv/);
-    await refused('old.xlsx', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), {}, /old\.xlsx: this is an old Excel \.xls workbook: save it as \.xlsx or as CSV UTF-8/);
+    await refused(
+      'old.xlsx',
+      Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+      {},
+      /old\.xlsx: this is an old Excel \.xls workbook: save it as \.xlsx or as CSV UTF-8/,
+    );
   });
 
   test('bad cells are refused with their row and column letter; nothing written', async () => {
@@ -213,7 +279,10 @@ describe('.xlsx workbooks', () => {
 
 describe('headers from Excel', () => {
   test('"ID" in any case, spaces around names (a warning), trailing empty columns (ignored while empty)', async () => {
-    const result = await run('excel-header.csv', 'ID , review ,rating,channel,,\r\nr1,"Great, really",5,web,,\r\nr2,日本語のレビューです,4,app,,\r\nr3,Très bon café,3,email,,\r\n,,,,,\r\n,,,,,\r\n');
+    const result = await run(
+      'excel-header.csv',
+      'ID , review ,rating,channel,,\r\nr1,"Great, really",5,web,,\r\nr2,日本語のレビューです,4,app,,\r\nr3,Très bon café,3,email,,\r\n,,,,,\r\n,,,,,\r\n',
+    );
     assertReviewsArrived(result);
     assert.match(result.stderr, /excel-header\.csv:1: spaces around header names "ID ", " review " removed/);
     assert.deepEqual(result.rows.get('r1')!.inputs, { id: 'r1', review: 'Great, really', rating: '5', channel: 'web' });
@@ -226,7 +295,12 @@ describe('headers from Excel', () => {
   });
 
   test('a value under an empty header cell, an empty name between named ones, a second id column', async () => {
-    await refused('stray.csv', 'id,review,rating,,\nr1,ok,5,,\nr2,ok,4,,oops\n', {}, /stray\.csv:3: column 5 has no header name but this row has a value there \("oops"\)/);
+    await refused(
+      'stray.csv',
+      'id,review,rating,,\nr1,ok,5,,\nr2,ok,4,,oops\n',
+      {},
+      /stray\.csv:3: column 5 has no header name but this row has a value there \("oops"\)/,
+    );
     await refused('gap.csv', 'id,review,,rating\nr1,ok,,5\n', {}, /gap\.csv:1: column 3 has an empty header name/);
     await refused('twoids.csv', 'id,review,Id\nr1,ok,x\n', {}, /twoids\.csv:1: column 3 "Id" repeats the id column/);
   });
@@ -235,22 +309,29 @@ describe('headers from Excel', () => {
 describe("the seed's CSV format: every header name, id included, is an input name", () => {
   // ../shared beside the repository (as in CI); SHARED_DIR points elsewhere (a worktree).
   const seedReadme = join(process.env.SHARED_DIR ?? join('..', 'shared'), 'seeds', '001_aaf50e6dac49742c.txt');
-  test('the seed README example runs unchanged with `difyrun batch --local` against a workflow declaring id', { skip: !existsSync(seedReadme) && 'no ../shared/seeds' }, async () => {
-    const example = /### Example\s+```csv\n([\s\S]*?)```/.exec(readFileSync(seedReadme, 'utf8'))?.[1];
-    assert.ok(example, 'the seed README has its CSV example');
-    const input = join(dir, 'data.csv');
-    writeFileSync(input, example);
-    const output = join(dir, 'seed.jsonl');
-    const { code, stderr } = await cli(['batch', '--local', 'test/fixtures/workflows/seed-id-echo.yml', '-i', input, '-o', output, '--quiet']).done;
-    assert.equal(code, 0, stderr);
-    const rows = readOutput(output);
-    assert.deepEqual(rows.map((row) => [row.id, row.status, (row.outputs as { result: string }).result]), [
-      ['req001', 'success', 'req001: Alice asked (English): What is AI?'],
-      ['req002', 'success', 'req002: Bob asked (Japanese): AIとは何ですか'],
-      ['req003', 'success', 'req003: Charlie asked (English): Explain machine learning'],
-    ]);
-    assert.deepEqual(rows[0]!.inputs, { id: 'req001', user_name: 'Alice', query: 'What is AI?', language: 'English' });
-  });
+  test(
+    'the seed README example runs unchanged with `difyrun batch --local` against a workflow declaring id',
+    { skip: !existsSync(seedReadme) && 'no ../shared/seeds' },
+    async () => {
+      const example = /### Example\s+```csv\n([\s\S]*?)```/.exec(readFileSync(seedReadme, 'utf8'))?.[1];
+      assert.ok(example, 'the seed README has its CSV example');
+      const input = join(dir, 'data.csv');
+      writeFileSync(input, example);
+      const output = join(dir, 'seed.jsonl');
+      const { code, stderr } = await cli(['batch', '--local', 'test/fixtures/workflows/seed-id-echo.yml', '-i', input, '-o', output, '--quiet']).done;
+      assert.equal(code, 0, stderr);
+      const rows = readOutput(output);
+      assert.deepEqual(
+        rows.map((row) => [row.id, row.status, (row.outputs as { result: string }).result]),
+        [
+          ['req001', 'success', 'req001: Alice asked (English): What is AI?'],
+          ['req002', 'success', 'req002: Bob asked (Japanese): AIとは何ですか'],
+          ['req003', 'success', 'req003: Charlie asked (English): Explain machine learning'],
+        ],
+      );
+      assert.deepEqual(rows[0]!.inputs, { id: 'req001', user_name: 'Alice', query: 'What is AI?', language: 'English' });
+    },
+  );
 
   test('id is sent when declared, and neither sent nor warned about when not', async () => {
     const declared = await startServer({ workflow: 'test/fixtures/workflows/seed-id-echo.yml', port: 0 });

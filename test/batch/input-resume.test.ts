@@ -54,7 +54,10 @@ describe('a later pass starts at a batch and reads what the first pass read from
       const expected = batches.slice(batches.indexOf(middle)).flatMap((batch) => batch.items);
       const again = [];
       for await (const batch of readRowBatches(file, undefined, middle.start)) again.push(...batch.items);
-      assert.deepEqual(again.map((item) => item.kind === 'row' && [item.id, item.line, item.values]), expected.map((item) => item.kind === 'row' && [item.id, item.line, item.values]));
+      assert.deepEqual(
+        again.map((item) => item.kind === 'row' && [item.id, item.line, item.values]),
+        expected.map((item) => item.kind === 'row' && [item.id, item.line, item.values]),
+      );
     });
   }
 });
@@ -72,7 +75,11 @@ describe('a batch resumed from its output runs only the rows not done, in every 
       await write(input);
       const output = join(dir, `resume-${name}.jsonl`);
       const done = ROWS - 40;
-      const succeeded = Array.from({ length: done }, (_, i) => `{"id":"r${i}","status":"success","inputs":{"id":"r${i}"},"outputs":{},"workflow_run_id":"00000000-0000-4000-8000-000000000000","executed_at":"2026-11-21T00:00:00.000Z","retry_count":0}\n`);
+      const succeeded = Array.from(
+        { length: done },
+        (_, i) =>
+          `{"id":"r${i}","status":"success","inputs":{"id":"r${i}"},"outputs":{},"workflow_run_id":"00000000-0000-4000-8000-000000000000","executed_at":"2026-11-21T00:00:00.000Z","retry_count":0}\n`,
+      );
       writeFileSync(output, succeeded.join(''));
       const before = server.executedRuns;
       const result = await batchInProcess(server, defaultConfig(input, output, { inputOptions: options }));

@@ -35,7 +35,13 @@ function otherWriterParts(sheet1: string, prefix = ''): Record<string, string> {
     'book/sheets/first.xml': sheet1,
     '_rels/.rels': rels([['rId1', 'officeDocument', 'book/main.xml']]),
     'book/main.xml': `<${p}workbook ${ns}><${p}workbookPr date1904="1"/><${p}sheets><${p}sheet name="Chart" sheetId="3" r:id="rId9"/><${p}sheet name="Data" sheetId="1" r:id="rId1"/><${p}sheet name="Other" sheetId="2" r:id="rId2"/></${p}sheets></${p}workbook>`,
-    'book/_rels/main.xml.rels': rels([['rId1', 'worksheet', 'sheets/first.xml'], ['rId2', 'worksheet', '/book/sheets/second.xml'], ['rId3', 'sharedStrings', 'strings.xml'], ['rId4', 'styles', 'styles.xml'], ['rId9', 'chartsheet', 'charts/c.xml']]),
+    'book/_rels/main.xml.rels': rels([
+      ['rId1', 'worksheet', 'sheets/first.xml'],
+      ['rId2', 'worksheet', '/book/sheets/second.xml'],
+      ['rId3', 'sharedStrings', 'strings.xml'],
+      ['rId4', 'styles', 'styles.xml'],
+      ['rId9', 'chartsheet', 'charts/c.xml'],
+    ]),
     'book/strings.xml': `<${p}sst ${ns}><${p}si><${p}t>id</${p}t></${p}si><${p}si><${p}r><${p}t>rich </${p}t></${p}r><${p}r><${p}rPr><${p}b/></${p}rPr><${p}t>text</${p}t></${p}r><${p}rPh sb="0" eb="1"><${p}t>ルビ</${p}t></${p}rPh></${p}si><${p}si><${p}t xml:space="preserve">line one_x000D_
 line two &amp; more</${p}t></${p}si><${p}si><${p}t/></${p}si><${p}si><${p}t>when</${p}t></${p}si></${p}sst>`,
     // Style 0 General, 1 built-in date (14), 2 custom date-time, 3 custom number with "d" only in quotes, 4 CJK built-in date (31).
@@ -107,8 +113,14 @@ describe('workbooks that cannot be read: one line each', () => {
   });
 
   test('zips that are not workbooks: a Word file, a binary .xlsb, any other zip', async () => {
-    await refused(await writeZip('doc.xlsx', { 'word/document.xml': '<document/>', '_rels/.rels': rels([['rId1', 'officeDocument', 'word/document.xml']]) }), /doc\.xlsx: this is a Word or PowerPoint file, not an Excel workbook$/);
-    await refused(await writeZip('binary.xlsx', { 'xl/workbook.bin': 'x', '_rels/.rels': rels([['rId1', 'officeDocument', 'xl/workbook.bin']]) }), /binary\.xlsx: this is a binary workbook \(\.xlsb\): save it as \.xlsx/);
+    await refused(
+      await writeZip('doc.xlsx', { 'word/document.xml': '<document/>', '_rels/.rels': rels([['rId1', 'officeDocument', 'word/document.xml']]) }),
+      /doc\.xlsx: this is a Word or PowerPoint file, not an Excel workbook$/,
+    );
+    await refused(
+      await writeZip('binary.xlsx', { 'xl/workbook.bin': 'x', '_rels/.rels': rels([['rId1', 'officeDocument', 'xl/workbook.bin']]) }),
+      /binary\.xlsx: this is a binary workbook \(\.xlsb\): save it as \.xlsx/,
+    );
     await refused(await writeZip('photos.xlsx', { 'a.txt': 'hello' }), /photos\.xlsx: a zip file, but not an Excel workbook \(it has no xl\/workbook\.xml\)$/);
   });
 

@@ -55,13 +55,20 @@ describe('bad input: one clear line per problem, nothing written', () => {
   });
 
   test('invalid UTF-8 names the line and column; unterminated quote; bad JSONL line', async () => {
-    await expectRefused('sjis.csv', Buffer.concat([Buffer.from('id,review,rating\nr1,ok,5\nr2,'), Buffer.from([0x82, 0xa0]), Buffer.from(',5\n')]), /sjis\.csv:3: invalid UTF-8 at column 4/);
+    await expectRefused(
+      'sjis.csv',
+      Buffer.concat([Buffer.from('id,review,rating\nr1,ok,5\nr2,'), Buffer.from([0x82, 0xa0]), Buffer.from(',5\n')]),
+      /sjis\.csv:3: invalid UTF-8 at column 4/,
+    );
     await expectRefused('quote.csv', 'id,review,rating\nr1,"never closed,5\n', /quote\.csv:2: not valid CSV/);
     await expectRefused('bad.jsonl', '{"id":"a","inputs":{"review":"x","rating":1}}\n{"id":"b",\n', /bad\.jsonl:2: not valid JSON/);
   });
 
   test('unreadable input and unwritable output', async () => {
-    await assert.rejects(batchInProcess(server, defaultConfig(join(dir, 'nope.csv'), join(dir, 'o.jsonl'))), /nope\.csv: cannot read the input file \(ENOENT\)/);
+    await assert.rejects(
+      batchInProcess(server, defaultConfig(join(dir, 'nope.csv'), join(dir, 'o.jsonl'))),
+      /nope\.csv: cannot read the input file \(ENOENT\)/,
+    );
     const input = join(dir, 'fine.csv');
     writeFileSync(input, 'id,review,rating\nr1,ok,5\n');
     await assert.rejects(batchInProcess(server, defaultConfig(input, join(dir, 'missing-dir', 'o.jsonl'))), /--output .*cannot create the file/);
@@ -76,7 +83,9 @@ describe('bad input: one clear line per problem, nothing written', () => {
   test('the CLI exits 2 with the message on one line', async () => {
     const input = join(dir, 'noid-cli.csv');
     writeFileSync(input, 'review\nx\n');
-    const { code, stderr } = await cli(['batch', '-i', input, '-o', join(dir, 'cli.jsonl')], { env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } }).done;
+    const { code, stderr } = await cli(['batch', '-i', input, '-o', join(dir, 'cli.jsonl')], {
+      env: { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL },
+    }).done;
     assert.equal(code, 2);
     assert.equal(stderr.trim(), `difyrun batch: ${input}:1: the header has no "id" column (found: review)`);
   });
@@ -85,7 +94,10 @@ describe('bad input: one clear line per problem, nothing written', () => {
 describe('awkward valid input', () => {
   test('BOM, CRLF, quotes, embedded newlines, CJK and emoji arrive intact', async () => {
     const input = join(dir, 'excel.csv');
-    writeFileSync(input, '\uFEFFid,review,rating,channel\r\nr1,"She said ""wow"", twice",5,web\r\nr2,"line one\r\nline two 😀",4,app\r\nr3,日本語のレビュー,3,email\r\n');
+    writeFileSync(
+      input,
+      '\uFEFFid,review,rating,channel\r\nr1,"She said ""wow"", twice",5,web\r\nr2,"line one\r\nline two 😀",4,app\r\nr3,日本語のレビュー,3,email\r\n',
+    );
     const output = join(dir, 'excel.jsonl');
     const result = await batchInProcess(server, defaultConfig(input, output));
     assert.equal(result.exitCode, 0);
@@ -98,10 +110,21 @@ describe('awkward valid input', () => {
 
   test('JSONL with typed values, nested inputs or flat objects, numeric ids', async () => {
     const input = join(dir, 'typed.jsonl');
-    writeFileSync(input, '{"id": 1, "inputs": {"review": "nested form", "rating": 4}}\n\n{"id": "two", "review": "flat form", "rating": 2, "channel": "app"}\n');
+    writeFileSync(
+      input,
+      '{"id": 1, "inputs": {"review": "nested form", "rating": 4}}\n\n{"id": "two", "review": "flat form", "rating": 2, "channel": "app"}\n',
+    );
     const output = join(dir, 'typed.jsonl.out');
     const result = await batchInProcess(server, defaultConfig(input, output));
     assert.equal(result.exitCode, 0);
-    assert.deepEqual(readOutput(output).map((row) => [row.id, row.status]).sort(), [['1', 'success'], ['two', 'success']]);
+    assert.deepEqual(
+      readOutput(output)
+        .map((row) => [row.id, row.status])
+        .sort(),
+      [
+        ['1', 'success'],
+        ['two', 'success'],
+      ],
+    );
   });
 });

@@ -14,7 +14,12 @@ const table: [string, ModeDecision, RunObservation[], 'streaming' | 'blocking'][
   ['runs start at once (enough workers, or the local server) → stay streaming', INITIAL_AUTO, times(5, streamed(30, 150)), 'streaming'],
   ['queued, but the wait is small next to long runs → stay streaming', INITIAL_AUTO, times(5, streamed(500, 20_000)), 'streaming'],
   ['a server warming up (0.34 s to start runs of 1.3 s) is not a queue → stay streaming', INITIAL_AUTO, times(5, streamed(340, 1300)), 'streaming'],
-  ['queued, but a run took 40 s (too close to the ~100 s cut-off) → stay streaming', INITIAL_AUTO, [...times(4, streamed(3000, 200)), streamed(3000, 40_000)], 'streaming'],
+  [
+    'queued, but a run took 40 s (too close to the ~100 s cut-off) → stay streaming',
+    INITIAL_AUTO,
+    [...times(4, streamed(3000, 200)), streamed(3000, 40_000)],
+    'streaming',
+  ],
   ['blocking, runs stay short → stay blocking', blocking, times(10, blocked(800)), 'blocking'],
   ['blocking, a run took 70 s → back to streaming', blocking, [...times(4, blocked(800)), blocked(70_000)], 'streaming'],
   ['blocking, a run took 45 s (between the thresholds) → stay blocking', blocking, [...times(4, blocked(800)), blocked(45_000)], 'blocking'],
@@ -37,7 +42,9 @@ test('ModeChooser: an explicit mode never changes; auto reports a change once', 
   for (let i = 0; i < 10; i++) assert.equal(fixed.observe(streamed(5000, 100)), undefined);
   assert.deepEqual(fixed.decision, { mode: 'streaming', reason: '--mode streaming' });
   const auto = new ModeChooser('auto');
-  const changes = times(10, streamed(5000, 100)).map((run) => auto.observe(run)).filter((change) => change !== undefined);
+  const changes = times(10, streamed(5000, 100))
+    .map((run) => auto.observe(run))
+    .filter((change) => change !== undefined);
   assert.equal(changes.length, 1);
   assert.equal(auto.decision.mode, 'blocking');
   // Streaming rows still finishing after the switch do not switch it back.

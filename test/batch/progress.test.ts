@@ -6,8 +6,22 @@ import { BatchStats } from '../../src/batch/report/summary.js';
 import type { OutcomeRecord } from '../../src/batch/record/outcome.js';
 
 const success = (id: string): OutcomeRecord => ({
-  id, status: 'success', inputs: { id }, outputs: {}, workflow_run_id: 'r', executed_at: '', retry_count: 0, task_id: 't', workflow_status: 'succeeded',
-  error: null, elapsed_time: 1, total_tokens: 0, total_price: null, currency: null, latency_ms: 1000, attempts: 1,
+  id,
+  status: 'success',
+  inputs: { id },
+  outputs: {},
+  workflow_run_id: 'r',
+  executed_at: '',
+  retry_count: 0,
+  task_id: 't',
+  workflow_status: 'succeeded',
+  error: null,
+  elapsed_time: 1,
+  total_tokens: 0,
+  total_price: null,
+  currency: null,
+  latency_ms: 1000,
+  attempts: 1,
 });
 const start = (total: number, done: number): ProgressStart => ({ total, done, inFlight: () => 8 });
 

@@ -45,8 +45,16 @@ export async function startQueuedDify(options: { workers: number; runMs: number 
     take();
   };
   const finished = (id: string, user: string, created: number) => ({
-    id, workflow_id: 'wf', status: 'succeeded', outputs: { text: `ran for ${user}` }, error: null,
-    elapsed_time: options.runMs / 1000, total_tokens: 0, total_steps: 2, created_at: created, finished_at: Math.floor(Date.now() / 1000),
+    id,
+    workflow_id: 'wf',
+    status: 'succeeded',
+    outputs: { text: `ran for ${user}` },
+    error: null,
+    elapsed_time: options.runMs / 1000,
+    total_tokens: 0,
+    total_steps: 2,
+    created_at: created,
+    finished_at: Math.floor(Date.now() / 1000),
   });
   const open = new Set<ServerResponse>();
   const server = createServer(async (req, res) => {
@@ -60,19 +68,32 @@ export async function startQueuedDify(options: { workers: number; runMs: number 
     if (url.pathname === '/v1/parameters') {
       const form = [
         { 'text-input': { variable: 'query', label: 'query', type: 'text-input', required: true, max_length: 256 } },
-        { file: { variable: 'doc', label: 'doc', type: 'file', required: false, allowed_file_types: ['document'], allowed_file_upload_methods: ['local_file'] } },
+        {
+          file: { variable: 'doc', label: 'doc', type: 'file', required: false, allowed_file_types: ['document'], allowed_file_upload_methods: ['local_file'] },
+        },
       ];
       return json(200, { user_input_form: form, file_upload: { enabled: false }, system_parameters: {} });
     }
     if (url.pathname === '/v1/workflows/logs') return json(200, { page: 1, limit: 100, total: 0, has_more: false, data: [] });
     if (url.pathname !== '/v1/workflows/run' || req.method !== 'POST') return json(404, { code: 'not_found', message: 'not here', status: 404 });
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { inputs: { query?: unknown; doc?: unknown }; files?: unknown[]; user: string; response_mode: string };
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      inputs: { query?: unknown; doc?: unknown };
+      files?: unknown[];
+      user: string;
+      response_mode: string;
+    };
     const rejected = body.inputs.doc !== undefined && unknownFile([body.inputs.doc]);
     const created = Math.floor(Date.now() / 1000);
     const id = randomUUID();
     if (body.response_mode !== 'streaming') {
       // Legacy files first, then the inputs: the order the real server checks them in.
-      const refused = unknownFile(body.files ?? []) ? REJECTION : typeof body.inputs.query !== 'string' ? "(type 'text-input') query in input form must be a string" : rejected ? REJECTION : undefined;
+      const refused = unknownFile(body.files ?? [])
+        ? REJECTION
+        : typeof body.inputs.query !== 'string'
+          ? "(type 'text-input') query in input form must be a string"
+          : rejected
+            ? REJECTION
+            : undefined;
       posts.push({ user: body.user, mode: body.response_mode, ...(refused ? { refused } : {}) });
       if (refused) return json(400, { code: 'invalid_param', message: refused, status: 400 });
       runs.push({ user: body.user, mode: 'blocking' });

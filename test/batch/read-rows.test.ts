@@ -18,15 +18,33 @@ async function read(name: string, content: string): Promise<InputItem[]> {
 
 test('line numbers count the newlines inside quoted cells; text after a closing quote ends the file with its line', async () => {
   const items = await read('lines.csv', 'id,text\na,"one\ntwo\nthree"\nb,plain\n');
-  assert.deepEqual(items.map((item) => [item.kind, item.line]), [['row', 2], ['row', 5]]);
+  assert.deepEqual(
+    items.map((item) => [item.kind, item.line]),
+    [
+      ['row', 2],
+      ['row', 5],
+    ],
+  );
   await assert.rejects(read('quote.csv', 'id,text\na,"one\ntwo"\nb,"bad"quote\nc,"x"\n'), /quote\.csv:4: not valid CSV: text after the closing quote/);
 });
 
 test('CR-only (old Mac) and CRLF line endings', async () => {
   const cr = await read('cr.csv', 'id,text\ra,x\rb,y\r');
-  assert.deepEqual(cr.map((item) => item.kind === 'row' && [item.id, item.values.text]), [['a', 'x'], ['b', 'y']]);
+  assert.deepEqual(
+    cr.map((item) => item.kind === 'row' && [item.id, item.values.text]),
+    [
+      ['a', 'x'],
+      ['b', 'y'],
+    ],
+  );
   const crlf = await read('crlf.csv', 'id,text\r\na,"x\r\ny"\r\nb,z');
-  assert.deepEqual(crlf.map((item) => item.kind === 'row' && [item.id, item.values.text, item.line]), [['a', 'x\r\ny', 2], ['b', 'z', 4]]);
+  assert.deepEqual(
+    crlf.map((item) => item.kind === 'row' && [item.id, item.values.text, item.line]),
+    [
+      ['a', 'x\r\ny', 2],
+      ['b', 'z', 4],
+    ],
+  );
 });
 
 test('a 3 MB cell and a 200 KB header span many read chunks and arrive whole', async () => {
@@ -47,7 +65,10 @@ test('an unclosed quote names the line it opens on', async () => {
 test('a later pass can start at any batch and reads the same rows with the same line numbers', async () => {
   const csvRows = Array.from({ length: 30_000 }, (_, i) => `r${i},"日本語 ""${i}""\r\n😀 line two"`);
   const jsonlRows = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ id: `r${i}`, text: `日本語 ${i} 😀` }));
-  for (const [name, content] of [['resume.csv', `\uFEFFid,text\r\n${csvRows.join('\r\n')}\r\n`], ['resume.jsonl', `\uFEFF${jsonlRows.join('\n')}\n`]] as const) {
+  for (const [name, content] of [
+    ['resume.csv', `\uFEFFid,text\r\n${csvRows.join('\r\n')}\r\n`],
+    ['resume.jsonl', `\uFEFF${jsonlRows.join('\n')}\n`],
+  ] as const) {
     const file = join(dir, name);
     writeFileSync(file, content);
     const batches = [];

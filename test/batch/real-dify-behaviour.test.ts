@@ -23,7 +23,10 @@ test("streaming: a row Dify drops after the ping fails with Dify's own message, 
     const dir = tempDir();
     const input = join(dir, 'in.jsonl');
     const output = join(dir, 'out.jsonl');
-    writeFileSync(input, jsonl([{ query: 'fine', doc: KNOWN_FILE }, { query: 'unknown file', doc: UNKNOWN_FILE }, { query: 'fine too' }, { query: 'also fine', doc: KNOWN_FILE }]));
+    writeFileSync(
+      input,
+      jsonl([{ query: 'fine', doc: KNOWN_FILE }, { query: 'unknown file', doc: UNKNOWN_FILE }, { query: 'fine too' }, { query: 'also fine', doc: KNOWN_FILE }]),
+    );
     // A stream idle timeout and --timeout far beyond the test's own: only asking the server can end the row in time.
     const config = defaultConfig(input, output, { mode: 'streaming', concurrency: 4, timeoutSeconds: 600, streamIdleTimeoutSeconds: 600 });
     const result = await batchInProcess(dify, config);
@@ -35,7 +38,10 @@ test("streaming: a row Dify drops after the ping fails with Dify's own message, 
     assert.equal(bad.attempts, 1, 'the stream was the only attempt: the probe is not one');
     assert.deepEqual(
       dify.posts.filter((post) => post.user === 'difyrun-r1'),
-      [{ user: 'difyrun-r1', mode: 'streaming' }, { user: 'difyrun-r1', mode: 'blocking', refused: 'Invalid upload file' }],
+      [
+        { user: 'difyrun-r1', mode: 'streaming' },
+        { user: 'difyrun-r1', mode: 'blocking', refused: 'Invalid upload file' },
+      ],
       'the stream, then one probe that could not run',
     );
     assert.equal(dify.runs.filter((run) => run.user === 'difyrun-r1').length, 0, 'no run was created for it');
@@ -53,14 +59,20 @@ test('streaming: rows with files merely queued behind a slow worker are asked ab
     const input = join(dir, 'in.jsonl');
     const output = join(dir, 'out.jsonl');
     writeFileSync(input, jsonl(Array.from({ length: 4 }, (_, i) => ({ query: `q${i}`, doc: KNOWN_FILE }))));
-    const result = await batchInProcess(dify, defaultConfig(input, output, { mode: 'streaming', concurrency: 4, timeoutSeconds: 600, streamIdleTimeoutSeconds: 600 }));
+    const result = await batchInProcess(
+      dify,
+      defaultConfig(input, output, { mode: 'streaming', concurrency: 4, timeoutSeconds: 600, streamIdleTimeoutSeconds: 600 }),
+    );
     assert.equal(result.exitCode, 0, result.stderr);
     assert.ok(readOutput(output).every((row) => row.status === 'success'));
     assert.deepEqual(dify.runs.map((run) => run.user).sort(), ['difyrun-r0', 'difyrun-r1', 'difyrun-r2', 'difyrun-r3'], 'each row ran once');
     assert.ok(dify.runs.every((run) => run.mode === 'streaming'));
     const probes = dify.posts.filter((post) => post.mode === 'blocking');
     assert.ok(probes.length >= 2, `the rows waiting over 2 s in the queue were asked about (${probes.length} probes)`);
-    assert.ok(probes.every((probe) => /must be a string/.test(probe.refused ?? '')), 'every probe was refused, so none could run');
+    assert.ok(
+      probes.every((probe) => /must be a string/.test(probe.refused ?? '')),
+      'every probe was refused, so none could run',
+    );
   } finally {
     await dify.close();
   }

@@ -12,7 +12,11 @@ import { assertOneSuccessPerId, batchInProcess, cli, defaultConfig, readOutput, 
 
 describe('crashes and resume', () => {
   test('SIGKILL at random points three times, then resume: every id once, nothing run twice', async () => {
-    const server = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, faults: { seed: 3, latencyMs: { min: 50, max: 400 }, dropRate: 0.05, resetRate: 0.03 } });
+    const server = await startServer({
+      workflow: 'examples/workflows/review-triage.yml',
+      port: 0,
+      faults: { seed: 3, latencyMs: { min: 50, max: 400 }, dropRate: 0.05, resetRate: 0.03 },
+    });
     try {
       const dir = tempDir();
       const input = join(dir, 'in.csv');
@@ -58,7 +62,16 @@ describe('crashes and resume', () => {
       assert.equal(existsSync(`${output}.retry`), false);
       const { linesBefore, linesAfter } = (await compactLedger(output))!;
       assert.deepEqual([linesBefore, linesAfter], [4, 3]);
-      assert.deepEqual(readOutput(output).map((row) => [row.id, row.status]).sort(), [['a', 'success'], ['b', 'success'], ['c', 'success']]);
+      assert.deepEqual(
+        readOutput(output)
+          .map((row) => [row.id, row.status])
+          .sort(),
+        [
+          ['a', 'success'],
+          ['b', 'success'],
+          ['c', 'success'],
+        ],
+      );
     } finally {
       await server.close();
     }
@@ -90,4 +103,3 @@ describe('crashes and resume', () => {
     }
   });
 });
-

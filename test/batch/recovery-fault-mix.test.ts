@@ -47,5 +47,4 @@ describe('faults', () => {
       await server.close();
     }
   });
-
 });

@@ -46,7 +46,11 @@ describe('faults', () => {
       assert.equal(rows.get('bad')!.status, 'failed');
       assert.equal(rows.get('bad')!.workflow_status, 'failed');
       assert.equal(rows.get('bad')!.attempts, 1);
-      assert.deepEqual(rows.get('worse')!.error, { code: 'invalid_input', message: 'column "rating": rating in input form must be a valid number', http_status: null });
+      assert.deepEqual(rows.get('worse')!.error, {
+        code: 'invalid_input',
+        message: 'column "rating": rating in input form must be a valid number',
+        http_status: null,
+      });
       assert.equal(rows.get('worse')!.attempts, 0);
       assert.deepEqual(readFileSync(`${output}.retry`, 'utf8').split('\n').sort(), ['', 'bad', 'worse']);
       assert.equal(server.executedRuns, 2);
@@ -55,4 +59,3 @@ describe('faults', () => {
     }
   });
 });
-

@@ -26,7 +26,15 @@ function clientAnswering(message: string | undefined) {
 
 test('every variable but a checkbox gets a value Dify’s input check refuses', () => {
   const form = ['text-input', 'paragraph', 'select', 'number', 'file', 'file-list', 'json_object', 'checkbox'].map((type, i) => variable(`v${i}`, type));
-  assert.deepEqual(refusedInputs(form), { v0: 0, v1: 0, v2: 0, v3: 'not a number', v4: 'not a file or object', v5: 'not a file or object', v6: 'not a file or object' });
+  assert.deepEqual(refusedInputs(form), {
+    v0: 0,
+    v1: 0,
+    v2: 0,
+    v3: 'not a number',
+    v4: 'not a file or object',
+    v5: 'not a file or object',
+    v6: 'not a file or object',
+  });
   assert.equal(refusedInputs([variable('ok', 'checkbox')]), undefined, 'nothing can be refused: no probe');
 });
 
@@ -37,20 +45,30 @@ test('file references are found in single inputs and in lists', () => {
 
 test('Dify’s rejection of a file reference is the row’s rejection; the probe sends the files with refused inputs', async () => {
   const { client, sent } = clientAnswering('Invalid upload file');
-  const error = await probeRejection(client, { inputs: { query: 'q', doc: unknown }, user: 'u1', workflowId: undefined }, [variable('query', 'text-input'), variable('doc', 'file')]);
+  const error = await probeRejection(client, { inputs: { query: 'q', doc: unknown }, user: 'u1', workflowId: undefined }, [
+    variable('query', 'text-input'),
+    variable('doc', 'file'),
+  ]);
   assert.equal(error?.message, 'Invalid upload file');
   assert.deepEqual(sent, [{ inputs: { query: 0, doc: 'not a file or object' }, files: [unknown], user: 'u1' }]);
 });
 
 test('the refused input answering means the files are fine: nothing learnt', async () => {
   const { client } = clientAnswering("(type 'text-input') query in input form must be a string");
-  assert.equal(await probeRejection(client, { inputs: { query: 'q', doc: unknown }, user: 'u', workflowId: undefined }, [variable('query', 'text-input')]), undefined);
+  assert.equal(
+    await probeRejection(client, { inputs: { query: 'q', doc: unknown }, user: 'u', workflowId: undefined }, [variable('query', 'text-input')]),
+    undefined,
+  );
 });
 
 test('file errors that depend on the app’s upload settings, and failed requests, say nothing about the row', async () => {
   for (const message of ['File validation failed for file: a.txt', 'Number of files exceeds the maximum limit 1', undefined]) {
     const { client } = clientAnswering(message);
-    assert.equal(await probeRejection(client, { inputs: { doc: unknown }, user: 'u', workflowId: undefined }, [variable('query', 'text-input')]), undefined, String(message));
+    assert.equal(
+      await probeRejection(client, { inputs: { doc: unknown }, user: 'u', workflowId: undefined }, [variable('query', 'text-input')]),
+      undefined,
+      String(message),
+    );
   }
 });
 

@@ -21,7 +21,10 @@ test('rows a crashed run left in flight are handled first, not after the rest of
   writeFileSync(`${output}.journal`, `${JSON.stringify({ e: 'post', id: 'row00005', user: 'difyrun-row00005', at: Date.now() - 120_000 })}\n`);
   const result = await batchInProcess(server, defaultConfig(input, output, { concurrency: 1 }));
   assert.equal(result.exitCode, 0, result.stderr);
-  assert.deepEqual(readOutput(output).map((row) => row.id), ['row00005', 'row00000', 'row00001', 'row00002', 'row00003', 'row00004']);
+  assert.deepEqual(
+    readOutput(output).map((row) => row.id),
+    ['row00005', 'row00000', 'row00001', 'row00002', 'row00003', 'row00004'],
+  );
   assert.equal(existsSync(`${output}.journal`), false);
 });
 
@@ -38,7 +41,11 @@ test('Ctrl-C while no run is in flight: nothing is recorded as interrupted, and 
   interrupt.abort();
   const result = await running;
   assert.equal(result.exitCode, 130);
-  assert.deepEqual(readOutput(output).map((row) => row.id), ['row00000'], 'rows never sent are not recorded');
+  assert.deepEqual(
+    readOutput(output).map((row) => row.id),
+    ['row00000'],
+    'rows never sent are not recorded',
+  );
   assert.equal(result.summary!.not_started, 4);
   assert.equal(result.summary!.stopped_reason, 'interrupted (Ctrl-C): no runs were in flight; run the same command again to resume');
 });
@@ -57,7 +64,13 @@ test('a run difyrun asked to stop before a crash, that the server still calls ru
     const at = Date.now();
     writeFileSync(
       `${output}.journal`,
-      [{ e: 'post', id: 't1', user: 'difyrun-t1', at }, { e: 'run', id: 't1', run: runId, task: 'task-t1', at }, { e: 'stop', id: 't1', at }].map((entry) => JSON.stringify(entry)).join('\n') + '\n',
+      [
+        { e: 'post', id: 't1', user: 'difyrun-t1', at },
+        { e: 'run', id: 't1', run: runId, task: 'task-t1', at },
+        { e: 'stop', id: 't1', at },
+      ]
+        .map((entry) => JSON.stringify(entry))
+        .join('\n') + '\n',
     );
     const executed = slow.executedRuns;
     const result = await batchInProcess(slow, defaultConfig(input, output, { timeoutSeconds: 120 }));
@@ -87,7 +100,10 @@ test('Ctrl-C during a blocking run: the run (which Dify cannot stop) is let fini
     interrupt.abort();
     const result = await running;
     assert.equal(result.exitCode, 130);
-    assert.deepEqual(readOutput(output).map((row) => [row.id, row.status]), [['row00000', 'success']]);
+    assert.deepEqual(
+      readOutput(output).map((row) => [row.id, row.status]),
+      [['row00000', 'success']],
+    );
     assert.equal(result.summary!.stopped_reason, 'interrupted (Ctrl-C): 1 row in flight finished and recorded; run the same command again to resume');
     assert.equal(existsSync(`${output}.journal`), false, 'nothing left to recover');
   } finally {

@@ -38,7 +38,7 @@ describe('AdaptiveWindow', () => {
   test('8% random refusals (not about concurrency) leave it near its maximum', () => {
     const window = new AdaptiveWindow(32);
     let seed = 17;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let sum = 0;
     for (let i = 0; i < 10_000; i++) {
       if (random() < 0.08) window.onOverloaded(Date.now() + 1);
@@ -109,7 +109,10 @@ describe('RateGate', () => {
     const signal = new AbortController().signal;
     const starts: [number, number][] = [];
     await Promise.all([0, 1, 2].map((n) => gate.take(signal).then(() => starts.push([n, Date.now()]))));
-    assert.deepEqual(starts.map(([n]) => n), [0, 1, 2]);
+    assert.deepEqual(
+      starts.map(([n]) => n),
+      [0, 1, 2],
+    );
     assert.ok(starts[2]![1] - starts[0]![1] >= 55, 'two gaps of ~30 ms');
   });
 

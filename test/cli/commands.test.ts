@@ -29,7 +29,10 @@ describe('difyrun run', () => {
   test('--json prints every event as one JSON line', async () => {
     const result = await run(['run', '--inputs-json', '{"review": "Broken", "rating": 1}', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string });
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string });
     assert.equal(events[0]!.event, 'workflow_started');
     assert.equal(events.at(-1)!.event, 'workflow_finished');
     assert.ok(events.some((event) => event.event === 'node_finished'));
@@ -41,7 +44,10 @@ describe('difyrun run', () => {
     assert.match(failed.stderr, /failed in .* — .*rating must be between 1 and 5/);
     const missing = await run(['run', '--input', 'review=x']);
     assert.equal(missing.code, 2);
-    assert.equal(missing.stderr.trim(), "difyrun run: rating is required in input form. This workflow's inputs: review (paragraph, required), rating (number, required), channel (select: web|app|email)");
+    assert.equal(
+      missing.stderr.trim(),
+      "difyrun run: rating is required in input form. This workflow's inputs: review (paragraph, required), rating (number, required), channel (select: web|app|email)",
+    );
     const blocking = await run(['run', '--blocking', '--input', 'review=Love it', '--input', 'rating=4', '--input', 'channel=app']);
     assert.equal(blocking.code, 0, blocking.stderr);
     assert.match(JSON.parse(blocking.stdout).summary, /from app/);
@@ -141,7 +147,10 @@ describe('long runs and many runs', () => {
     assert.equal(first.stdout.trim().split('\n').length, 10);
     assert.match(first.stderr, /10 of 23 runs \(--all for every page\)/);
     const all = await run(['logs', '--user', 'pager', '--limit', '10', '--all', '--json']);
-    const ids = all.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { workflow_run: { id: string } }).workflow_run.id);
+    const ids = all.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { workflow_run: { id: string } }).workflow_run.id);
     assert.equal(new Set(ids).size, 23, 'every run once across three pages');
     const table = await run(['logs', '--user', 'pager', '--limit', '10', '--all']);
     assert.equal(table.stdout.trim().split('\n').length, 1 + 23);
@@ -156,10 +165,16 @@ describe('app and plan errors', () => {
       const args = ['run', '--input', 'review=x', '--input', 'rating=3'];
       const a = await cli(args, { env: { DIFY_API_KEY: unpublished.apiKey, DIFY_API_BASE_URL: unpublished.baseURL } }).done;
       assert.equal(a.code, 3);
-      assert.equal(a.stderr.trim(), 'difyrun run: The workflow app is not published (App unavailable, please check your app configurations.) — publish it in Dify, then try again');
+      assert.equal(
+        a.stderr.trim(),
+        'difyrun run: The workflow app is not published (App unavailable, please check your app configurations.) — publish it in Dify, then try again',
+      );
       const q = await cli(args, { env: { DIFY_API_KEY: quota.apiKey, DIFY_API_BASE_URL: quota.baseURL } }).done;
       assert.equal(q.code, 3);
-      assert.match(q.stderr.trim(), /^difyrun run: The Dify plan's quota is exhausted \(Workflow execution quota limit reached for tenant [\w-]+\) — wait for it to reset or upgrade the plan$/);
+      assert.match(
+        q.stderr.trim(),
+        /^difyrun run: The Dify plan's quota is exhausted \(Workflow execution quota limit reached for tenant [\w-]+\) — wait for it to reset or upgrade the plan$/,
+      );
     } finally {
       await Promise.all([unpublished.close(), quota.close()]);
     }
@@ -187,7 +202,10 @@ describe('errors and global behaviour', () => {
     await new Promise((resolve) => probe.close(resolve));
     const down = await run(['info'], { DIFY_API_BASE_URL: `http://127.0.0.1:${port}/v1` });
     assert.equal(down.code, 4, 'could not reach the server: not "some rows failed"');
-    assert.equal(down.stderr.trim(), `difyrun info: Cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED) — check DIFY_API_BASE_URL and that the server is running`);
+    assert.equal(
+      down.stderr.trim(),
+      `difyrun info: Cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED) — check DIFY_API_BASE_URL and that the server is running`,
+    );
     const typo = await run(['stauts']);
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /Did you mean status\?/);

@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeError } from '../../src/client/describe-error.js';
-import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, DifyStreamError, InvalidRunIdError, StreamEndedError, StreamIdleTimeoutError } from '../../src/client/errors.js';
+import {
+  APIConnectionError,
+  APIError,
+  APITimeoutError,
+  APIUserAbortError,
+  DifyStreamError,
+  InvalidRunIdError,
+  StreamEndedError,
+  StreamIdleTimeoutError,
+} from '../../src/client/errors.js';
 import { exitCodeFor } from '../../src/cli/command-kit.js';
 import { OptionError } from '../../src/cli/config/environment.js';
 import { InputError } from '../../src/batch/input/input-error.js';
@@ -13,21 +22,61 @@ const api = (status: number, code: string | undefined, message: string) => APIEr
 const progress = { taskId: 't', workflowRunId: 'r', lastEvent: 'node_started', eventCount: 3 };
 
 const cases: [string, unknown, RegExp, number][] = [
-  ['401', api(401, 'unauthorized', 'Access token is invalid'), /^The API key was rejected by https:\/\/dify\.example\/v1 \(Access token is invalid\) — check DIFY_API_KEY$/, 3],
+  [
+    '401',
+    api(401, 'unauthorized', 'Access token is invalid'),
+    /^The API key was rejected by https:\/\/dify\.example\/v1 \(Access token is invalid\) — check DIFY_API_KEY$/,
+    3,
+  ],
   ['403', api(403, 'forbidden', 'Forbidden'), /^Access denied by .*: Forbidden — check that the app's API access is enabled$/, 3],
   ['app_unavailable', api(400, 'app_unavailable', 'App unavailable, please check your app configurations.'), /^The workflow app is not published/, 3],
   ['Workflow not published', api(400, 'invalid_param', 'Workflow not published'), /^The workflow app is not published \(Workflow not published\)/, 3],
-  ['not_workflow_app', api(400, 'not_workflow_app', 'Please check if your app mode matches the right API route.'), /^This API key belongs to an app that is not a workflow app/, 3],
+  [
+    'not_workflow_app',
+    api(400, 'not_workflow_app', 'Please check if your app mode matches the right API route.'),
+    /^This API key belongs to an app that is not a workflow app/,
+    3,
+  ],
   ['quota', api(429, 'rate_limit_error', 'Workflow execution quota limit reached for tenant t'), /^The Dify plan's quota is exhausted/, 3],
-  ['too many requests', api(429, 'too_many_requests', 'Too many requests. Please try again later.'), /^Too many concurrent requests for this app at .* — lower --concurrency/, 4],
+  [
+    'too many requests',
+    api(429, 'too_many_requests', 'Too many requests. Please try again later.'),
+    /^Too many concurrent requests for this app at .* — lower --concurrency/,
+    4,
+  ],
   ['invalid_param', api(400, 'invalid_param', 'rating is required in input form'), /^rating is required in input form \(HTTP 400 invalid_param\)$/, 2],
   ['404 from Dify', api(404, 'not_found', 'Workflow run not found.'), /^Not found at .*: Workflow run not found\.$/, 2],
-  ['404 not Dify', APIError.from({ status: 404, code: undefined, message: 'Not Found', body: '<html>' }), /^No Dify API at .* — check DIFY_API_BASE_URL \(it usually ends in \/v1\)$/, 4],
-  ['404 route, Flask JSON', api(404, 'not_found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'), /^No Dify API at .* \(it usually ends in \/v1\)$/, 4],
-  ['502 gateway', APIError.from({ status: 502, code: undefined, message: '502 Bad Gateway', body: '<html>' }), /^https:\/\/dify\.example\/v1 answered HTTP 502 .* — the server or a proxy in front of it failed$/, 4],
-  ['refused', new APIConnectionError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }), /^Cannot reach .* \(ECONNREFUSED\) — check DIFY_API_BASE_URL/, 4],
+  [
+    '404 not Dify',
+    APIError.from({ status: 404, code: undefined, message: 'Not Found', body: '<html>' }),
+    /^No Dify API at .* — check DIFY_API_BASE_URL \(it usually ends in \/v1\)$/,
+    4,
+  ],
+  [
+    '404 route, Flask JSON',
+    api(404, 'not_found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'),
+    /^No Dify API at .* \(it usually ends in \/v1\)$/,
+    4,
+  ],
+  [
+    '502 gateway',
+    APIError.from({ status: 502, code: undefined, message: '502 Bad Gateway', body: '<html>' }),
+    /^https:\/\/dify\.example\/v1 answered HTTP 502 .* — the server or a proxy in front of it failed$/,
+    4,
+  ],
+  [
+    'refused',
+    new APIConnectionError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }),
+    /^Cannot reach .* \(ECONNREFUSED\) — check DIFY_API_BASE_URL/,
+    4,
+  ],
   ['timeout', new APITimeoutError(300_000), /— raise --timeout or check the server$/, 4],
-  ['stream error event', new DifyStreamError('Node Code failed', 'internal_server_error', 500, progress), /^The workflow reported an error: Node Code failed$/, 1],
+  [
+    'stream error event',
+    new DifyStreamError('Node Code failed', 'internal_server_error', 500, progress),
+    /^The workflow reported an error: Node Code failed$/,
+    1,
+  ],
   ['stream ended', new StreamEndedError(progress), /closed/, 4],
   ['stream idle', new StreamIdleTimeoutError(progress, 30_000, 'bytes'), /30/, 4],
   ['aborted', new APIUserAbortError(), /^Interrupted$/, 130],

@@ -58,7 +58,13 @@ describe('--local keeps runs, logs and uploads between commands', () => {
     assert.match(status.stdout, new RegExp(`run +${runId}\\nstatus +succeeded`));
     const logs = await local(['logs', '--json']);
     assert.equal(logs.code, 0, logs.stderr);
-    assert.deepEqual(logs.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { workflow_run: { id: string } }).workflow_run.id), [runId]);
+    assert.deepEqual(
+      logs.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { workflow_run: { id: string } }).workflow_run.id),
+      [runId],
+    );
 
     writeFileSync(join(dir, 'notes.txt'), 'hello');
     const upload = await local(['upload', 'notes.txt', '--json']);
@@ -66,7 +72,10 @@ describe('--local keeps runs, logs and uploads between commands', () => {
     const fileId = (JSON.parse(upload.stdout) as { file: { id: string } }).file.id;
     const [dataDir] = readdirSync(join(dir, '.difyrun')).filter((name) => name.startsWith('review-triage-'));
     assert.ok(dataDir, 'one data directory per workflow file');
-    assert.ok(readdirSync(join(dir, '.difyrun', dataDir, 'uploads')).some((name) => name.startsWith(fileId)), 'the upload is kept on disk');
+    assert.ok(
+      readdirSync(join(dir, '.difyrun', dataDir, 'uploads')).some((name) => name.startsWith(fileId)),
+      'the upload is kept on disk',
+    );
     assert.match(readFileSync(join(dir, '.difyrun', '.gitignore'), 'utf8'), /^\*$/m);
   });
 });
@@ -148,7 +157,10 @@ export async function load(url, context, next) {
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n");
     const log = join(dir, 'loaded.txt');
-    const result = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...cliEntry(), ...args], { encoding: 'utf8', env: { ...process.env, LOADED_LOG: log } });
+    const result = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...cliEntry(), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LOADED_LOG: log },
+    });
     assert.equal(result.status, 0, result.stderr);
     return readFileSync(log, 'utf8').trim().split('\n');
   }
@@ -156,18 +168,34 @@ export async function load(url, context, next) {
   test('--version and --help load no command module; status --help loads neither the server nor the batch executor', () => {
     for (const args of [['--version'], ['--help']]) {
       const loaded = loadedBy(args);
-      assert.ok(loaded.some((url) => /\/cli\/main\.[jt]s$/.test(url)), 'the hook saw the CLI load');
-      assert.deepEqual(loaded.filter((url) => /\/(cli\/commands|server|batch|client)\//.test(url)), [], args[0]);
+      assert.ok(
+        loaded.some((url) => /\/cli\/main\.[jt]s$/.test(url)),
+        'the hook saw the CLI load',
+      );
+      assert.deepEqual(
+        loaded.filter((url) => /\/(cli\/commands|server|batch|client)\//.test(url)),
+        [],
+        args[0],
+      );
     }
     const status = loadedBy(['status', '--help']);
     assert.ok(status.some((url) => /\/cli\/commands\/inspect\.[jt]s$/.test(url)));
-    assert.deepEqual(status.filter((url) => /\/(server|batch\/run-batch)/.test(url)), []);
+    assert.deepEqual(
+      status.filter((url) => /\/(server|batch\/run-batch)/.test(url)),
+      [],
+    );
   });
 });
 
 describe('output', () => {
   test('tables pad by display width, so CJK columns line up', () => {
-    const text = table(['NAME', 'STATUS'], [['レビュー', 'ok'], ['abc', 'ok']]);
+    const text = table(
+      ['NAME', 'STATUS'],
+      [
+        ['レビュー', 'ok'],
+        ['abc', 'ok'],
+      ],
+    );
     const [, first, second] = text.split('\n');
     assert.equal(stringWidth(first!.slice(0, first!.indexOf('ok'))), stringWidth(second!.slice(0, second!.indexOf('ok'))));
   });

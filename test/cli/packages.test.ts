@@ -22,7 +22,15 @@ function files(dir: string): string[] {
 before(async () => {
   const work = tempDir('difyrun-packages-');
   const dist = join(work, 'dist');
-  await build({ entryPoints: files('src').filter((f) => f.endsWith('.ts')), outdir: dist, outbase: 'src', format: 'esm', platform: 'node', sourcemap: 'linked', logLevel: 'warning' });
+  await build({
+    entryPoints: files('src').filter((f) => f.endsWith('.ts')),
+    outdir: dist,
+    outbase: 'src',
+    format: 'esm',
+    platform: 'node',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
   out = join(work, 'packages');
   const assembled = spawnSync(process.execPath, ['scripts/assemble-packages.mjs', '--dist', dist, '--out', out], { encoding: 'utf8' });
   assert.equal(assembled.status, 0, assembled.stderr);
@@ -30,7 +38,11 @@ before(async () => {
 
 test('the SDK package: its entries, one dependency, no server or batch code, no source maps, a LICENSE', () => {
   const sdk = join(out, 'difyrun');
-  const manifest = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; exports: Record<string, unknown>; bin?: unknown };
+  const manifest = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    exports: Record<string, unknown>;
+    bin?: unknown;
+  };
   assert.deepEqual(Object.keys(manifest.dependencies), ['eventsource-parser']);
   assert.deepEqual(Object.keys(manifest.exports), ['.', './node', './protocol', './package.json']);
   assert.equal(manifest.bin, undefined);
@@ -46,20 +58,32 @@ test('require("difyrun") and import both work from an installed copy', () => {
   mkdirSync(join(project, 'node_modules'));
   cpSync(join(out, 'difyrun'), join(project, 'node_modules', 'difyrun'), { recursive: true });
   symlinkSync(resolve(root, 'node_modules/eventsource-parser'), join(project, 'node_modules', 'eventsource-parser'), 'dir');
-  const script = "const sdk = require('difyrun'); const node = require('difyrun/node'); console.log(typeof sdk.DifyClient, typeof sdk.SSEDecoder, typeof node.uploadFromPath)";
+  const script =
+    "const sdk = require('difyrun'); const node = require('difyrun/node'); console.log(typeof sdk.DifyClient, typeof sdk.SSEDecoder, typeof node.uploadFromPath)";
   const required = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8' });
   assert.equal(required.status, 0, required.stderr);
   assert.equal(required.stdout.trim(), 'function function function');
-  const imported = spawnSync(process.execPath, ['--input-type=module', '-e', "import { DifyClient } from 'difyrun'; console.log(typeof DifyClient)"], { cwd: project, encoding: 'utf8' });
+  const imported = spawnSync(process.execPath, ['--input-type=module', '-e', "import { DifyClient } from 'difyrun'; console.log(typeof DifyClient)"], {
+    cwd: project,
+    encoding: 'utf8',
+  });
   assert.equal(imported.stdout.trim(), 'function', imported.stderr);
 });
 
 test('the CLI package: the difyrun command, difyrun-cli/server, the example workflows, every runtime dependency', () => {
   const cli = join(out, 'difyrun-cli');
-  const manifest = JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8')) as { bin: Record<string, string>; exports: Record<string, unknown>; dependencies: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+    exports: Record<string, unknown>;
+    dependencies: Record<string, string>;
+  };
   assert.deepEqual(manifest.bin, { difyrun: './dist/cli/main.js' });
   assert.ok('./server' in manifest.exports);
-  assert.ok(existsSync(join(cli, 'dist/cli/main.js')) && existsSync(join(cli, 'examples/workflows/review-triage.yml')) && existsSync(join(cli, 'examples/data/reviews.csv')));
+  assert.ok(
+    existsSync(join(cli, 'dist/cli/main.js')) &&
+      existsSync(join(cli, 'examples/workflows/review-triage.yml')) &&
+      existsSync(join(cli, 'examples/data/reviews.csv')),
+  );
   for (const name of ['commander', 'pyodide', 'node-sqlite3-wasm', 'eventsource-parser']) assert.ok(manifest.dependencies[name], name);
   assert.ok(!files(cli).some((file) => file.endsWith('.map')));
 });

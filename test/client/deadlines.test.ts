@@ -68,7 +68,24 @@ describe('ping then silence', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('event: ping\n\n');
       res.write(ev('workflow_started', { id: RUN, workflow_id: 'w', inputs: {}, created_at: 1 }));
-      setTimeout(() => res.end(ev('workflow_finished', { id: RUN, workflow_id: 'w', status: 'succeeded', outputs: {}, error: null, elapsed_time: 1, total_tokens: 0, total_steps: 1, created_at: 1, finished_at: 2 })), 300);
+      setTimeout(
+        () =>
+          res.end(
+            ev('workflow_finished', {
+              id: RUN,
+              workflow_id: 'w',
+              status: 'succeeded',
+              outputs: {},
+              error: null,
+              elapsed_time: 1,
+              total_tokens: 0,
+              total_steps: 1,
+              created_at: 1,
+              finished_at: 2,
+            }),
+          ),
+        300,
+      );
     });
     const dify = new DifyClient({ apiKey: 'k', baseURL: server.baseURL });
     const stream = dify.workflows.stream({ inputs: {}, user: 'u' }, { startTimeout: 100 });

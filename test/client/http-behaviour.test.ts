@@ -33,8 +33,16 @@ const RUN_OK = {
   task_id: 'task-1',
   workflow_run_id: 'run-1',
   data: {
-    id: 'run-1', workflow_id: 'wf', status: 'succeeded', outputs: { text: 'ok' }, error: null,
-    elapsed_time: 0.1, total_tokens: 0, total_steps: 2, created_at: 1700000000, finished_at: 1700000001,
+    id: 'run-1',
+    workflow_id: 'wf',
+    status: 'succeeded',
+    outputs: { text: 'ok' },
+    error: null,
+    elapsed_time: 0.1,
+    total_tokens: 0,
+    total_steps: 2,
+    created_at: 1700000000,
+    finished_at: 1700000001,
   },
 };
 
@@ -125,7 +133,17 @@ describe('retries', { timeout: 10000 }, () => {
 
   test('400 "Too many requests" (Dify 1.x concurrency gate) is retried for a run', async () => {
     server.script(
-      (_req, res) => json(res, 400, { code: 'invalid_param', message: 'Too many requests. Please try again later. The current maximum concurrent requests allowed for app is 2.', status: 400 }, { 'retry-after-ms': '5' }),
+      (_req, res) =>
+        json(
+          res,
+          400,
+          {
+            code: 'invalid_param',
+            message: 'Too many requests. Please try again later. The current maximum concurrent requests allowed for app is 2.',
+            status: 400,
+          },
+          { 'retry-after-ms': '5' },
+        ),
       (_req, res) => json(res, 200, RUN_OK),
     );
     await dify.workflows.run({ inputs: {}, user: 'u' });
@@ -194,7 +212,12 @@ describe('retries', { timeout: 10000 }, () => {
   });
 
   test('maxRetries bounds the attempts', async () => {
-    server.script(...Array.from({ length: 5 }, () => (_req: unknown, res: import('node:http').ServerResponse) => json(res, 502, { message: 'bad gateway' }, { 'retry-after': '0' })));
+    server.script(
+      ...Array.from(
+        { length: 5 },
+        () => (_req: unknown, res: import('node:http').ServerResponse) => json(res, 502, { message: 'bad gateway' }, { 'retry-after': '0' }),
+      ),
+    );
     await assert.rejects(dify.app.info({}, { maxRetries: 1 }), InternalServerError);
     assert.equal(server.requests.length, 2);
   });
@@ -215,9 +238,17 @@ describe('resources', () => {
   test('run detail with string inputs/outputs is normalised to objects', async () => {
     server.script((_req, res) =>
       json(res, 200, {
-        id: 'run-1', workflow_id: 'wf', status: 'succeeded',
-        inputs: '{"q": "x", "sys.user_id": "u", "sys.files": []}', outputs: '{"text": "done"}', error: null,
-        total_steps: 3, total_tokens: 0, created_at: 1, finished_at: 2, elapsed_time: 0.5,
+        id: 'run-1',
+        workflow_id: 'wf',
+        status: 'succeeded',
+        inputs: '{"q": "x", "sys.user_id": "u", "sys.files": []}',
+        outputs: '{"text": "done"}',
+        error: null,
+        total_steps: 3,
+        total_tokens: 0,
+        created_at: 1,
+        finished_at: 2,
+        elapsed_time: 0.5,
       }),
     );
     const detail = await dify.workflows.get('3c90c3cc-0d44-4b50-8888-8dd25736052a');
@@ -228,7 +259,19 @@ describe('resources', () => {
 
   test('run detail with object outputs (1.11+) stays an object; null becomes {}', async () => {
     server.script((_req, res) =>
-      json(res, 200, { id: 'r', workflow_id: 'w', status: 'running', inputs: '{}', outputs: null, error: null, total_steps: 0, total_tokens: 0, created_at: 1, finished_at: null, elapsed_time: 0 }),
+      json(res, 200, {
+        id: 'r',
+        workflow_id: 'w',
+        status: 'running',
+        inputs: '{}',
+        outputs: null,
+        error: null,
+        total_steps: 0,
+        total_tokens: 0,
+        created_at: 1,
+        finished_at: null,
+        elapsed_time: 0,
+      }),
     );
     const detail = await dify.workflows.get('3c90c3cc-0d44-4b50-8888-8dd25736052a');
     assert.deepEqual(detail.outputs, {});
@@ -238,9 +281,22 @@ describe('resources', () => {
   test('logs across three pages with iterateLogs, filters sent as Dify names', async () => {
     const entry = (n: number) => ({
       id: `log-${n}`,
-      workflow_run: { id: `run-${n}`, version: 'v', status: 'succeeded', error: null, elapsed_time: 1, total_tokens: 0, total_steps: 2, created_at: 1, finished_at: 2 },
-      created_from: 'service-api', created_by_role: 'end_user', created_by_account: null,
-      created_by_end_user: { id: 'eu', type: 'service_api', is_anonymous: false, session_id: 'u' }, created_at: 1,
+      workflow_run: {
+        id: `run-${n}`,
+        version: 'v',
+        status: 'succeeded',
+        error: null,
+        elapsed_time: 1,
+        total_tokens: 0,
+        total_steps: 2,
+        created_at: 1,
+        finished_at: 2,
+      },
+      created_from: 'service-api',
+      created_by_role: 'end_user',
+      created_by_account: null,
+      created_by_end_user: { id: 'eu', type: 'service_api', is_anonymous: false, session_id: 'u' },
+      created_at: 1,
     });
     server.script(
       (_req, res) => json(res, 200, { page: 1, limit: 2, total: 5, has_more: true, data: [entry(1), entry(2)] }),
@@ -248,7 +304,12 @@ describe('resources', () => {
       (_req, res) => json(res, 200, { page: 3, limit: 2, total: 5, has_more: false, data: [entry(5)] }),
     );
     const ids: string[] = [];
-    for await (const log of dify.workflows.iterateLogs({ limit: 2, status: 'succeeded', endUserSessionId: 'row-7', createdAtAfter: new Date('2026-01-01T00:00:00Z') })) {
+    for await (const log of dify.workflows.iterateLogs({
+      limit: 2,
+      status: 'succeeded',
+      endUserSessionId: 'row-7',
+      createdAtAfter: new Date('2026-01-01T00:00:00Z'),
+    })) {
       ids.push(log.id);
     }
     assert.deepEqual(ids, ['log-1', 'log-2', 'log-3', 'log-4', 'log-5']);
@@ -279,7 +340,9 @@ describe('resources', () => {
     const dir = mkdtempSync(join(tmpdir(), 'difyrun-'));
     const path = join(dir, 'report.pdf');
     writeFileSync(path, '%PDF-1.4 fake');
-    server.script((_req, res) => json(res, 201, { id: 'f-2', name: 'report.pdf', size: 13, extension: 'pdf', mime_type: 'application/pdf', created_by: 'eu', created_at: 1 }));
+    server.script((_req, res) =>
+      json(res, 201, { id: 'f-2', name: 'report.pdf', size: 13, extension: 'pdf', mime_type: 'application/pdf', created_by: 'eu', created_at: 1 }),
+    );
     await uploadFromPath(dify, path, { user: 'u' });
     assert.match(server.requests[0]!.body.toString('utf8'), /filename="report.pdf"\r\nContent-Type: application\/pdf/);
   });
@@ -322,7 +385,20 @@ describe('streaming over HTTP', () => {
       (req, res) => {
         json(res, 200, { result: 'success' });
         streamRes!.write(ev('node_finished', { id: 'e', node_id: 'n', node_type: 'llm', title: 'LLM', index: 2, status: 'stopped', error: null }));
-        streamRes!.end(ev('workflow_finished', { id: RUN, workflow_id: 'w', status: 'stopped', outputs: {}, error: 'Stopped by user.', elapsed_time: 1, total_tokens: 0, total_steps: 2, created_at: 1, finished_at: 2 }));
+        streamRes!.end(
+          ev('workflow_finished', {
+            id: RUN,
+            workflow_id: 'w',
+            status: 'stopped',
+            outputs: {},
+            error: 'Stopped by user.',
+            elapsed_time: 1,
+            total_tokens: 0,
+            total_steps: 2,
+            created_at: 1,
+            finished_at: 2,
+          }),
+        );
         assert.equal(req.url, `/v1/workflows/tasks/${TASK}/stop`);
       },
     );
@@ -345,7 +421,20 @@ describe('streaming over HTTP', () => {
     for (let i = 0; i < 3; i++) {
       server.script((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(ev('workflow_finished', { id: RUN, workflow_id: 'w', status: 'succeeded', outputs: {}, error: null, elapsed_time: 1, total_tokens: 0, total_steps: 1, created_at: 1, finished_at: 2 }));
+        res.end(
+          ev('workflow_finished', {
+            id: RUN,
+            workflow_id: 'w',
+            status: 'succeeded',
+            outputs: {},
+            error: null,
+            elapsed_time: 1,
+            total_tokens: 0,
+            total_steps: 1,
+            created_at: 1,
+            finished_at: 2,
+          }),
+        );
       });
       await dify.workflows.stream({ inputs: {}, user: 'u' }, { signal: shared.signal }).finalResult();
     }
@@ -402,7 +491,24 @@ describe('streaming over HTTP', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(ev('workflow_started', { id: RUN, workflow_id: 'w', inputs: {}, created_at: 1 }));
       res.write(ev('text_chunk', { text: 'a', from_variable_selector: null }));
-      setTimeout(() => res.end(ev('workflow_finished', { id: RUN, workflow_id: 'w', status: 'succeeded', outputs: {}, error: null, elapsed_time: 1, total_tokens: 0, total_steps: 2, created_at: 1, finished_at: 2 })), 20);
+      setTimeout(
+        () =>
+          res.end(
+            ev('workflow_finished', {
+              id: RUN,
+              workflow_id: 'w',
+              status: 'succeeded',
+              outputs: {},
+              error: null,
+              elapsed_time: 1,
+              total_tokens: 0,
+              total_steps: 2,
+              created_at: 1,
+              finished_at: 2,
+            }),
+          ),
+        20,
+      );
     });
     const stream = dify.workflows.stream({ inputs: {}, user: 'u' }, { streamIdleTimeout: 150, eventTimeout: 150 });
     const seen: string[] = [];
@@ -445,7 +551,20 @@ describe('streaming over HTTP', () => {
   test('events() reattaches with GET /workflow/{id}/events', async () => {
     server.script((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(ev('workflow_finished', { id: RUN, workflow_id: 'w', status: 'succeeded', outputs: { a: 1 }, error: null, elapsed_time: 1, total_tokens: 0, total_steps: 2, created_at: 1, finished_at: 2 }));
+      res.end(
+        ev('workflow_finished', {
+          id: RUN,
+          workflow_id: 'w',
+          status: 'succeeded',
+          outputs: { a: 1 },
+          error: null,
+          elapsed_time: 1,
+          total_tokens: 0,
+          total_steps: 2,
+          created_at: 1,
+          finished_at: 2,
+        }),
+      );
     });
     const result = await dify.workflows.events(RUN, { user: 'u' }).finalResult();
     assert.deepEqual(result.data.outputs, { a: 1 });

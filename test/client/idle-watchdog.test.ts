@@ -172,7 +172,10 @@ describe('IdleWatchdog quiet check (stalled streams)', () => {
     dog.sawStart();
     dog.readStarted();
     clock.advance(30_000);
-    assert.deepEqual(checks.map((at) => at - start), [5011, 10_012, 20_013]);
+    assert.deepEqual(
+      checks.map((at) => at - start),
+      [5011, 10_012, 20_013],
+    );
     assert.deepEqual(fired, []);
     clock.advance(20_000);
     assert.deepEqual(fired, [{ kind: 'bytes', timeoutMs: 45_000 }], 'the byte deadline still ends it');
@@ -199,9 +202,16 @@ describe('IdleWatchdog quiet check (stalled streams)', () => {
     assert.equal(dog.quietAfterMs, 30_000);
     dog.readStarted();
     clock.advance(29_000);
-    assert.deepEqual(checks.map((at) => at - start), [5001], 'checked once, before any interval was seen; then no more while pings come every 10 s');
+    assert.deepEqual(
+      checks.map((at) => at - start),
+      [5001],
+      'checked once, before any interval was seen; then no more while pings come every 10 s',
+    );
     clock.advance(2000);
-    assert.deepEqual(checks.map((at) => at - start), [5001, 50_001]);
+    assert.deepEqual(
+      checks.map((at) => at - start),
+      [5001, 50_001],
+    );
   });
 
   test('bytes arriving again reset the check to the floor', () => {
@@ -214,6 +224,9 @@ describe('IdleWatchdog quiet check (stalled streams)', () => {
     const resumed = clock.now();
     dog.readStarted();
     clock.advance(6000);
-    assert.deepEqual(checks.slice(2).map((at) => at - resumed), [5001]);
+    assert.deepEqual(
+      checks.slice(2).map((at) => at - resumed),
+      [5001],
+    );
   });
 });

@@ -31,17 +31,36 @@ describe('which failures are retried', () => {
 
 describe('backoff', () => {
   test('min(0.5·2ⁿ, 8) s with up to 25 % jitter', () => {
-    assert.equal(retryDelayMs(0, new Error(), () => 0), 500);
-    assert.equal(retryDelayMs(1, new Error(), () => 0), 1000);
-    assert.equal(retryDelayMs(3, new Error(), () => 0), 4000);
-    assert.equal(retryDelayMs(10, new Error(), () => 0), 8000);
-    assert.equal(retryDelayMs(0, new Error(), () => 1), 375);
+    assert.equal(
+      retryDelayMs(0, new Error(), () => 0),
+      500,
+    );
+    assert.equal(
+      retryDelayMs(1, new Error(), () => 0),
+      1000,
+    );
+    assert.equal(
+      retryDelayMs(3, new Error(), () => 0),
+      4000,
+    );
+    assert.equal(
+      retryDelayMs(10, new Error(), () => 0),
+      8000,
+    );
+    assert.equal(
+      retryDelayMs(0, new Error(), () => 1),
+      375,
+    );
   });
 
   test('Retry-After and retry-after-ms are honoured up to 60 s', () => {
     assert.equal(retryDelayMs(0, apiError(429, undefined, 'x', { 'retry-after': '3' })), 3000);
     assert.equal(retryDelayMs(0, apiError(429, undefined, 'x', { 'retry-after-ms': '250' })), 250);
-    assert.equal(retryDelayMs(0, apiError(429, undefined, 'x', { 'retry-after': '3600' }), () => 0), 500, 'over 60 s falls back to backoff');
+    assert.equal(
+      retryDelayMs(0, apiError(429, undefined, 'x', { 'retry-after': '3600' }), () => 0),
+      500,
+      'over 60 s falls back to backoff',
+    );
     const date = new Date(Date.now() + 2000).toUTCString();
     const fromDate = retryDelayMs(0, apiError(429, undefined, 'x', { 'retry-after': date }));
     assert.ok(fromDate > 0 && fromDate <= 2000, String(fromDate));
@@ -50,7 +69,12 @@ describe('backoff', () => {
 
 describe('error bodies', () => {
   test('nginx HTML 413 becomes a short PayloadTooLargeError', () => {
-    const error = errorFromBody(413, 'Payload Too Large', '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>', new Headers());
+    const error = errorFromBody(
+      413,
+      'Payload Too Large',
+      '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>',
+      new Headers(),
+    );
     assert.equal(error.name, 'PayloadTooLargeError');
     assert.equal(error.message, 'HTTP 413 Payload Too Large: 413 Request Entity Too Large');
   });

@@ -28,14 +28,33 @@ function frame(event: string, data: Record<string, unknown>): string {
 
 const started = frame('workflow_started', { id: RUN, workflow_id: 'wf-1', inputs: { q: '你好' }, created_at: 1700000000 });
 const nodeStarted = frame('node_started', {
-  id: 'exec-1', node_id: '1711', node_type: 'start', title: 'Start', index: 1, predecessor_node_id: null,
-  inputs: null, created_at: 1700000000, extras: {}, iteration_id: null, loop_id: null,
+  id: 'exec-1',
+  node_id: '1711',
+  node_type: 'start',
+  title: 'Start',
+  index: 1,
+  predecessor_node_id: null,
+  inputs: null,
+  created_at: 1700000000,
+  extras: {},
+  iteration_id: null,
+  loop_id: null,
 });
 const chunk = (text: string) => frame('text_chunk', { text, from_variable_selector: ['1712', 'text'] });
 const finished = (outputs: Record<string, unknown>) =>
   frame('workflow_finished', {
-    id: RUN, workflow_id: 'wf-1', status: 'succeeded', outputs, error: null, elapsed_time: 0.25,
-    total_tokens: 12, total_steps: 3, created_at: 1700000000, finished_at: 1700000001, exceptions_count: 0, files: [],
+    id: RUN,
+    workflow_id: 'wf-1',
+    status: 'succeeded',
+    outputs,
+    error: null,
+    elapsed_time: 0.25,
+    total_tokens: 12,
+    total_steps: 3,
+    created_at: 1700000000,
+    finished_at: 1700000001,
+    exceptions_count: 0,
+    files: [],
   });
 
 const CJK = '日本語のテキスト、中文文本，한국어 텍스트';

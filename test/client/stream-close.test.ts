@@ -11,7 +11,18 @@ import { DifyClient } from '../../src/index.js';
 
 const RUN = '6f1c2a3b-0000-4000-8000-00000000000a';
 const frame = (event: string, data: object) => `data: ${JSON.stringify({ event, workflow_run_id: RUN, task_id: 't', data })}\n\n`;
-const finished = { id: RUN, workflow_id: 'w', status: 'succeeded', outputs: { a: 1 }, error: null, elapsed_time: 0.1, total_tokens: 0, total_steps: 1, created_at: 1, finished_at: 1 };
+const finished = {
+  id: RUN,
+  workflow_id: 'w',
+  status: 'succeeded',
+  outputs: { a: 1 },
+  error: null,
+  elapsed_time: 0.1,
+  total_tokens: 0,
+  total_steps: 1,
+  created_at: 1,
+  finished_at: 1,
+};
 
 test('consecutive streams that finished normally share one keep-alive connection', async () => {
   let connections = 0;

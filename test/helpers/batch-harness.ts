@@ -19,10 +19,26 @@ export function tempDir(prefix = 'difyrun-batch-'): string {
 
 export function defaultConfig(input: string, output: string, overrides: Partial<BatchConfig> = {}): BatchConfig {
   return {
-    input, output, retryOnly: false, waitSeconds: 0, concurrency: 8, rpm: undefined, mode: 'streaming',
-    maxRetries: 3, initialRetryDelaySeconds: 0.05, maxRetryDelaySeconds: 0.5, timeoutSeconds: 20, user: undefined,
-    workflowId: undefined, dryRun: false, rerunAll: false, rerunOlderVersions: false, inputOptions: undefined,
-    bom: false, quiet: true, streamIdleTimeoutSeconds: 2,
+    input,
+    output,
+    retryOnly: false,
+    waitSeconds: 0,
+    concurrency: 8,
+    rpm: undefined,
+    mode: 'streaming',
+    maxRetries: 3,
+    initialRetryDelaySeconds: 0.05,
+    maxRetryDelaySeconds: 0.5,
+    timeoutSeconds: 20,
+    user: undefined,
+    workflowId: undefined,
+    dryRun: false,
+    rerunAll: false,
+    rerunOlderVersions: false,
+    inputOptions: undefined,
+    bom: false,
+    quiet: true,
+    streamIdleTimeoutSeconds: 2,
     ...overrides,
   };
 }
@@ -70,7 +86,8 @@ export function cliEntry(): string[] {
 /** Spawns the CLI from source. `env` replaces DIFY_* variables so the developer's own never leak in. */
 export function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('DIFY_') || ['MAX_RETRIES', 'TIMEOUT', 'INITIAL_RETRY_DELAY', 'MAX_RETRY_DELAY'].includes(key)) delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('DIFY_') || ['MAX_RETRIES', 'TIMEOUT', 'INITIAL_RETRY_DELAY', 'MAX_RETRY_DELAY'].includes(key)) delete env[key];
   Object.assign(env, options.env);
   const child = spawn(process.execPath, [...cliEntry(), ...args], {
     cwd: options.cwd ?? process.cwd(),
@@ -100,7 +117,8 @@ export function readOutput(path: string): Record<string, unknown>[] {
 export function reviewsCsv(count: number, start = 0): string {
   const lines = ['id,review,rating,channel'];
   const channels = ['web', 'app', 'email'];
-  for (let i = start; i < start + count; i++) lines.push(`row${String(i).padStart(5, '0')},"Review ${i}, it was ${i % 3 === 0 ? 'bad' : 'great'}",${(i % 5) + 1},${channels[i % 3]}`);
+  for (let i = start; i < start + count; i++)
+    lines.push(`row${String(i).padStart(5, '0')},"Review ${i}, it was ${i % 3 === 0 ? 'bad' : 'great'}",${(i % 5) + 1},${channels[i % 3]}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -31,7 +31,7 @@ export function fixedChunks(bytes: Uint8Array, size: number): Uint8Array[] {
 
 export function randomChunks(bytes: Uint8Array, random: () => number, min: number, max: number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const size = min + Math.floor(random() * (max - min + 1));
     out.push(bytes.subarray(i, i + size));
     i += size;

@@ -20,7 +20,9 @@ export async function runNodes(nodes: Record<string, unknown>[], inputs: Record<
   const ids = nodes.map((n) => String(n['id']));
   const links: Edge[] = edges ?? ids.slice(1).map((id, i) => [ids[i]!, id]);
   const dsl = {
-    app: { mode: 'workflow', name: 'engine-test' }, kind: 'app', version: '0.6.0',
+    app: { mode: 'workflow', name: 'engine-test' },
+    kind: 'app',
+    version: '0.6.0',
     workflow: {
       graph: {
         nodes: nodes.map(({ id, ...data }) => ({ id, data: { title: String(id), ...data } })),
@@ -30,8 +32,18 @@ export async function runNodes(nodes: Record<string, unknown>[], inputs: Record<
   };
   const events: EngineEvent[] = [];
   const finished = await runGraph({
-    app: parseWorkflow(JSON.stringify(dsl), 'test'), appId: 'app', runId: 'run', taskId: 'task', user: 'u', endUserId: 'eu', inputs, files: [],
-    sandbox: {} as Sandbox, llm: { tokensPerSecond: 0, pricePer1kTokens: 0, currency: 'USD' }, signal: new AbortController().signal, emit: (e) => events.push(e),
+    app: parseWorkflow(JSON.stringify(dsl), 'test'),
+    appId: 'app',
+    runId: 'run',
+    taskId: 'task',
+    user: 'u',
+    endUserId: 'eu',
+    inputs,
+    files: [],
+    sandbox: {} as Sandbox,
+    llm: { tokensPerSecond: 0, pricePer1kTokens: 0, currency: 'USD' },
+    signal: new AbortController().signal,
+    emit: (e) => events.push(e),
   });
   const finishedOf = (nodeId: string) => {
     const found = events.find((e) => e.event === 'node_finished' && e.data.node_id === nodeId);

@@ -25,7 +25,10 @@ export async function streamSignatures(baseURL: string, apiKey: string, inputs: 
     headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ inputs, response_mode: 'streaming', user: 'signatures' }),
   });
-  const frames = (await response.text()).split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)) as Frame);
+  const frames = (await response.text())
+    .split('\n\n')
+    .filter((f) => f.startsWith('data: '))
+    .map((f) => JSON.parse(f.slice(6)) as Frame);
   return frames.map(signature).map(withoutRunIds);
 }
 

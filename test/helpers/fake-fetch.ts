@@ -12,6 +12,5 @@ export function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
 }
 
 export function sseFetch(chunks: Uint8Array[]): FetchLike {
-  return async () =>
-    new Response(streamOf(chunks), { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+  return async () => new Response(streamOf(chunks), { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
 }

@@ -26,7 +26,10 @@ test('the app unpublished mid-batch: every worker stops taking its rows, the sub
   const dir = tempDir('difyrun-stop-');
   const input = echoCsv(dir, 200);
   const output = join(dir, 'out.jsonl');
-  const workers = [startWorker(fixture.redis().url, { DIFY_API_KEY: fixture.server().apiKey }), startWorker(fixture.redis().url, { DIFY_API_KEY: fixture.server().apiKey })];
+  const workers = [
+    startWorker(fixture.redis().url, { DIFY_API_KEY: fixture.server().apiKey }),
+    startWorker(fixture.redis().url, { DIFY_API_KEY: fixture.server().apiKey }),
+  ];
   try {
     const result = await submit(fixture.server(), fixture.redis().url, ['-i', input, '-o', output, '-c', '4', '--json']).done;
     assert.equal(result.code, 3, result.stderr);
@@ -40,7 +43,10 @@ test('the app unpublished mid-batch: every worker stops taking its rows, the sub
     const lines = readOutput(output);
     const failed = lines.filter((line) => line.status === 'failed');
     assert.equal(failed.length, summary.failed);
-    assert.ok(failed.every((line) => (line.error as { code: string }).code === 'invalid_param'), JSON.stringify(failed.map((line) => line.error)));
+    assert.ok(
+      failed.every((line) => (line.error as { code: string }).code === 'invalid_param'),
+      JSON.stringify(failed.map((line) => line.error)),
+    );
     // No row ground on after the stop: only rows sent before the workers heard of it met the error.
     assert.ok(summary.failed >= 1 && summary.failed <= 8, `failed: ${summary.failed}`);
     assert.deepEqual(readFileSync(`${output}.retry`, 'utf8').trim().split('\n').sort(), failed.map((line) => String(line.id)).sort());

@@ -32,7 +32,15 @@ after(async () => {
 });
 
 const APP = { appId: 'watch-app', baseURL: 'http://127.0.0.1:1/v1', keyFingerprint: 'f' };
-const SETTINGS = { mode: 'streaming' as const, workflowId: undefined, timeoutSeconds: 5, streamIdleTimeoutSeconds: 5, maxRetries: 0, initialRetryDelaySeconds: 0, maxRetryDelaySeconds: 0 };
+const SETTINGS = {
+  mode: 'streaming' as const,
+  workflowId: undefined,
+  timeoutSeconds: 5,
+  streamIdleTimeoutSeconds: 5,
+  maxRetries: 0,
+  initialRetryDelaySeconds: 0,
+  maxRetryDelaySeconds: 0,
+};
 
 /** The submitter's side of one batch, as submit-batch assembles it, with `rows` queued. */
 async function submitterSide(client: Redis, batchId: string, rows: string[]) {
@@ -49,7 +57,18 @@ async function submitterSide(client: Redis, batchId: string, rows: string[]) {
   for (const row of rows) sink.outstanding.add(row);
   const feeder = new RowFeeder(queue, sink, serial, 10);
   const logged: string[] = [];
-  const watch = new BatchWatch({ redis: client, batchId, generation, app: APP, sink, feeder, queue, serial, interrupt: new AbortController().signal, log: (line) => logged.push(line) });
+  const watch = new BatchWatch({
+    redis: client,
+    batchId,
+    generation,
+    app: APP,
+    sink,
+    feeder,
+    queue,
+    serial,
+    interrupt: new AbortController().signal,
+    log: (line) => logged.push(line),
+  });
   const close = async () => {
     await watch.close();
     await output.close();
@@ -61,9 +80,22 @@ async function submitterSide(client: Redis, batchId: string, rows: string[]) {
 
 function failedRow(id: string): OutcomeRecord {
   return {
-    id, status: 'failed', inputs: {}, outputs: null, workflow_run_id: null, executed_at: new Date().toISOString(), retry_count: 0, task_id: null,
-    workflow_status: null, error: { code: 'invalid_param', message: 'Workflow not published', http_status: 400 }, elapsed_time: null,
-    total_tokens: null, total_price: null, currency: null, latency_ms: 5, attempts: 1,
+    id,
+    status: 'failed',
+    inputs: {},
+    outputs: null,
+    workflow_run_id: null,
+    executed_at: new Date().toISOString(),
+    retry_count: 0,
+    task_id: null,
+    workflow_status: null,
+    error: { code: 'invalid_param', message: 'Workflow not published', http_status: 400 },
+    elapsed_time: null,
+    total_tokens: null,
+    total_price: null,
+    currency: null,
+    latency_ms: 5,
+    attempts: 1,
   };
 }
 
@@ -91,7 +123,12 @@ test('a stop of an earlier generation does not stop the batch run again', { skip
   const side = await submitterSide(redis.client, 'watch-b2', ['r1']);
   try {
     await stopBatch(redis.client, 'watch-b2', { kind: 'quota', reason: 'quota exhausted', generation: earlier });
-    await publishOutcome(redis.client, 'watch-b2', { kind: 'done', row: 'r1', generation: side.generation, outcome: { ...failedRow('r1'), status: 'success', error: null } });
+    await publishOutcome(redis.client, 'watch-b2', {
+      kind: 'done',
+      row: 'r1',
+      generation: side.generation,
+      outcome: { ...failedRow('r1'), status: 'success', error: null },
+    });
     await side.watch.finished();
     assert.equal(side.watch.stopKind, undefined);
   } finally {

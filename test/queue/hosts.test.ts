@@ -35,7 +35,6 @@ async function everything(client: Redis): Promise<string> {
   return parts.join('\n');
 }
 
-
 describe('keys stay on the hosts', { skip: missing }, () => {
   test('a worker without the key leaves the rows; one holding it in DIFY_API_KEYS runs them; Redis never holds the key', async () => {
     const dir = tempDir('difyrun-hosts-');

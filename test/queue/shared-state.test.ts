@@ -69,7 +69,10 @@ describe('shared state', { skip: missing }, () => {
     const controller = new AbortController();
     await new GlobalRateGate(a, 'g1').take(controller.signal);
     let passed = false;
-    const other = new GlobalRateGate(b, 'g1').take(controller.signal).then(() => (passed = true), () => 'stopped');
+    const other = new GlobalRateGate(b, 'g1').take(controller.signal).then(
+      () => (passed = true),
+      () => 'stopped',
+    );
     await settle();
     assert.equal(passed, false, 'the token one worker took is gone for the other');
     controller.abort();
@@ -79,7 +82,10 @@ describe('shared state', { skip: missing }, () => {
     await GlobalRateGate.configure(a, 'g2', { rpm: undefined, minSpacingMs: 0 });
     await new GlobalRateGate(b, 'g2').take(open.signal);
     await new GlobalRateGate(a, 'g2').pauseUntil(Date.now() + 60_000);
-    const waiting = new GlobalRateGate(b, 'g2').take(open.signal).then(() => 'passed', () => 'stopped');
+    const waiting = new GlobalRateGate(b, 'g2').take(open.signal).then(
+      () => 'passed',
+      () => 'stopped',
+    );
     await settle();
     open.abort();
     assert.equal(await waiting, 'stopped', 'a pause set by one worker holds back another');
@@ -89,10 +95,26 @@ describe('shared state', { skip: missing }, () => {
     const rows = new RedisRowState(a, 'b1');
     assert.equal(await rows.get('r1'), undefined);
     await rows.posting('r1', 'difyrun-r1', 1000);
-    assert.deepEqual(await rows.get('r1'), { id: 'r1', user: 'difyrun-r1', at: 1000, runId: undefined, taskId: undefined, earlierRunIds: [], stopRequested: false });
+    assert.deepEqual(await rows.get('r1'), {
+      id: 'r1',
+      user: 'difyrun-r1',
+      at: 1000,
+      runId: undefined,
+      taskId: undefined,
+      earlierRunIds: [],
+      stopRequested: false,
+    });
     await rows.started('r1', 'run-1', 'task-1');
     await rows.stopping('r1');
-    assert.deepEqual(await new RedisRowState(b, 'b1').get('r1'), { id: 'r1', user: 'difyrun-r1', at: 1000, runId: 'run-1', taskId: 'task-1', earlierRunIds: [], stopRequested: true });
+    assert.deepEqual(await new RedisRowState(b, 'b1').get('r1'), {
+      id: 'r1',
+      user: 'difyrun-r1',
+      at: 1000,
+      runId: 'run-1',
+      taskId: 'task-1',
+      earlierRunIds: [],
+      stopRequested: true,
+    });
     await rows.posting('r1', 'difyrun-r1', 2000);
     const again = await rows.get('r1');
     assert.equal(again?.runId, undefined);
@@ -111,12 +133,18 @@ describe('shared state', { skip: missing }, () => {
     const reader = new OutcomeReader(b, 'b2');
     await reader.open();
     const read = await reader.read(10, 0);
-    assert.deepEqual(read.map((entry) => entry.message.row), ['r1']);
+    assert.deepEqual(
+      read.map((entry) => entry.message.row),
+      ['r1'],
+    );
     // Killed before acknowledging: the next submitter reads it again.
     const next = new OutcomeReader(a, 'b2');
     await next.open();
     const again = await next.read(10, 0);
-    assert.deepEqual(again.map((entry) => entry.streamId), read.map((entry) => entry.streamId));
+    assert.deepEqual(
+      again.map((entry) => entry.streamId),
+      read.map((entry) => entry.streamId),
+    );
     await next.acknowledge(again.map((entry) => entry.streamId));
     assert.deepEqual(await new OutcomeReader(b, 'b2').read(10, 0), []);
     assert.equal(await a.xlen(keys.outcomes('b2')), 0);
@@ -124,7 +152,15 @@ describe('shared state', { skip: missing }, () => {
 
   test("rows of a batch that arrive together share one view of it, so the submitter's Ctrl-C reaches every one of them", async () => {
     const app = { appId: 'x', baseURL: 'http://127.0.0.1:1/v1', keyFingerprint: 'f' };
-    const settings = { mode: 'streaming' as const, workflowId: undefined, timeoutSeconds: 5, streamIdleTimeoutSeconds: 5, maxRetries: 0, initialRetryDelaySeconds: 0, maxRetryDelaySeconds: 0 };
+    const settings = {
+      mode: 'streaming' as const,
+      workflowId: undefined,
+      timeoutSeconds: 5,
+      streamIdleTimeoutSeconds: 5,
+      maxRetries: 0,
+      initialRetryDelaySeconds: 0,
+      maxRetryDelaySeconds: 0,
+    };
     const generation = await beginGeneration(a, { batchId: 'b3', app, settings, label: 'test' });
     const contexts = new BatchContexts(a, new Redis(redis.url));
     try {

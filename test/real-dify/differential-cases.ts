@@ -20,7 +20,10 @@ export const REASONS = {
   noExtras: 'the local server does not fetch remote URLs (Dify sends a HEAD request first), so a bad URL is not found unreachable',
 };
 
-const run = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}): Send => ({ path: '/workflows/run', json: { inputs, user: 'diff', ...extra } });
+const run = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}): Send => ({
+  path: '/workflows/run',
+  json: { inputs, user: 'diff', ...extra },
+});
 const stream = (inputs: Record<string, unknown>, readMs?: number): Send => ({ ...run(inputs, { response_mode: 'streaming' }), ...(readMs ? { readMs } : {}) });
 const one = (request: Send) => (t: Target) => send(t, request);
 const c = (name: string, app: AppName, request: Send, allow?: Record<string, string>): Case => ({ name, app, run: one(request), ...(allow ? { allow } : {}) });
@@ -74,7 +77,10 @@ async function stopped(t: Target): Promise<unknown> {
       stop = send(t, { path: `/workflows/tasks/${task[1]}/stop`, json: { user } });
     }
   }
-  const frames = text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)) as { event: string; data: Record<string, unknown> });
+  const frames = text
+    .split('\n\n')
+    .filter((f) => f.startsWith('data: '))
+    .map((f) => JSON.parse(f.slice(6)) as { event: string; data: Record<string, unknown> });
   const last = frames.at(-1)!;
   const detail = (await send(t, { path: `/workflows/run/${runId}` })).body as Record<string, unknown>;
   const logs = (await send(t, { path: `/workflows/logs?created_by_end_user_session_id=${user}` })).body as { data: { workflow_run: { status: string } }[] };
@@ -82,9 +88,11 @@ async function stopped(t: Target): Promise<unknown> {
   return {
     // Up to the stop the run is deterministic; the interrupted node gets no node_finished on Dify.
     order: frames.filter((f) => f.event !== 'ping').map((f) => `${f.event}:${String(f.data?.['node_id'] ?? '')}`),
-    stop: (await stop!).body, last: { event: last.event, status: last.data['status'], error: last.data['error'], outputs: last.data['outputs'] },
+    stop: (await stop!).body,
+    last: { event: last.event, status: last.data['status'], error: last.data['error'], outputs: last.data['outputs'] },
     detail: { status: detail['status'], finished_at: detail['finished_at'], total_steps: detail['total_steps'] },
-    logs: logs.data.map((entry) => entry.workflow_run.status), stoppedTotal: stoppedLogs.total,
+    logs: logs.data.map((entry) => entry.workflow_run.status),
+    stoppedTotal: stoppedLogs.total,
   };
 }
 
@@ -116,8 +124,18 @@ export const CASES: Case[] = [
   c('Basic scheme', 'echo', { path: '/info', noAuth: true, headers: { Authorization: 'Basic abc' } }),
   c('wrong key', 'echo', { path: '/info', noAuth: true, headers: { Authorization: 'Bearer app-wrong' } }),
   c('GET with an Origin: CORS echoes it', 'echo', { path: '/info', headers: { Origin: 'http://app.test' } }, { 'body.author_name': REASONS.author }),
-  c('OPTIONS preflight of a run', 'echo', { method: 'OPTIONS', path: '/workflows/run', noAuth: true, headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, x-foo' } }),
-  c('OPTIONS preflight of /parameters', 'echo', { method: 'OPTIONS', path: '/parameters', noAuth: true, headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'GET' } }),
+  c('OPTIONS preflight of a run', 'echo', {
+    method: 'OPTIONS',
+    path: '/workflows/run',
+    noAuth: true,
+    headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, x-foo' },
+  }),
+  c('OPTIONS preflight of /parameters', 'echo', {
+    method: 'OPTIONS',
+    path: '/parameters',
+    noAuth: true,
+    headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'GET' },
+  }),
   c('OPTIONS without an Origin', 'echo', { method: 'OPTIONS', path: '/workflows/logs', noAuth: true }),
   // Routes
   c('unknown path: HTML 404', 'echo', { path: '/nope' }),
@@ -192,7 +210,12 @@ export const CASES: Case[] = [
   c('upload not multipart', 'echo', { path: '/files/upload', json: {} }),
   // File inputs (the code app's optional `doc`)
   ...FILE_MAPPINGS.map(([name, mapping]): Case => ({ name, app: 'code', run: async (t) => send(t, run({ query: 'q', doc: mapping(await uploadedId(t)) })) })),
-  { name: 'file input: unknown upload_file_id, streaming', app: 'code', run: async (t) => send(t, stream({ query: 'q', doc: { type: 'document', transfer_method: 'local_file', upload_file_id: '00000000-0000-4000-8000-000000000000' } }, 2500)) },
+  {
+    name: 'file input: unknown upload_file_id, streaming',
+    app: 'code',
+    run: async (t) =>
+      send(t, stream({ query: 'q', doc: { type: 'document', transfer_method: 'local_file', upload_file_id: '00000000-0000-4000-8000-000000000000' } }, 2500)),
+  },
   // App info
   ...(['echo', 'branch', 'code'] as const).flatMap((app): Case[] => [
     c(`/info (${app})`, app, { path: '/info' }, { 'body.author_name': REASONS.author }),

@@ -61,7 +61,14 @@ export interface Send {
   readMs?: number;
 }
 
-const CORS_HEADERS = ['access-control-allow-origin', 'access-control-expose-headers', 'access-control-allow-methods', 'access-control-allow-headers', 'allow', 'vary'];
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'allow',
+  'vary',
+];
 
 export async function send(target: Target, request: Send): Promise<Observed> {
   const headers: Record<string, string> = { ...(request.noAuth ? {} : { Authorization: `Bearer ${target.key}` }), ...request.headers };
@@ -89,7 +96,11 @@ export async function send(target: Target, request: Send): Promise<Observed> {
  */
 function methodList(name: string, value: string | null): string | null {
   if (value === null || (name !== 'allow' && name !== 'access-control-allow-methods')) return value;
-  return value.split(',').map((method) => method.trim()).sort().join(', ');
+  return value
+    .split(',')
+    .map((method) => method.trim())
+    .sort()
+    .join(', ');
 }
 
 async function readText(res: Response, controller: AbortController, readMs: number): Promise<string> {
@@ -110,7 +121,10 @@ async function readText(res: Response, controller: AbortController, readMs: numb
 
 function parseBody(text: string, contentType: string | null): unknown {
   if (contentType?.startsWith('text/event-stream')) {
-    return text.split('\n\n').filter((frame) => frame !== '').map((frame) => (frame === 'event: ping' ? 'ping' : frame.startsWith('data: ') ? JSON.parse(frame.slice(6)) : frame));
+    return text
+      .split('\n\n')
+      .filter((frame) => frame !== '')
+      .map((frame) => (frame === 'event: ping' ? 'ping' : frame.startsWith('data: ') ? JSON.parse(frame.slice(6)) : frame));
   }
   if (contentType?.startsWith('application/json')) {
     try {
@@ -154,7 +168,11 @@ export function differences(real: unknown, local: unknown, path = ''): string[] 
   }
   if (isObject(real) && isObject(local)) {
     const keys = new Set([...Object.keys(real), ...Object.keys(local)]);
-    return [...keys].flatMap((k) => (k in real && k in local ? differences(real[k], local[k], path ? `${path}.${k}` : k) : [`${path ? `${path}.` : ''}${k}: ${k in real ? 'only real' : 'only local'}`]));
+    return [...keys].flatMap((k) =>
+      k in real && k in local
+        ? differences(real[k], local[k], path ? `${path}.${k}` : k)
+        : [`${path ? `${path}.` : ''}${k}: ${k in real ? 'only real' : 'only local'}`],
+    );
   }
   return JSON.stringify(real) === JSON.stringify(local) ? [] : [`${path || '.'}: real ${short(real)} ≠ local ${short(local)}`];
 }

@@ -35,7 +35,9 @@ describe('differential: difyrun serve against the real Dify 1.13.2', { skip: typ
 
   after(async () => {
     await Promise.all(servers.map((server) => server.close()));
-    process.stdout.write(`differential: ${tally.exact} of ${tally.total} cases identical, ${tally.explained} with only the deliberate differences listed in the README\n`);
+    process.stdout.write(
+      `differential: ${tally.exact} of ${tally.total} cases identical, ${tally.explained} with only the deliberate differences listed in the README\n`,
+    );
   });
 
   for (const testCase of CASES) {
@@ -57,5 +59,8 @@ function withoutEventsIfOrderDiffers(real: unknown, local: unknown): [unknown, u
   const r = real as { order?: unknown; events?: unknown };
   const l = local as { order?: unknown; events?: unknown };
   if (r?.order === undefined || JSON.stringify(r.order) === JSON.stringify(l.order)) return [real, local];
-  return [{ ...r, events: undefined }, { ...l, events: undefined }];
+  return [
+    { ...r, events: undefined },
+    { ...l, events: undefined },
+  ];
 }

@@ -129,11 +129,12 @@ describe('real Dify: difyrun batch', { skip }, () => {
     Object.assign(afterKill, { ids, records, runs: await serverRuns(code, user) });
   });
 
-  test('…and each row\'s record is its own run, run once', () => {
+  test("…and each row's record is its own run, run once", () => {
     const { ids, records, runs } = afterKill;
     assert.equal(records.size, ids.length, 'the SIGKILL test ran');
     const recorded = [...records.values()].map((record) => `${String(record['id'])}→${String(record['workflow_run_id'])}`).join(' ');
-    for (const [id, record] of records) assert.equal((record['outputs'] as { greeting?: string }).greeting, `Hello, ${id}!`, `row ${id} holds its own outputs (${recorded})`);
+    for (const [id, record] of records)
+      assert.equal((record['outputs'] as { greeting?: string }).greeting, `Hello, ${id}!`, `row ${id} holds its own outputs (${recorded})`);
     assert.equal(new Set([...records.values()].map((record) => record['workflow_run_id'])).size, ids.length, `one run per row: ${recorded}`);
     assert.equal(runs.length, ids.length, `no row ran twice and none was skipped (server runs: ${runs.length})`);
   });

@@ -41,7 +41,10 @@ describe('real Dify: CLI', { skip }, () => {
 
     const streamed = await run(code, ['run', '--input', 'query=json', '--json']);
     assert.equal(streamed.code, 0, streamed.stderr);
-    const events = streamed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; data: { outputs?: unknown } });
+    const events = streamed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; data: { outputs?: unknown } });
     assert.equal(events[0]!.event, 'workflow_started');
     assert.equal(events.at(-1)!.event, 'workflow_finished');
     assert.deepEqual(events.at(-1)!.data.outputs, { greeting: 'Hello, json!', upper: 'HELLO, JSON!', length: 12, reversed: '!NOSJ ,OLLEH' });
@@ -84,7 +87,7 @@ describe('real Dify: CLI', { skip }, () => {
     assert.match(unknown.stderr, /Workflow run not found/);
   });
 
-  test('status of a malformed run id says so, without the server\'s 500', async () => {
+  test("status of a malformed run id says so, without the server's 500", async () => {
     const result = await run(echo, ['status', 'not-a-run-id']);
     assert.match(result.stderr, /"not-a-run-id" is not a workflow run id/);
     assert.doesNotMatch(result.stderr, /500|Internal Server Error/);
@@ -170,7 +173,7 @@ describe('real Dify: CLI', { skip }, () => {
     assert.ok(existsSync(join(work, 'code.jsonl')));
   });
 
-  test('a wrong API key is exit 3 with the server\'s message', async () => {
+  test("a wrong API key is exit 3 with the server's message", async () => {
     const result = await run({ ...echo, apiKey: 'app-wrong-key' }, ['info']);
     assert.equal(result.code, 3);
     assert.match(result.stderr, /Access token is invalid/);
@@ -179,5 +182,8 @@ describe('real Dify: CLI', { skip }, () => {
 });
 
 function jsonLines(stdout: string): unknown[] {
-  return stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as unknown);
 }

@@ -26,7 +26,10 @@ export interface Kit {
 export function findKitDir(): string | undefined {
   const candidates = [process.env['REAL_DIFY_KIT'], resolve('..', 'shared', 'real-dify')];
   try {
-    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     candidates.push(resolve(dirname(common), '..', 'shared', 'real-dify'));
   } catch {
     // Not a git checkout (a tarball): only the first two places apply.
@@ -81,7 +84,10 @@ function readApps(dir: string, root: string): Kit | string {
  * started with the settings each needs, so only the first start is cold (migrations: ~5 min on
  * a loaded machine); a change of settings is a warm restart.
  */
-export const SECOND_KIT = { root: process.env['REAL_DIFY_SECOND_ROOT'] ?? '/tmp/real-dify-4w', ports: { api: 5811, postgres: 55442, redis: 56389, sandbox: 8195 } };
+export const SECOND_KIT = {
+  root: process.env['REAL_DIFY_SECOND_ROOT'] ?? '/tmp/real-dify-4w',
+  ports: { api: 5811, postgres: 55442, redis: 56389, sandbox: 8195 },
+};
 
 export interface KitInstanceOptions {
   /** Its own REAL_DIFY_ROOT (state, logs, database). */
@@ -171,9 +177,14 @@ export interface CliResult {
 }
 
 /** Spawns the built CLI with only the given DIFY_* settings (the developer's own never leak in). */
-export function spawnCli(entry: string, args: string[], options: { cwd: string; env: Record<string, string> }): { child: ChildProcess; done: Promise<CliResult> } {
+export function spawnCli(
+  entry: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): { child: ChildProcess; done: Promise<CliResult> } {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('DIFY_') || ['MAX_RETRIES', 'TIMEOUT', 'INITIAL_RETRY_DELAY', 'MAX_RETRY_DELAY'].includes(key)) delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('DIFY_') || ['MAX_RETRIES', 'TIMEOUT', 'INITIAL_RETRY_DELAY', 'MAX_RETRY_DELAY'].includes(key)) delete env[key];
   Object.assign(env, options.env);
   const child = spawn(process.execPath, [entry, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -139,7 +139,10 @@ describe('real Dify: SDK', { skip, timeout: 120_000 }, () => {
 
   test('events(): 1.13.2 has no reattach route (HTML 404)', async () => {
     const run = await echo.workflows.run({ inputs: { query: 'x' }, user: 'it' });
-    const error = await echo.workflows.events(run.workflow_run_id, { user: 'it' }).finalResult().catch((e: unknown) => e);
+    const error = await echo.workflows
+      .events(run.workflow_run_id, { user: 'it' })
+      .finalResult()
+      .catch((e: unknown) => e);
     assert.ok(error instanceof NotFoundError);
     assert.equal(error.code, undefined, 'the 404 is Flask HTML, not a Dify envelope');
   });
@@ -199,7 +202,7 @@ describe('real Dify: SDK', { skip, timeout: 120_000 }, () => {
     assert.equal((await echo.app.site()).title, 'difyrun-echo');
   });
 
-  test('a wrong key is AuthenticationError with Dify\'s message', async () => {
+  test("a wrong key is AuthenticationError with Dify's message", async () => {
     const wrong = new DifyClient({ apiKey: 'app-wrong', baseURL: (kit as Kit).baseURL, maxRetries: 0 });
     const error = await wrong.app.info().catch((e: unknown) => e);
     assert.ok(error instanceof AuthenticationError);

@@ -10,12 +10,13 @@ const dir = tempDir('difyrun-results-batch-');
 const V1 = 'examples/workflows/review-triage.yml';
 const V2 = 'examples/workflows/review-triage-v2.yml';
 
-const csv = (r2: string) => [
-  'id,review,rating,expect:sentiment,expect_regex:summary',
-  'r1,Nice enough,4,positive,^\\[marketing\\]',
-  `r2,"${r2}",1,negative,^\\[support\\]`,
-  'r3,Okay I guess,3,neutral,',
-].join('\n');
+const csv = (r2: string) =>
+  [
+    'id,review,rating,expect:sentiment,expect_regex:summary',
+    'r1,Nice enough,4,positive,^\\[marketing\\]',
+    `r2,"${r2}",1,negative,^\\[support\\]`,
+    'r3,Okay I guess,3,neutral,',
+  ].join('\n');
 
 test('checks recorded per line; a changed row runs again; a new version is noticed; --rerun-older-versions', async () => {
   const input = join(dir, 'in.csv');
@@ -42,7 +43,10 @@ test('checks recorded per line; a changed row runs again; a new version is notic
     // Version 2 of the workflow behind the same output: said at the first outcome.
     writeFileSync(input, csv('Broken after the update, three times'));
     const third = await batchInProcess(v2, defaultConfig(input, output, { quiet: false }));
-    assert.match(third.stderr, /Dify now runs workflow version [\w-]+; 3 rows in the output came from other versions \([\w-]+: 3\); run again with --rerun-older-versions/);
+    assert.match(
+      third.stderr,
+      /Dify now runs workflow version [\w-]+; 3 rows in the output came from other versions \([\w-]+: 3\); run again with --rerun-older-versions/,
+    );
     const fourth = await batchInProcess(v2, defaultConfig(input, output, { quiet: false, rerunOlderVersions: true }));
     assert.equal(fourth.summary!.rows_to_process, 2, 'the two rows v1 produced');
     assert.equal(fourth.exitCode, 5, 'v2 calls "Nice enough" (score 0.5) neutral: every row succeeded, a check failed');

@@ -21,7 +21,11 @@ test('batch the example with expectations, then export, report and diff it', asy
   assert.equal(exported.code, 0, exported.stderr);
   assert.match(exported.stderr, /Wrote .*run\.csv: 12 rows × \d+ columns \(UTF-8 with BOM\)/);
   const [header, ...rows] = Papa.parse<string[]>(readFileSync(csv, 'utf8').slice(1), { skipEmptyLines: true }).data;
-  assert.deepEqual(rows.map((row) => row[0]), Array.from({ length: 12 }, (_, i) => `r${String(i + 1).padStart(3, '0')}`), 'input order');
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    Array.from({ length: 12 }, (_, i) => `r${String(i + 1).padStart(3, '0')}`),
+    'input order',
+  );
   const checks = header!.indexOf('failed_checks');
   const r007 = rows.find((row) => row[0] === 'r007')!;
   assert.match(r007[checks]!, /expect:sentiment: expected "neutral", got "negative"/, 'the example has one honest miss');

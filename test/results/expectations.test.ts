@@ -75,12 +75,27 @@ test('approx: absolute and percent tolerances, numeric text, and exact without a
 test('a row: empty cells set nothing, a failed row fails its assertions, pass rates add up', () => {
   const values = { review: 'x', 'expect:sentiment': 'positive', 'expect_approx:score': '1 ± 0.1', 'expect_contains:summary': '' };
   const passed = evaluateExpectations(values, { sentiment: 'positive', score: 0.95, summary: 's' });
-  assert.deepEqual(passed.map((r) => [r.column, r.pass]), [['expect:sentiment', true], ['expect_approx:score', true]]);
+  assert.deepEqual(
+    passed.map((r) => [r.column, r.pass]),
+    [
+      ['expect:sentiment', true],
+      ['expect_approx:score', true],
+    ],
+  );
   const failedRow = evaluateExpectations(values, null);
-  assert.deepEqual(failedRow.map((r) => r.message), ['no outputs: the row failed', 'no outputs: the row failed']);
+  assert.deepEqual(
+    failedRow.map((r) => r.message),
+    ['no outputs: the row failed', 'no outputs: the row failed'],
+  );
   const wrong = evaluateExpectations(values, { sentiment: 'negative', score: 0.95 });
-  assert.deepEqual(wrong.map((r) => r.pass), [false, true]);
-  assert.deepEqual(evaluateExpectations({ 'expect_regex:a': '(' }, { a: 'x' })[0]!.message?.startsWith('invalid expectation: not a valid regular expression'), true);
+  assert.deepEqual(
+    wrong.map((r) => r.pass),
+    [false, true],
+  );
+  assert.deepEqual(
+    evaluateExpectations({ 'expect_regex:a': '(' }, { a: 'x' })[0]!.message?.startsWith('invalid expectation: not a valid regular expression'),
+    true,
+  );
   assert.deepEqual(invalidExpectation({ 'expect_regex:a': '(' })?.column, 'expect_regex:a');
   assert.equal(invalidExpectation(values), undefined);
 

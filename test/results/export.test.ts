@@ -22,7 +22,10 @@ function readCsv(path: string): string[][] {
 test('CSV: last line per id wins in its first place; inputs and outputs one column each; nested values as JSON', async () => {
   const results = writeLines(join(dir, 'a.jsonl'), [
     resultLine('b', { status: 'failed' }),
-    resultLine('a', { inputs: { id: 'a', text: '日本語, "quoted"\nsecond line', status: 'in' }, outputs: { answer: '=HYPERLINK("x")', score: -1, data: { k: [1, 2] } } }),
+    resultLine('a', {
+      inputs: { id: 'a', text: '日本語, "quoted"\nsecond line', status: 'in' },
+      outputs: { answer: '=HYPERLINK("x")', score: -1, data: { k: [1, 2] } },
+    }),
     'not json',
     resultLine('b', { outputs: { answer: 'fixed', flag: true } }),
   ]);
@@ -30,7 +33,25 @@ test('CSV: last line per id wins in its first place; inputs and outputs one colu
   const report = await exportResults({ results, output: out });
   assert.deepEqual({ rows: report.rows, badLines: report.badLines }, { rows: 2, badLines: [3] });
   const [header, ...rows] = readCsv(out);
-  assert.deepEqual(header, ['id', 'status', 'text', 'input.status', 'answer', 'flag', 'score', 'data', 'error', 'latency_ms', 'total_tokens', 'total_price', 'currency', 'workflow_run_id', 'workflow_id', 'executed_at', 'attempts']);
+  assert.deepEqual(header, [
+    'id',
+    'status',
+    'text',
+    'input.status',
+    'answer',
+    'flag',
+    'score',
+    'data',
+    'error',
+    'latency_ms',
+    'total_tokens',
+    'total_price',
+    'currency',
+    'workflow_run_id',
+    'workflow_id',
+    'executed_at',
+    'attempts',
+  ]);
   const b = Object.fromEntries(header!.map((name, i) => [name, rows[0]![i]]));
   const a = Object.fromEntries(header!.map((name, i) => [name, rows[1]![i]]));
   assert.equal(b.id, 'b', 'b first appeared first');
@@ -56,17 +77,26 @@ test('--input: the input order, not-run rows, extra result ids last, and expecta
   assert.deepEqual([report.notRun, report.notInInput], [1, 1]);
   const [header, ...rows] = readCsv(out);
   const col = (name: string) => header!.indexOf(name);
-  assert.deepEqual(rows.map((row) => [row[0], row[1]]), [['r1', 'success'], ['r2', 'not_run'], ['r3', 'failed'], ['zz', 'success']]);
-  assert.deepEqual(rows.map((row) => row[col('checks')]), ['1/1 passed', '', '0/1 passed', ''], "the input's expectation, not the recorded one");
+  assert.deepEqual(
+    rows.map((row) => [row[0], row[1]]),
+    [
+      ['r1', 'success'],
+      ['r2', 'not_run'],
+      ['r3', 'failed'],
+      ['zz', 'success'],
+    ],
+  );
+  assert.deepEqual(
+    rows.map((row) => row[col('checks')]),
+    ['1/1 passed', '', '0/1 passed', ''],
+    "the input's expectation, not the recorded one",
+  );
   assert.equal(rows[2]![col('failed_checks')], 'expect:answer: no outputs: the row failed');
   assert.equal(rows[1]![col('text')], 'y', 'a not-run row shows its inputs');
 });
 
 test('XLSX: frozen bold header with a filter, typed cells, control characters and over-long text made safe', async () => {
-  const results = writeLines(join(dir, 'c.jsonl'), [
-    resultLine('a', { outputs: { answer: `bell\u0007 and ${'x'.repeat(40_000)}`, n: 3 } }),
-    resultLine('b'),
-  ]);
+  const results = writeLines(join(dir, 'c.jsonl'), [resultLine('a', { outputs: { answer: `bell\u0007 and ${'x'.repeat(40_000)}`, n: 3 } }), resultLine('b')]);
   const out = join(dir, 'c.xlsx');
   const report = await exportResults({ results, output: out });
   assert.equal(report.cutCells, 1);
@@ -91,16 +121,25 @@ test('XLSX: frozen bold header with a filter, typed cells, control characters an
 test('a failed write leaves the earlier file as it was and no temporary file behind', async () => {
   const target = join(dir, 'keep.csv');
   writeFileSync(target, 'old');
-  await assert.rejects(replaceAtomically(target, async (temp) => {
-    writeFileSync(temp, 'half');
-    throw new Error('disk full');
-  }), /disk full/);
+  await assert.rejects(
+    replaceAtomically(target, async (temp) => {
+      writeFileSync(temp, 'half');
+      throw new Error('disk full');
+    }),
+    /disk full/,
+  );
   assert.equal(readFileSync(target, 'utf8'), 'old');
-  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('keep.csv.')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((name) => name.startsWith('keep.csv.')),
+    [],
+  );
   assert.equal(existsSync(target), true);
 });
 
 test('an empty, missing or record-less results file is one clear error', async () => {
   await assert.rejects(exportResults({ results: join(dir, 'none.jsonl'), output: join(dir, 'x.csv') }), /none\.jsonl: the results file does not exist/);
-  await assert.rejects(exportResults({ results: writeLines(join(dir, 'junk.jsonl'), ['hello']), output: join(dir, 'x.csv') }), /junk\.jsonl:1: no result records/);
+  await assert.rejects(
+    exportResults({ results: writeLines(join(dir, 'junk.jsonl'), ['hello']), output: join(dir, 'x.csv') }),
+    /junk\.jsonl:1: no result records/,
+  );
 });

@@ -5,8 +5,22 @@ import { ProducedBy, producedByOfLine } from '../../src/batch/record/produced-by
 import { outcomeLine, type OutcomeRecord } from '../../src/batch/record/outcome.js';
 
 const record = (fields: Partial<OutcomeRecord>): OutcomeRecord => ({
-  id: 'r1', status: 'success', inputs: { id: 'r1' }, outputs: { input_fingerprint: 'trap', workflow_id: 'trap' }, workflow_run_id: 'run', executed_at: '2026-01-01T00:00:00.000Z',
-  retry_count: 0, task_id: null, workflow_status: 'succeeded', error: null, elapsed_time: 1, total_tokens: 1, total_price: null, currency: null, latency_ms: 5, attempts: 1,
+  id: 'r1',
+  status: 'success',
+  inputs: { id: 'r1' },
+  outputs: { input_fingerprint: 'trap', workflow_id: 'trap' },
+  workflow_run_id: 'run',
+  executed_at: '2026-01-01T00:00:00.000Z',
+  retry_count: 0,
+  task_id: null,
+  workflow_status: 'succeeded',
+  error: null,
+  elapsed_time: 1,
+  total_tokens: 1,
+  total_price: null,
+  currency: null,
+  latency_ms: 5,
+  attempts: 1,
   ...fields,
 });
 
@@ -38,7 +52,13 @@ test('the latest success line of an id wins; fingerprints are exact; versions ar
   assert.equal(produced.fingerprintOf('nope'), undefined);
   assert.equal(produced.versionOf('a'), 'v2');
   assert.equal(produced.versionOf('c'), undefined);
-  assert.deepEqual(produced.versionCounts(), new Map([['v1', 1501], ['v2', 1501]]));
+  assert.deepEqual(
+    produced.versionCounts(),
+    new Map([
+      ['v1', 1501],
+      ['v2', 1501],
+    ]),
+  );
   assert.equal(produced.latestVersion, 'v2');
 });
 
@@ -48,16 +68,25 @@ test('the ledger fills it: own lines from their end, other lines parsed, failure
   const { readLedger } = await import('../../src/batch/record/ledger.js');
   const { tempDir } = await import('../helpers/batch-harness.js');
   const path = join(tempDir('difyrun-produced-'), 'out.jsonl');
-  writeFileSync(path, [
-    outcomeLine(record({ id: 'a', input_fingerprint: '1111111111111111', workflow_id: 'v1' })),
-    outcomeLine(record({ id: 'a', input_fingerprint: '2222222222222222', workflow_id: 'v2' })),
-    outcomeLine(record({ id: 'b', status: 'failed', input_fingerprint: '3333333333333333', workflow_id: 'v2' })),
-    '{"status":"success","id":"c","input_fingerprint":"4444444444444444","workflow_id":"v1"}\n',
-  ].join(''));
+  writeFileSync(
+    path,
+    [
+      outcomeLine(record({ id: 'a', input_fingerprint: '1111111111111111', workflow_id: 'v1' })),
+      outcomeLine(record({ id: 'a', input_fingerprint: '2222222222222222', workflow_id: 'v2' })),
+      outcomeLine(record({ id: 'b', status: 'failed', input_fingerprint: '3333333333333333', workflow_id: 'v2' })),
+      '{"status":"success","id":"c","input_fingerprint":"4444444444444444","workflow_id":"v1"}\n',
+    ].join(''),
+  );
   const produced = new ProducedBy();
   await readLedger(path, undefined, undefined, produced);
   assert.equal(produced.fingerprintOf('a'), '2222222222222222');
   assert.equal(produced.fingerprintOf('b'), undefined);
   assert.equal(produced.fingerprintOf('c'), '4444444444444444');
-  assert.deepEqual(produced.versionCounts(), new Map([['v2', 1], ['v1', 1]]));
+  assert.deepEqual(
+    produced.versionCounts(),
+    new Map([
+      ['v2', 1],
+      ['v1', 1],
+    ]),
+  );
 });

@@ -21,12 +21,14 @@ const dir = tempDir('difyrun-browser-');
 
 /** Canvases with fewer painted pixels than this drew nothing (an empty chart still has none). */
 async function paintedCanvases(page: Page): Promise<number[]> {
-  return page.$$eval('canvas', (canvases) => canvases.map((canvas) => {
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    let painted = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
-    return painted;
-  }));
+  return page.$$eval('canvas', (canvases) =>
+    canvases.map((canvas) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let painted = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+      return painted;
+    }),
+  );
 }
 
 const count = (page: Page) => page.textContent('#row-count');
@@ -52,12 +54,20 @@ test('a report of 2,500 rows: no errors, charts drawn, every row, search, filter
   await page.selectOption('#status-filter', 'failed');
   await page.waitForFunction((n) => document.querySelector('#row-count')!.textContent === `${n} rows (filtered from 2,500)`, failed);
   await page.selectOption('#status-filter', 'checks_failed');
-  await page.waitForFunction((n) => document.querySelector('#row-count')!.textContent === `${n.toLocaleString('en-US')} rows (filtered from 2,500)`, checksFailed);
+  await page.waitForFunction(
+    (n) => document.querySelector('#row-count')!.textContent === `${n.toLocaleString('en-US')} rows (filtered from 2,500)`,
+    checksFailed,
+  );
   await page.selectOption('#status-filter', 'all');
 
   await page.click('th:has-text("latency")');
   await page.click('th:has-text("latency")'); // descending: the slow rows first
-  const slowest = Math.max(...readFileSync(results, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { latency_ms: number }).latency_ms));
+  const slowest = Math.max(
+    ...readFileSync(results, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { latency_ms: number }).latency_ms),
+  );
   assert.equal(await page.textContent('tbody tr.row td.num'), `${(slowest / 1000).toFixed(2)} s`);
   await page.click('button:has-text("Next")');
   assert.equal(await page.textContent('#page-position'), '101–200 · page 2 of 25');

@@ -42,7 +42,13 @@ test('summary numbers: counts, success rate, exact percentiles, tokens, cost, er
   const stats = computeStats(set.rows);
   assert.deepEqual([stats.rows, stats.succeeded, stats.failed, stats.notRun], [100, 100 - failed, failed, 0]);
   assert.equal(stats.successRate, 0.9);
-  assert.deepEqual(stats.errors.map((e) => [e.code, e.count]), [['workflow_failed', 5], ['timeout', 5]]);
+  assert.deepEqual(
+    stats.errors.map((e) => [e.code, e.count]),
+    [
+      ['workflow_failed', 5],
+      ['timeout', 5],
+    ],
+  );
   assert.deepEqual(stats.errors[1]!.messages, [{ message: 'no response in 300 s', count: 5 }]);
   assert.deepEqual(stats.checks.rows, { passed: 100 - checksFailed, total: 100 });
   assert.equal(stats.tokens!.count, 90);
@@ -56,7 +62,10 @@ test('histogram bins: readable widths, an overflow bin for the slow tail, every 
   assert.equal(bins.overflow, true);
   assert.ok([1, 2, 5].includes(bins.width / 10 ** Math.floor(Math.log10(bins.width))), `width ${bins.width}`);
   const counts = binCounts(values, bins);
-  assert.equal(counts.reduce((a, b) => a + b, 0), 100);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    100,
+  );
   assert.equal(counts.at(-1), 1, 'the one slow row is in the overflow bin');
   assert.equal(binsFor([]), null);
   assert.deepEqual(binCounts([0, 0, 0], binsFor([0, 0, 0])!), [3]);

@@ -32,9 +32,15 @@ test('a changed row runs again; an unchanged one, or one with an expectation edi
 
 test('--rerun-older-versions: rows not produced by the pinned version, or by the newest one recorded', () => {
   const latest = new RerunPolicy(produced(), { rerunAll: false, rerunOlderVersions: true, workflowId: undefined });
-  assert.deepEqual(['same', 'new-version'].map((id) => latest.runsAgain(row(id, { text: id === 'same' ? 'a' : 'c' }))), [true, false]);
+  assert.deepEqual(
+    ['same', 'new-version'].map((id) => latest.runsAgain(row(id, { text: id === 'same' ? 'a' : 'c' }))),
+    [true, false],
+  );
   const pinned = new RerunPolicy(produced(), { rerunAll: false, rerunOlderVersions: true, workflowId: 'v3' });
-  assert.deepEqual(['same', 'new-version', 'old-line'].map((id) => pinned.runsAgain(row(id, { text: id === 'same' ? 'a' : 'c' }))), [true, true, false]);
+  assert.deepEqual(
+    ['same', 'new-version', 'old-line'].map((id) => pinned.runsAgain(row(id, { text: id === 'same' ? 'a' : 'c' }))),
+    [true, true, false],
+  );
   const all = new RerunPolicy(produced(), { rerunAll: true, rerunOlderVersions: false, workflowId: undefined });
   assert.equal(all.runsAgain(row('same', { text: 'a' })), true);
   assert.deepEqual(all.describe(), ['--rerun-all: running again 1 row that already succeeded']);
@@ -44,7 +50,10 @@ test('the first outcome from a version other rows did not come from gives one no
   const policy = new RerunPolicy(produced(), { rerunAll: false, rerunOlderVersions: false, workflowId: undefined });
   const outcome = (workflow_id: string | null) => ({ workflow_id }) as OutcomeRecord;
   assert.equal(policy.notice(outcome(null)), undefined);
-  assert.equal(policy.notice(outcome('v3')), 'Dify now runs workflow version v3; 3 rows in the output came from other versions (v1: 2, v2: 1); run again with --rerun-older-versions to redo them');
+  assert.equal(
+    policy.notice(outcome('v3')),
+    'Dify now runs workflow version v3; 3 rows in the output came from other versions (v1: 2, v2: 1); run again with --rerun-older-versions to redo them',
+  );
   assert.equal(policy.notice(outcome('v4')), undefined, 'said once');
   const fresh = new ProducedBy();
   fresh.note('a', undefined, 'v1');

@@ -7,7 +7,11 @@ import { startRunAndHangUp } from '../helpers/streaming-run.js';
 let server: RunningServer;
 const auth = { Authorization: 'Bearer app-local' };
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${server.baseURL}${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${server.baseURL}${path}`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const get = (path: string, headers: Record<string, string> = auth) => fetch(`${server.baseURL}${path}`, { headers });
 const REVIEW = { review: 'Great product, fast delivery', rating: '5' };
 
@@ -101,7 +105,10 @@ describe('runs', () => {
     const text = await res.text();
     assert.ok(text.startsWith('event: ping\n\n'));
     assert.ok(!text.includes('[DONE]'));
-    const frames = text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    const frames = text
+      .split('\n\n')
+      .filter((f) => f.startsWith('data: '))
+      .map((f) => JSON.parse(f.slice(6)));
     assert.ok(text.split('\n\n').every((f) => f === '' || f === 'event: ping' || (f.startsWith('data: ') && !f.includes('\nevent:'))));
     assert.equal(frames[0].event, 'workflow_started');
     assert.deepEqual(Object.keys(frames[0]), ['event', 'workflow_run_id', 'task_id', 'data']);
@@ -109,7 +116,10 @@ describe('runs', () => {
     assert.ok(frames.some((f) => f.event === 'text_chunk'));
     const started = frames.filter((f) => f.event === 'node_started');
     // Dify 1.13 no longer numbers nodes: every node event has index 1 (real-dify README).
-    assert.deepEqual(started.map((f) => f.data.index), started.map(() => 1));
+    assert.deepEqual(
+      started.map((f) => f.data.index),
+      started.map(() => 1),
+    );
     assert.equal(started[0].data.predecessor_node_id, null);
     assert.ok(!started.some((f) => f.data.node_id === 'support'), 'the branch not taken emits nothing');
   });
@@ -164,7 +174,12 @@ describe('logs, parameters, files', () => {
   test("a concurrency cap answers 400 invalid_param (as Dify's APP_MAX_ACTIVE_REQUESTS does) with Dify's message", async () => {
     const capped = await startServer({ workflow: 'examples/workflows/review-triage.yml', port: 0, faults: { maxActiveRequests: 1, latencyMs: 300 } });
     try {
-      const run = () => fetch(`${capped.baseURL}/workflows/run`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs: REVIEW, response_mode: 'blocking', user: 'u' }) });
+      const run = () =>
+        fetch(`${capped.baseURL}/workflows/run`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ inputs: REVIEW, response_mode: 'blocking', user: 'u' }),
+        });
       const first = run();
       await new Promise((resolve) => setTimeout(resolve, 50));
       const second = await run();
@@ -183,7 +198,13 @@ describe('logs, parameters, files', () => {
     const params = await (await get('/parameters')).json();
     assert.deepEqual(Object.keys(params.user_input_form[0]), ['paragraph']);
     assert.equal(params.user_input_form[0].paragraph.variable, 'review');
-    assert.deepEqual(params.system_parameters, { image_file_size_limit: 10, video_file_size_limit: 100, audio_file_size_limit: 50, file_size_limit: 15, workflow_file_upload_limit: 10 });
+    assert.deepEqual(params.system_parameters, {
+      image_file_size_limit: 10,
+      video_file_size_limit: 100,
+      audio_file_size_limit: 50,
+      file_size_limit: 15,
+      workflow_file_upload_limit: 10,
+    });
     const info = await (await get('/info')).json();
     assert.deepEqual(Object.keys(info), ['name', 'description', 'tags', 'mode', 'author_name']);
   });
@@ -216,9 +237,14 @@ describe('long streams', () => {
   after(() => slow.close());
   const inputs = { text: 'A sentence long enough to stream for a while', target_language: 'French' };
   const start = (user: string) =>
-    fetch(`${slow.baseURL}/workflows/run`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs, response_mode: 'streaming', user }) });
+    fetch(`${slow.baseURL}/workflows/run`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs, response_mode: 'streaming', user }),
+    });
   const startAndHangUp = (user: string) => startRunAndHangUp(slow.baseURL, slow.apiKey, inputs, user);
-  const detail = async (runId: string) => (await fetch(`${slow.baseURL}/workflows/run/${runId}`, { headers: auth })).json() as Promise<{ status: string; outputs: Record<string, string> }>;
+  const detail = async (runId: string) =>
+    (await fetch(`${slow.baseURL}/workflows/run/${runId}`, { headers: auth })).json() as Promise<{ status: string; outputs: Record<string, string> }>;
 
   test('pings keep coming while a run streams, not only the first one', async () => {
     // Tokens come every 50 ms and pings every 100 ms of timer time. A timer that falls due
@@ -241,8 +267,13 @@ describe('long streams', () => {
     const finished = await detail(runId);
     assert.equal(finished.status, 'succeeded');
     assert.ok(finished.outputs.translation!.length > 0);
-    const logs = (await (await fetch(`${slow.baseURL}/workflows/logs?created_by_end_user_session_id=hang-up`, { headers: auth })).json()) as { data: { workflow_run: { id: string } }[] };
-    assert.deepEqual(logs.data.map((entry) => entry.workflow_run.id), [runId]);
+    const logs = (await (await fetch(`${slow.baseURL}/workflows/logs?created_by_end_user_session_id=hang-up`, { headers: auth })).json()) as {
+      data: { workflow_run: { id: string } }[];
+    };
+    assert.deepEqual(
+      logs.data.map((entry) => entry.workflow_run.id),
+      [runId],
+    );
   });
 
   test('stop by task id: the stream ends with workflow_finished(stopped, "Stopped by user."); like Dify, the store still says running', async () => {
@@ -256,22 +287,39 @@ describe('long streams', () => {
       if (task && !stopped && text.includes('"text_chunk"')) {
         stopped = true;
         const runId = /"workflow_run_id":"([0-9a-f-]{36})"/.exec(text)![1]!;
-        const running = (await (await fetch(`${slow.baseURL}/workflows/run/${runId}`, { headers: auth })).json()) as { status: string; finished_at: number | null };
+        const running = (await (await fetch(`${slow.baseURL}/workflows/run/${runId}`, { headers: auth })).json()) as {
+          status: string;
+          finished_at: number | null;
+        };
         assert.deepEqual([running.status, running.finished_at], ['running', null], 'finished_at is null while running');
-        const stop = await fetch(`${slow.baseURL}/workflows/tasks/${task[1]}/stop`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'stopper' }) });
+        const stop = await fetch(`${slow.baseURL}/workflows/tasks/${task[1]}/stop`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ user: 'stopper' }),
+        });
         assert.deepEqual(await stop.json(), { result: 'success' });
       }
     }
-    const events = text.split('\n\n').filter((frame) => frame.startsWith('data: ')).map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: { status?: string; error?: string } });
+    const events = text
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('data: '))
+      .map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: { status?: string; error?: string } });
     const workflowFinished = events.at(-1);
     // As the real server: the interrupted node gets no node_finished at all.
     const count = (name: string) => events.filter((e) => e.event === name).length;
     assert.equal(count('node_started'), count('node_finished') + 1, 'the interrupted node has no node_finished');
-    assert.deepEqual([workflowFinished!.event, workflowFinished!.data.status, workflowFinished!.data.error], ['workflow_finished', 'stopped', 'Stopped by user.']);
+    assert.deepEqual(
+      [workflowFinished!.event, workflowFinished!.data.status, workflowFinished!.data.error],
+      ['workflow_finished', 'stopped', 'Stopped by user.'],
+    );
     const runId = (events.at(-1) as unknown as { workflow_run_id: string }).workflow_run_id;
     const stored = (await detail(runId)) as unknown as { status: string; finished_at: number | null; total_steps: number };
     assert.deepEqual([stored.status, stored.finished_at, stored.total_steps], ['running', null, 0]);
-    const logs = async (query: string) => (await (await fetch(`${slow.baseURL}/workflows/logs?${query}`, { headers: auth })).json()) as { total: number; data: { workflow_run: { status: string } }[] };
+    const logs = async (query: string) =>
+      (await (await fetch(`${slow.baseURL}/workflows/logs?${query}`, { headers: auth })).json()) as {
+        total: number;
+        data: { workflow_run: { status: string } }[];
+      };
     assert.equal((await logs('created_by_end_user_session_id=stopper')).data[0]!.workflow_run.status, 'running');
     assert.equal((await logs('status=stopped')).total, 0);
   });

@@ -14,7 +14,11 @@ const auth = { Authorization: 'Bearer app-local' };
 
 const runBlocking = async (server: RunningServer, inputs: Record<string, unknown>, user: string) =>
   (await (
-    await fetch(`${server.baseURL}/workflows/run`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs, response_mode: 'blocking', user }) })
+    await fetch(`${server.baseURL}/workflows/run`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs, response_mode: 'blocking', user }),
+    })
   ).json()) as { workflow_run_id: string; data: { status: string; outputs: Record<string, unknown> } };
 const getJson = async (server: RunningServer, path: string) => {
   const response = await fetch(`${server.baseURL}${path}`, { headers: auth });
@@ -39,7 +43,8 @@ test('run detail, logs (with every filter) and uploads survive a restart', async
   try {
     const after = await getJson(server, `/workflows/run/${happy.workflow_run_id}`);
     assert.deepEqual(after, before, 'run detail is the same after the restart');
-    const logs = async (query: string) => ((await getJson(server, `/workflows/logs?${query}`)).body.data as { workflow_run: { id: string } }[]).map((entry) => entry.workflow_run.id);
+    const logs = async (query: string) =>
+      ((await getJson(server, `/workflows/logs?${query}`)).body.data as { workflow_run: { id: string } }[]).map((entry) => entry.workflow_run.id);
     assert.deepEqual(await logs(''), [sad.workflow_run_id, happy.workflow_run_id], 'newest first');
     assert.deepEqual(await logs('status=failed'), [sad.workflow_run_id]);
     assert.deepEqual(await logs('created_by_end_user_session_id=alice'), [happy.workflow_run_id]);
@@ -126,8 +131,21 @@ test('a stopped run that, as on Dify, is still recorded running stays running af
   const { SqliteStore } = await import('../../src/server/store/sqlite.js');
   const dataDir = tempDir();
   const base = {
-    workflow_id: 'w', outputs: null, error: null, elapsed_time: 0, total_tokens: 0, total_steps: 0, created_at: 1, finished_at: null,
-    exceptions_count: 0, taskId: 't', logId: 'l', inputs: {}, user: 'u', endUserId: 'e', createdAtMs: 1000,
+    workflow_id: 'w',
+    outputs: null,
+    error: null,
+    elapsed_time: 0,
+    total_tokens: 0,
+    total_steps: 0,
+    created_at: 1,
+    finished_at: null,
+    exceptions_count: 0,
+    taskId: 't',
+    logId: 'l',
+    inputs: {},
+    user: 'u',
+    endUserId: 'e',
+    createdAtMs: 1000,
   } as const;
   let store = SqliteStore.open(dataDir);
   store.putRun({ ...base, id: 'stopped-run', status: 'running', stoppedAtMs: 2000 });

@@ -37,7 +37,10 @@ test('a streaming run, read the way the package hands it over (an axios stream)'
   assert.equal(response.status, 200);
   let text = '';
   for await (const chunk of response.data as Readable) text += String(chunk);
-  const events = text.split('\n\n').filter((frame) => frame.startsWith('data: ')).map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: { status?: string } });
+  const events = text
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('data: '))
+    .map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: { status?: string } });
   assert.equal(events[0]!.event, 'workflow_started');
   assert.equal(events.at(-1)!.event, 'workflow_finished');
   assert.equal(events.at(-1)!.data.status, 'succeeded');

@@ -7,29 +7,57 @@ import { evaluate } from '../../src/server/engine/nodes/if-else.js';
 import { renderJinja } from '../../src/server/engine/nodes/template-transform.js';
 
 describe('if-else operators (research §7.3)', () => {
-  const check = (operator: string, actual: unknown, value: unknown) => evaluate({ variable_selector: ['n', 'v'], comparison_operator: operator, value } as never, actual);
+  const check = (operator: string, actual: unknown, value: unknown) =>
+    evaluate({ variable_selector: ['n', 'v'], comparison_operator: operator, value } as never, actual);
   const cases: [string, unknown, unknown, boolean][] = [
-    ['contains', 'hello world', 'lo w', true], ['contains', ['a', 'b'], 'b', true], ['contains', 'hello', 'x', false],
-    ['not contains', 'hello', 'x', true], ['not contains', ['a'], 'a', false], ['not contains', null, 'a', true],
-    ['start with', 'hello', 'he', true], ['start with', 'hello', 'lo', false],
-    ['end with', 'hello', 'lo', true], ['end with', 'hello', 'he', false],
-    ['is', 'yes', 'yes', true], ['is', 'yes', 'Yes', false], ['is', true, 'true', true],
-    ['is not', 'yes', 'no', true], ['is not', 'yes', 'yes', false],
-    ['empty', '', undefined, true], ['empty', [], undefined, true], ['empty', null, undefined, true], ['empty', 'x', undefined, false],
-    ['not empty', 'x', undefined, true], ['not empty', '', undefined, false],
-    ['in', 'b', ['a', 'b'], true], ['in', 'c', ['a', 'b'], false],
-    ['not in', 'c', ['a', 'b'], true], ['not in', 'a', ['a', 'b'], false],
-    ['all of', ['a', 'b', 'c'], ['a', 'c'], true], ['all of', ['a'], ['a', 'c'], false],
-    ['=', 5, '5', true], ['=', '5.0', 5, true], ['=', 5, 6, false],
-    ['≠', 5, '6', true], ['≠', 5, 5, false],
-    ['>', 6, '5', true], ['>', 5, 5, false],
-    ['<', 4, '5', true], ['<', 5, 5, false],
-    ['≥', 5, '5', true], ['≥', 4, 5, false],
-    ['≤', 5, '5', true], ['≤', 6, 5, false],
-    ['null', null, undefined, true], ['null', 0, undefined, false],
-    ['not null', 0, undefined, true], ['not null', null, undefined, false],
-    ['exists', 'x', undefined, true], ['exists', undefined, undefined, false],
-    ['not exists', undefined, undefined, true], ['not exists', 'x', undefined, false],
+    ['contains', 'hello world', 'lo w', true],
+    ['contains', ['a', 'b'], 'b', true],
+    ['contains', 'hello', 'x', false],
+    ['not contains', 'hello', 'x', true],
+    ['not contains', ['a'], 'a', false],
+    ['not contains', null, 'a', true],
+    ['start with', 'hello', 'he', true],
+    ['start with', 'hello', 'lo', false],
+    ['end with', 'hello', 'lo', true],
+    ['end with', 'hello', 'he', false],
+    ['is', 'yes', 'yes', true],
+    ['is', 'yes', 'Yes', false],
+    ['is', true, 'true', true],
+    ['is not', 'yes', 'no', true],
+    ['is not', 'yes', 'yes', false],
+    ['empty', '', undefined, true],
+    ['empty', [], undefined, true],
+    ['empty', null, undefined, true],
+    ['empty', 'x', undefined, false],
+    ['not empty', 'x', undefined, true],
+    ['not empty', '', undefined, false],
+    ['in', 'b', ['a', 'b'], true],
+    ['in', 'c', ['a', 'b'], false],
+    ['not in', 'c', ['a', 'b'], true],
+    ['not in', 'a', ['a', 'b'], false],
+    ['all of', ['a', 'b', 'c'], ['a', 'c'], true],
+    ['all of', ['a'], ['a', 'c'], false],
+    ['=', 5, '5', true],
+    ['=', '5.0', 5, true],
+    ['=', 5, 6, false],
+    ['≠', 5, '6', true],
+    ['≠', 5, 5, false],
+    ['>', 6, '5', true],
+    ['>', 5, 5, false],
+    ['<', 4, '5', true],
+    ['<', 5, 5, false],
+    ['≥', 5, '5', true],
+    ['≥', 4, 5, false],
+    ['≤', 5, '5', true],
+    ['≤', 6, 5, false],
+    ['null', null, undefined, true],
+    ['null', 0, undefined, false],
+    ['not null', 0, undefined, true],
+    ['not null', null, undefined, false],
+    ['exists', 'x', undefined, true],
+    ['exists', undefined, undefined, false],
+    ['not exists', undefined, undefined, true],
+    ['not exists', 'x', undefined, false],
   ];
   for (const [operator, actual, value, expected] of cases) {
     test(`${JSON.stringify(actual)} ${operator} ${JSON.stringify(value ?? null)} → ${expected}`, () => assert.equal(check(operator, actual, value), expected));
@@ -41,13 +69,30 @@ describe('if-else operators (research §7.3)', () => {
 
 describe('Jinja2 in template-transform, as Dify renders it', () => {
   const cases: [string, Record<string, unknown>, string][] = [
-    ['{% for item in items %}{{ loop.index }}. {{ item.name | upper }}{% if not loop.last %}, {% endif %}{% endfor %}', { items: [{ name: 'a' }, { name: 'b' }] }, '1. A, 2. B'],
+    [
+      '{% for item in items %}{{ loop.index }}. {{ item.name | upper }}{% if not loop.last %}, {% endif %}{% endfor %}',
+      { items: [{ name: 'a' }, { name: 'b' }] },
+      '1. A, 2. B',
+    ],
     ['{% if score >= 4 %}good{% elif score >= 2 %}ok{% else %}bad{% endif %}', { score: 3 }, 'ok'],
     ['{{ tags | join(", ") }} ({{ tags | length }})', { tags: ['x', 'y'] }, 'x, y (2)'],
     ['{{ missing | default("n/a") }}|{{ text | trim | title }}|{{ text | replace("o", "0") }}', { text: '  hello world ' }, 'n/a|Hello World|  hell0 w0rld '],
-    ['{{ items | map(attribute="name") | join("/") }}|{{ items | selectattr("ok") | list | length }}', { items: [{ name: 'a', ok: true }, { name: 'b', ok: false }] }, 'a/b|1'],
+    [
+      '{{ items | map(attribute="name") | join("/") }}|{{ items | selectattr("ok") | list | length }}',
+      {
+        items: [
+          { name: 'a', ok: true },
+          { name: 'b', ok: false },
+        ],
+      },
+      'a/b|1',
+    ],
     ['{{ obj | tojson }}', { obj: { a: [1, '日本'] } }, '{"a": [1, "日本"]}'],
-    ['{{ name | lower | capitalize }} {{ 7 // 2 }} {{ 7 % 3 }} {{ "a" ~ "b" }} {{ text.strip().split(",")[1] }}', { name: 'BOB', text: ' a,b ' }, 'Bob 3 1 ab b'],
+    [
+      '{{ name | lower | capitalize }} {{ 7 // 2 }} {{ 7 % 3 }} {{ "a" ~ "b" }} {{ text.strip().split(",")[1] }}',
+      { name: 'BOB', text: ' a,b ' },
+      'Bob 3 1 ab b',
+    ],
     ['{% for i in range(3) %}{{ i }}{% endfor %}', {}, '012'],
     // Jinja2's defaults (no trim_blocks/lstrip_blocks): the newline after a block tag stays.
     ['{% for k, v in d.items() %}\n{{ k }}={{ v }}\n{% endfor %}\n', { d: { a: 1, b: 2 } }, '\na=1\n\nb=2\n'],
@@ -63,35 +108,94 @@ describe('Jinja2 in template-transform, as Dify renders it', () => {
 
 /** A Dify app export (DSL 0.3) around a graph; edges as [source, target, sourceHandle]. */
 function appDsl(name: string, nodes: object[], edges: [string, string, string?][]): string {
-  const graphEdges = edges.map(([source, target, sourceHandle = 'source']) => ({ id: `${source}-${target}`, source, sourceHandle, target, targetHandle: 'target' }));
-  return stringify({ app: { name, mode: 'workflow', description: '' }, kind: 'app', version: '0.3.1', workflow: { features: {}, graph: { nodes, edges: graphEdges } } });
+  const graphEdges = edges.map(([source, target, sourceHandle = 'source']) => ({
+    id: `${source}-${target}`,
+    source,
+    sourceHandle,
+    target,
+    targetHandle: 'target',
+  }));
+  return stringify({
+    app: { name, mode: 'workflow', description: '' },
+    kind: 'app',
+    version: '0.3.1',
+    workflow: { features: {}, graph: { nodes, edges: graphEdges } },
+  });
 }
 
 /** start(kind, n) → if-else (case big: n > 10 and kind is "x"; case small: n < 0 or kind empty; ELSE) → three templates → aggregator → end. */
 function branchingWorkflow(): string {
-  const template = (id: string, text: string) => ({ id, data: { type: 'template-transform', title: id, template: text, variables: [{ variable: 'n', value_selector: ['start', 'n'] }] } });
+  const template = (id: string, text: string) => ({
+    id,
+    data: { type: 'template-transform', title: id, template: text, variables: [{ variable: 'n', value_selector: ['start', 'n'] }] },
+  });
   return appDsl(
     'branching',
     [
-      { id: 'start', data: { type: 'start', title: 'Start', variables: [{ variable: 'kind', type: 'text-input', required: false, label: 'kind' }, { variable: 'n', type: 'number', required: true, label: 'n' }] } },
+      {
+        id: 'start',
+        data: {
+          type: 'start',
+          title: 'Start',
+          variables: [
+            { variable: 'kind', type: 'text-input', required: false, label: 'kind' },
+            { variable: 'n', type: 'number', required: true, label: 'n' },
+          ],
+        },
+      },
       {
         id: 'route',
         data: {
           type: 'if-else',
           title: 'Route',
           cases: [
-            { case_id: 'big', logical_operator: 'and', conditions: [{ variable_selector: ['start', 'n'], comparison_operator: '>', value: '10' }, { variable_selector: ['start', 'kind'], comparison_operator: 'is', value: 'x' }] },
-            { case_id: 'small', logical_operator: 'or', conditions: [{ variable_selector: ['start', 'n'], comparison_operator: '<', value: '0' }, { variable_selector: ['start', 'kind'], comparison_operator: 'empty' }] },
+            {
+              case_id: 'big',
+              logical_operator: 'and',
+              conditions: [
+                { variable_selector: ['start', 'n'], comparison_operator: '>', value: '10' },
+                { variable_selector: ['start', 'kind'], comparison_operator: 'is', value: 'x' },
+              ],
+            },
+            {
+              case_id: 'small',
+              logical_operator: 'or',
+              conditions: [
+                { variable_selector: ['start', 'n'], comparison_operator: '<', value: '0' },
+                { variable_selector: ['start', 'kind'], comparison_operator: 'empty' },
+              ],
+            },
           ],
         },
       },
       template('t_big', 'big {{ n }}'),
       template('t_small', 'small {{ n }}'),
       template('t_else', 'other {{ n }}'),
-      { id: 'merge', data: { type: 'variable-aggregator', title: 'Merge', output_type: 'string', variables: [['t_big', 'output'], ['t_small', 'output'], ['t_else', 'output']] } },
+      {
+        id: 'merge',
+        data: {
+          type: 'variable-aggregator',
+          title: 'Merge',
+          output_type: 'string',
+          variables: [
+            ['t_big', 'output'],
+            ['t_small', 'output'],
+            ['t_else', 'output'],
+          ],
+        },
+      },
       { id: 'end', data: { type: 'end', title: 'End', outputs: [{ variable: 'answer', value_selector: ['merge', 'output'] }] } },
     ],
-    [['start', 'route'], ['route', 't_big', 'big'], ['route', 't_small', 'small'], ['route', 't_else', 'false'], ['t_big', 'merge'], ['t_small', 'merge'], ['t_else', 'merge'], ['merge', 'end']],
+    [
+      ['start', 'route'],
+      ['route', 't_big', 'big'],
+      ['route', 't_small', 'small'],
+      ['route', 't_else', 'false'],
+      ['t_big', 'merge'],
+      ['t_small', 'merge'],
+      ['t_else', 'merge'],
+      ['merge', 'end'],
+    ],
   );
 }
 
@@ -105,7 +209,10 @@ describe('branching and events', () => {
           headers: { Authorization: `Bearer ${server.apiKey}`, 'Content-Type': 'application/json' },
           body: JSON.stringify({ inputs, response_mode: 'streaming', user: 'dsl' }),
         });
-        const events = (await response.text()).split('\n\n').filter((frame) => frame.startsWith('data: ')).map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: Record<string, unknown> });
+        const events = (await response.text())
+          .split('\n\n')
+          .filter((frame) => frame.startsWith('data: '))
+          .map((frame) => JSON.parse(frame.slice(6)) as { event: string; data: Record<string, unknown> });
         return { events, outputs: events.at(-1)!.data.outputs as { answer: string } };
       };
       assert.deepEqual((await run({ kind: 'x', n: 11 })).outputs, { answer: 'big 11' });
@@ -113,7 +220,13 @@ describe('branching and events', () => {
       assert.deepEqual((await run({ kind: '', n: 5 })).outputs, { answer: 'small 5' }, 'or: one is enough');
       const { events } = await run({ kind: 'z', n: -1 });
       const started = events.filter((e) => e.event === 'node_started').map((e) => [e.data.node_id, e.data.index, e.data.predecessor_node_id]);
-      assert.deepEqual(started, [['start', 1, null], ['route', 1, null], ['t_small', 1, null], ['merge', 1, null], ['end', 1, null]]);
+      assert.deepEqual(started, [
+        ['start', 1, null],
+        ['route', 1, null],
+        ['t_small', 1, null],
+        ['merge', 1, null],
+        ['end', 1, null],
+      ]);
       assert.equal(events.at(-1)!.event, 'workflow_finished');
       assert.equal(events.at(-1)!.data.total_steps, 5);
     } finally {
@@ -123,11 +236,17 @@ describe('branching and events', () => {
 
   test('an unsupported node type is refused at load time, naming the node, its type and what is supported', () => {
     const yaml = branchingWorkflow().replace('type: variable-aggregator', 'type: knowledge-retrieval');
-    assert.throws(() => parseWorkflow(yaml), (error: Error) => {
-      assert.ok(error instanceof DslError);
-      assert.match(error.message, /node merge \(knowledge-retrieval "Merge"\): node type "knowledge-retrieval" is not supported by the local server \(supported: start, end, template-transform, if-else/);
-      return true;
-    });
+    assert.throws(
+      () => parseWorkflow(yaml),
+      (error: Error) => {
+        assert.ok(error instanceof DslError);
+        assert.match(
+          error.message,
+          /node merge \(knowledge-retrieval "Merge"\): node type "knowledge-retrieval" is not supported by the local server \(supported: start, end, template-transform, if-else/,
+        );
+        return true;
+      },
+    );
   });
 });
 
@@ -143,7 +262,17 @@ function codeWorkflow(): string {
     'code-and-groups',
     [
       { id: 'start', data: { type: 'start', title: 'Start', variables: [{ variable: 'mode', type: 'text-input', required: true, label: 'mode' }] } },
-      { id: 'code', data: { type: 'code', title: 'Code', code_language: 'javascript', code, variables: [{ variable: 'mode', value_selector: ['start', 'mode'] }], outputs: { label: { type: 'string', children: null }, count: { type: 'number', children: null } } } },
+      {
+        id: 'code',
+        data: {
+          type: 'code',
+          title: 'Code',
+          code_language: 'javascript',
+          code,
+          variables: [{ variable: 'mode', value_selector: ['start', 'mode'] }],
+          outputs: { label: { type: 'string', children: null }, count: { type: 'number', children: null } },
+        },
+      },
       {
         id: 'merge',
         data: {
@@ -160,9 +289,23 @@ function codeWorkflow(): string {
           },
         },
       },
-      { id: 'end', data: { type: 'end', title: 'End', outputs: [{ variable: 'label', value_selector: ['merge', 'text', 'output'] }, { variable: 'count', value_selector: ['merge', 'size', 'output'] }] } },
+      {
+        id: 'end',
+        data: {
+          type: 'end',
+          title: 'End',
+          outputs: [
+            { variable: 'label', value_selector: ['merge', 'text', 'output'] },
+            { variable: 'count', value_selector: ['merge', 'size', 'output'] },
+          ],
+        },
+      },
     ],
-    [['start', 'code'], ['code', 'merge'], ['merge', 'end']],
+    [
+      ['start', 'code'],
+      ['code', 'merge'],
+      ['merge', 'end'],
+    ],
   );
 }
 

@@ -11,10 +11,15 @@ const REVIEW = { review: 'Great product', rating: '5' };
 let faithful: RunningServer;
 let plain: RunningServer;
 
-const call = (server: RunningServer, path: string, init: RequestInit = {}) => fetch(`${server.baseURL}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+const call = (server: RunningServer, path: string, init: RequestInit = {}) =>
+  fetch(`${server.baseURL}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
 const postJson = (server: RunningServer, path: string, body: unknown) =>
   call(server, path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-const dataFrames = (text: string) => text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)) as { event: string; [key: string]: unknown });
+const dataFrames = (text: string) =>
+  text
+    .split('\n\n')
+    .filter((f) => f.startsWith('data: '))
+    .map((f) => JSON.parse(f.slice(6)) as { event: string; [key: string]: unknown });
 
 async function upload(server: RunningServer, name: string, content = 'hello', type = 'text/plain'): Promise<{ id: string; name: string }> {
   const form = new FormData();

@@ -5,8 +5,21 @@ import { MemoryStore } from '../../src/server/store/memory.js';
 import type { RunRecord } from '../../src/server/store/types.js';
 
 const base = {
-  workflow_id: 'w', outputs: null, error: null, elapsed_time: 0, total_tokens: 0, total_steps: 0, created_at: 1, finished_at: null,
-  exceptions_count: 0, taskId: 't', logId: 'l', inputs: {}, user: 'u', endUserId: 'e', createdAtMs: 1000,
+  workflow_id: 'w',
+  outputs: null,
+  error: null,
+  elapsed_time: 0,
+  total_tokens: 0,
+  total_steps: 0,
+  created_at: 1,
+  finished_at: null,
+  exceptions_count: 0,
+  taskId: 't',
+  logId: 'l',
+  inputs: {},
+  user: 'u',
+  endUserId: 'e',
+  createdAtMs: 1000,
 } as const;
 const running = (id: string): RunRecord => ({ ...base, id, status: 'running' });
 const finished = (id: string): RunRecord => ({ ...base, id, status: 'succeeded', outputs: { id } });
@@ -22,9 +35,15 @@ test('with maxSettledRuns, the oldest finished runs are forgotten and running on
   assert.equal(store.getRun('a'), undefined);
   assert.deepEqual(store.getRun('c')?.outputs, { id: 'c' });
   assert.equal(store.getRun('slow')?.status, 'running');
-  assert.deepEqual(store.listRuns(page).runs.map((run) => run.id), ['c', 'b', 'slow']);
+  assert.deepEqual(
+    store.listRuns(page).runs.map((run) => run.id),
+    ['c', 'b', 'slow'],
+  );
   store.putRun(finished('slow')); // the long run finishes: now the oldest settled one, and over the cap
-  assert.deepEqual(store.listRuns(page).runs.map((run) => run.id), ['c', 'b']);
+  assert.deepEqual(
+    store.listRuns(page).runs.map((run) => run.id),
+    ['c', 'b'],
+  );
 });
 
 test('a stopped run (kept running, as on Dify) counts as settled; updating a finished run does not count twice', () => {
@@ -35,7 +54,10 @@ test('a stopped run (kept running, as on Dify) counts as settled; updating a fin
   assert.equal(store.getRun('stopped')?.status, 'running');
   store.putRun(finished('y'));
   assert.equal(store.getRun('stopped'), undefined);
-  assert.deepEqual(store.listRuns(page).runs.map((run) => run.id), ['y', 'x']);
+  assert.deepEqual(
+    store.listRuns(page).runs.map((run) => run.id),
+    ['y', 'x'],
+  );
 });
 
 test('without a bound every run is kept; an end user id is the same for the same session id', () => {

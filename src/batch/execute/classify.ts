@@ -74,7 +74,13 @@ export function classify(error: unknown): Verdict {
   }
   if (error instanceof APIError) return classifyHttp(error);
   if (error instanceof APITimeoutError) {
-    return { kind: 'ambiguous', error: { code: 'timeout', message: error.message, http_status: null }, runId: undefined, taskId: undefined, likelyRunning: true };
+    return {
+      kind: 'ambiguous',
+      error: { code: 'timeout', message: error.message, http_status: null },
+      runId: undefined,
+      taskId: undefined,
+      likelyRunning: true,
+    };
   }
   if (error instanceof APIConnectionError) {
     const rowError = { code: 'connection_error', message: error.message, http_status: null };

@@ -125,7 +125,15 @@ class RowExecutor {
   #retries = 0;
   #counts: RetryCounts = { transient: 0, overloaded: 0 };
   #lastError: RowError | null = null;
-  readonly #outcome: RowOutcome = { record: undefined, abandoned: false, recovered: false, extraRuns: 0, unresolvedSince: undefined, stopRequested: false, timing: undefined };
+  readonly #outcome: RowOutcome = {
+    record: undefined,
+    abandoned: false,
+    recovered: false,
+    extraRuns: 0,
+    unresolvedSince: undefined,
+    stopRequested: false,
+    timing: undefined,
+  };
 
   constructor(
     private readonly row: PreparedRow,
@@ -141,7 +149,17 @@ class RowExecutor {
       this.#ids.taskId = previous.taskId ?? null;
       // A known run is followed to its end; a logs lookup waits counting from when the earlier attempt was posted.
       const waitMs = previous.runId !== undefined ? this.run.config.recoveryWaitMs : Math.max(0, previous.at + this.run.config.recoveryWaitMs - Date.now());
-      const recovery = await this.#recover({ user: previous.user, since: previous.at, runId: previous.runId, knownRunIds: this.#knownRunIds, stopRequested: previous.stopRequested, inputs: this.row.recordInputs }, waitMs);
+      const recovery = await this.#recover(
+        {
+          user: previous.user,
+          since: previous.at,
+          runId: previous.runId,
+          knownRunIds: this.#knownRunIds,
+          stopRequested: previous.stopRequested,
+          inputs: this.row.recordInputs,
+        },
+        waitMs,
+      );
       if (recovery.kind === 'found') return this.#recovered(recovery);
       if (recovery.kind !== 'absent') return this.#failAfter(this.#step(recoveryEvent(recovery)));
       if (previous.runId === undefined) this.#outcome.unresolvedSince = previous.at;
@@ -172,7 +190,10 @@ class RowExecutor {
         if (step.do === 'fail' && step.stopBatch) this.#outcome.stopBatch = { kind: step.stopBatch, cause: error };
         if (step.do === 'recover' && (verdict.kind === 'ambiguous' || verdict.kind === 'not-started')) {
           const runId = step.runId;
-          const recovery = await this.#recover({ user: this.row.user, since: sentAt, runId, knownRunIds: this.#knownRunIds, inputs: this.row.recordInputs }, step.waitForRun ? this.run.config.recoveryWaitMs : 0);
+          const recovery = await this.#recover(
+            { user: this.row.user, since: sentAt, runId, knownRunIds: this.#knownRunIds, inputs: this.row.recordInputs },
+            step.waitForRun ? this.run.config.recoveryWaitMs : 0,
+          );
           if (recovery.kind === 'found') return this.#recovered(recovery);
           step = this.#step(recovery.kind === 'absent' ? { kind: 'run-absent', verdict } : recoveryEvent(recovery));
           if (runId !== undefined) this.#knownRunIds.push(runId);
@@ -198,7 +219,10 @@ class RowExecutor {
   /** What became of an attempt, asked of the server; `failed` when the server could not say. */
   #recover(target: RecoveryTarget, waitMs: number): Promise<Recovery | { kind: 'failed'; message: string }> {
     const options = { client: this.run.client, waitMs, streamIdleTimeoutMs: this.run.config.streamIdleTimeoutMs, signal: this.#abandon };
-    return recoverRun(target, options).catch((error: unknown) => ({ kind: 'failed' as const, message: error instanceof Error ? error.message : String(error) }));
+    return recoverRun(target, options).catch((error: unknown) => ({
+      kind: 'failed' as const,
+      message: error instanceof Error ? error.message : String(error),
+    }));
   }
 
   #recovered(recovery: Extract<Recovery, { kind: 'found' }>): RowOutcome {
@@ -214,8 +238,16 @@ class RowExecutor {
   #request(mode: 'streaming' | 'blocking', inputs: WorkflowInputs): AttemptRequest {
     const { client, config, signals, store, startOrder } = this.run;
     return {
-      client, mode, user: this.row.user, inputs, workflowId: config.workflowId, timeoutMs: config.timeoutMs,
-      streamIdleTimeoutMs: config.streamIdleTimeoutMs, stop: signals.stop, abandon: this.#abandon, startOrder,
+      client,
+      mode,
+      user: this.row.user,
+      inputs,
+      workflowId: config.workflowId,
+      timeoutMs: config.timeoutMs,
+      streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+      stop: signals.stop,
+      abandon: this.#abandon,
+      startOrder,
       onStarted: (runId, taskId) => store.started(this.row.id, runId, taskId),
       onStopping: () => {
         this.#outcome.stopRequested = true;
@@ -227,7 +259,10 @@ class RowExecutor {
   /** A stream difyrun asked to stop that ended without saying so: what the server knows, else `stopped`. */
   async #settleStopped(sentAt: number): Promise<RowOutcome> {
     if (this.#ids.runId === null) return this.#finish(undefined, stoppedError());
-    const recovery = await this.#recover({ user: this.row.user, since: sentAt, runId: this.#ids.runId, knownRunIds: this.#knownRunIds, stopRequested: true }, 0);
+    const recovery = await this.#recover(
+      { user: this.row.user, since: sentAt, runId: this.#ids.runId, knownRunIds: this.#knownRunIds, stopRequested: true },
+      0,
+    );
     return recovery.kind === 'found' ? this.#recovered(recovery) : this.#finish(undefined, stoppedError());
   }
 
@@ -246,14 +281,23 @@ class RowExecutor {
   }
 
   #finish(result: AttemptResult | undefined, error: RowError | null): RowOutcome {
-    const tally = { attempts: this.#attempts, retries: this.#retries, runId: this.#ids.runId, taskId: this.#ids.taskId, price: result?.price, stopRequested: this.#outcome.stopRequested };
+    const tally = {
+      attempts: this.#attempts,
+      retries: this.#retries,
+      runId: this.#ids.runId,
+      taskId: this.#ids.taskId,
+      price: result?.price,
+      stopRequested: this.#outcome.stopRequested,
+    };
     this.#outcome.record = buildOutcome(this.row, tally, this.#startedAt, result?.result, error);
     return this.#outcome;
   }
 }
 
 function recoveryEvent(recovery: Exclude<Recovery, { kind: 'found' | 'absent' }> | { kind: 'failed'; message: string }): RowEvent {
-  return recovery.kind === 'failed' ? { kind: 'recovery-failed', message: recovery.message } : { kind: 'run-still-running', runId: recovery.runId, waitedMs: recovery.waitedMs };
+  return recovery.kind === 'failed'
+    ? { kind: 'recovery-failed', message: recovery.message }
+    : { kind: 'run-still-running', runId: recovery.runId, waitedMs: recovery.waitedMs };
 }
 
 function stoppedError(): RowError {

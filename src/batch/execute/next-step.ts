@@ -42,7 +42,10 @@ export function nextStep(counts: RetryCounts, event: RowEvent, maxRetries: numbe
   switch (event.kind) {
     case 'recovery-failed':
       // Sending again without knowing whether the first run exists could bill it twice.
-      return stay({ do: 'fail', error: { code: 'recovery_failed', message: `Could not find out whether the run exists, so it was not sent again: ${event.message}`, http_status: null } });
+      return stay({
+        do: 'fail',
+        error: { code: 'recovery_failed', message: `Could not find out whether the run exists, so it was not sent again: ${event.message}`, http_status: null },
+      });
     case 'run-still-running':
       return stay({
         do: 'fail',

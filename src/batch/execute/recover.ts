@@ -96,10 +96,7 @@ async function findInLogs(target: RecoveryTarget, options: RecoveryOptions): Pro
   const after = new Date(Math.floor(target.since / 1000) * 1000 - 1000);
   for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
     if (options.signal.aborted) return { kind: 'absent' };
-    const page = await options.client.workflows.logs(
-      { endUserSessionId: target.user, createdAtAfter: after, limit: 100 },
-      { signal: options.signal },
-    );
+    const page = await options.client.workflows.logs({ endUserSessionId: target.user, createdAtAfter: after, limit: 100 }, { signal: options.signal });
     const listed = page.data
       .map((entry) => entry.workflow_run)
       .filter((run) => !target.knownRunIds.includes(run.id) && run.created_at * 1000 >= target.since - 1000)

@@ -27,7 +27,12 @@ export interface ProbedRow {
 }
 
 /** Dify's own error when it rejects the row's files; undefined when the files are fine or nothing was learnt. */
-export async function probeRejection(client: DifyClient, row: ProbedRow, variables: readonly InputVariable[], signal?: AbortSignal): Promise<BadRequestError | undefined> {
+export async function probeRejection(
+  client: DifyClient,
+  row: ProbedRow,
+  variables: readonly InputVariable[],
+  signal?: AbortSignal,
+): Promise<BadRequestError | undefined> {
   if (row.workflowId !== undefined) return undefined;
   const files = fileReferences(row.inputs);
   const refused = refusedInputs(variables);

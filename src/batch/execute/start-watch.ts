@@ -19,7 +19,9 @@ import { inputVariables } from '../../protocol/index.js';
 export class RunNotStartedError extends Error {
   override name = 'RunNotStartedError';
   constructor(waitedMs: number) {
-    super(`The server accepted the request but never started the run (only pings for ${Math.round(waitedMs / 1000)} s); it was not sent again, since it may still be queued on the server`);
+    super(
+      `The server accepted the request but never started the run (only pings for ${Math.round(waitedMs / 1000)} s); it was not sent again, since it may still be queued on the server`,
+    );
   }
 }
 

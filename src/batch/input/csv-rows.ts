@@ -28,9 +28,13 @@ export async function* readCsv(source: TextSource, file: string, from: ResumePoi
     if (quoteError) {
       const row = quoteError.row ?? 0;
       const line = nextLine + row + countNewlines(data.slice(0, row).flat());
-      throw new InputError(file, line, quoteError.code === 'InvalidQuotes'
-        ? 'not valid CSV: text after the closing quote of a quoted field (write a quote inside a quoted field as "")'
-        : 'not valid CSV: a quoted field is never closed (a missing closing quote)');
+      throw new InputError(
+        file,
+        line,
+        quoteError.code === 'InvalidQuotes'
+          ? 'not valid CSV: text after the closing quote of a quoted field (write a quote inside a quoted field as "")'
+          : 'not valid CSV: a quoted field is never closed (a missing closing quote)',
+      );
     }
     const items: InputItem[] = [];
     for (const record of data) {
@@ -137,7 +141,9 @@ function guessDelimiter(text: string, newline: LineEnding): string {
 function noIdHint(record: string[], delimiter: string): string {
   const joined = record.join(delimiter);
   const other = GUESSED_DELIMITERS.find((d) => d !== delimiter && joined.trim().toLowerCase().startsWith(`id${d}`));
-  return other === undefined ? '' : ` — the file seems to use ${delimiterName(other)}, not ${delimiterName(delimiter)}: try --delimiter "${other === '\t' ? 'tab' : other}"`;
+  return other === undefined
+    ? ''
+    : ` — the file seems to use ${delimiterName(other)}, not ${delimiterName(delimiter)}: try --delimiter "${other === '\t' ? 'tab' : other}"`;
 }
 
 function isBlank(record: string[]): boolean {

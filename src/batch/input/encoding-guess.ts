@@ -8,10 +8,10 @@ import iconv from 'iconv-lite';
 
 /** chardet's names → the --encoding to suggest (Excel on Windows writes cp1252 where chardet says ISO-8859-1). */
 const SUGGEST: Record<string, string> = {
-  'Shift_JIS': 'shift_jis',
+  Shift_JIS: 'shift_jis',
   'EUC-JP': 'euc-jp',
-  'GB18030': 'gb18030',
-  'Big5': 'big5',
+  GB18030: 'gb18030',
+  Big5: 'big5',
   'EUC-KR': 'euc-kr',
   'ISO-8859-1': 'windows-1252',
   'windows-1252': 'windows-1252',

@@ -68,7 +68,9 @@ export async function checkInputOptions(file: string, format: InputFormat, optio
     delimiter = parseDelimiter(options.delimiter) ?? fail(`--delimiter must be one character (or comma, semicolon, tab, pipe), got "${options.delimiter}"`);
   }
   if (options.encoding !== undefined && !isUtf8(options.encoding) && !(await import('iconv-lite')).default.encodingExists(options.encoding)) {
-    fail(`--encoding: unknown encoding "${options.encoding}" (known: utf-8, utf-16le, utf-16be, shift_jis, cp932, euc-jp, gbk, gb18030, big5, euc-kr, windows-1252, latin1 and more)`);
+    fail(
+      `--encoding: unknown encoding "${options.encoding}" (known: utf-8, utf-16le, utf-16be, shift_jis, cp932, euc-jp, gbk, gb18030, big5, euc-kr, windows-1252, latin1 and more)`,
+    );
   }
   return { delimiter, encoding: options.encoding?.toLowerCase(), sheet: options.sheet };
 }

@@ -68,7 +68,12 @@ export interface RowBatch {
  * at; `from` starts at such a point (it carries the options found on the first pass). Throws
  * InputError when the file as a whole is unusable or an option does not fit it.
  */
-export async function* readRowBatches(file: string, format: InputFormat = inputFormatOf(file), from?: ResumePoint, options: InputOptions = {}): AsyncGenerator<RowBatch> {
+export async function* readRowBatches(
+  file: string,
+  format: InputFormat = inputFormatOf(file),
+  from?: ResumePoint,
+  options: InputOptions = {},
+): AsyncGenerator<RowBatch> {
   const checked = from === undefined ? await checkInputOptions(file, format, options) : {};
   if (format === 'xlsx') {
     // The zip and XML readers load only when a workbook is read.

@@ -39,7 +39,19 @@ export type RowSelection = (row: InputRow) => 'run' | 'succeeded' | 'skip';
 const KEEP = 50;
 
 export async function scanInput(file: string, preparer: RowPreparer, select: RowSelection = () => 'run', options: InputOptions = {}): Promise<InputScan> {
-  const scan: InputScan = { rows: 0, problems: [], problemCount: 0, warnings: [], invalid: [], invalidCount: 0, undeclared: [], firstValid: [], selected: 0, alreadySucceeded: 0, resumeAt: undefined };
+  const scan: InputScan = {
+    rows: 0,
+    problems: [],
+    problemCount: 0,
+    warnings: [],
+    invalid: [],
+    invalidCount: 0,
+    undeclared: [],
+    firstValid: [],
+    selected: 0,
+    alreadySucceeded: 0,
+    resumeAt: undefined,
+  };
   const firstLine = new IdTable();
   const undeclared = new Set<string>();
   const problem = (line: number, message: string) => {

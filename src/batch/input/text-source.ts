@@ -36,13 +36,19 @@ const BOMS: [string, number[]][] = [
 ];
 
 /** Opens `file` as text from `position` (in the encoding's units, after the BOM); the encoding is found when not given. */
-export async function openText(file: string, requested: string | undefined, from?: { encoding: TextEncoding; position: number; line: number }): Promise<TextSource> {
+export async function openText(
+  file: string,
+  requested: string | undefined,
+  from?: { encoding: TextEncoding; position: number; line: number },
+): Promise<TextSource> {
   const encoding = from?.encoding ?? (await sniff(file, requested));
   const utf8 = isUtf8(encoding.name);
   const bytes = createReadStream(file, { start: encoding.bomBytes + (utf8 ? (from?.position ?? 0) : 0) });
   await new Promise<void>((resolve, reject) => {
     bytes.once('open', () => resolve());
-    bytes.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(file, undefined, `cannot read the input file (${error.code ?? error.message})`)));
+    bytes.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new InputError(file, undefined, `cannot read the input file (${error.code ?? error.message})`)),
+    );
   });
   return {
     // iconv-lite is loaded only for files that need it.
@@ -60,7 +66,8 @@ async function sniff(file: string, requested: string | undefined): Promise<TextE
   };
   for (const [name, mark] of BOMS) {
     if (!mark.every((byte, i) => head[i] === byte)) continue;
-    if (requested !== undefined && !sameEncoding(requested, name)) fail(`the file starts with a ${name.toUpperCase()} byte-order mark but --encoding is ${requested} (leave out --encoding)`);
+    if (requested !== undefined && !sameEncoding(requested, name))
+      fail(`the file starts with a ${name.toUpperCase()} byte-order mark but --encoding is ${requested} (leave out --encoding)`);
     return { name, bomBytes: mark.length };
   }
   if (isZip(head)) fail('this is a zip file, not text: an Excel workbook? Name it .xlsx to read its first sheet');

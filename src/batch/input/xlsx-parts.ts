@@ -19,7 +19,8 @@ export interface BookParts {
 export async function readBookParts(zip: WorkbookZip): Promise<BookParts> {
   const book = await workbookPart(zip);
   const rels = await relationships(zip, book);
-  const partOfType = (type: string, fallback: string) => [...rels.values()].find((rel) => rel.type.endsWith(`/${type}`))?.part ?? (zip.has(fallback) ? fallback : undefined);
+  const partOfType = (type: string, fallback: string) =>
+    [...rels.values()].find((rel) => rel.type.endsWith(`/${type}`))?.part ?? (zip.has(fallback) ? fallback : undefined);
   const sheets: { name: string; part: string }[] = [];
   let date1904 = false;
   let root: string | undefined;
@@ -55,7 +56,9 @@ async function workbookPart(zip: WorkbookZip): Promise<string> {
 }
 
 const NOT_A_WORKBOOK = (zip: WorkbookZip) =>
-  zip.has('word/document.xml') || zip.has('ppt/presentation.xml') ? 'this is a Word or PowerPoint file, not an Excel workbook' : 'a zip file, but not an Excel workbook (it has no xl/workbook.xml)';
+  zip.has('word/document.xml') || zip.has('ppt/presentation.xml')
+    ? 'this is a Word or PowerPoint file, not an Excel workbook'
+    : 'a zip file, but not an Excel workbook (it has no xl/workbook.xml)';
 
 /** `<si>` items: the text of `<t>` directly in them or in rich-text runs `<r><t>`, not phonetic hints `<rPh><t>`. */
 async function readSharedStrings(zip: WorkbookZip, part: string): Promise<string[]> {

@@ -77,7 +77,12 @@ async function* parseSheet(zip: WorkbookZip, part: string, book: BookParts): Asy
         case 'c':
           if (row) {
             const reference = attribute(tag, 'r');
-            cell = { column: reference ? columnIndex(reference) : row.cells.length, type: attribute(tag, 't') ?? 'n', style: Number(attribute(tag, 's') ?? 0), text: '' };
+            cell = {
+              column: reference ? columnIndex(reference) : row.cells.length,
+              type: attribute(tag, 't') ?? 'n',
+              style: Number(attribute(tag, 's') ?? 0),
+              text: '',
+            };
           }
           break;
         case 'v':

@@ -39,7 +39,10 @@ export async function openZip(file: string): Promise<WorkbookZip> {
       const entry = entries.get(part);
       if (entry === undefined) throw new WorkbookError(`the workbook has no ${part}: it is damaged, or not an Excel workbook`);
       if (entry.isEncrypted()) throw new WorkbookError('the workbook is encrypted: remove its password in Excel, or save it as CSV UTF-8');
-      if (!entry.canDecodeFileData()) throw new WorkbookError(`${part} is compressed with a method this reader does not know (${entry.compressionMethod}): save the workbook again from Excel`);
+      if (!entry.canDecodeFileData())
+        throw new WorkbookError(
+          `${part} is compressed with a method this reader does not know (${entry.compressionMethod}): save the workbook again from Excel`,
+        );
       let stream;
       try {
         stream = await zip.openReadStreamPromise(entry);

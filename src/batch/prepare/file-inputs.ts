@@ -34,7 +34,10 @@ export function splitFileList(cell: string): string[] {
     if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'string')) throw new Error('expected a JSON array of paths or URLs');
     return parsed as string[];
   }
-  return trimmed.split(/[;\n]/).map((part) => part.trim()).filter((part) => part !== '');
+  return trimmed
+    .split(/[;\n]/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 /** Turns one path or URL into a FileRef, or a message saying what is wrong with it. */

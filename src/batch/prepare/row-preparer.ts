@@ -155,4 +155,3 @@ function convert(variable: InputVariable, raw: unknown, baseDir: string): unknow
       return raw;
   }
 }
-

@@ -30,7 +30,8 @@ export class ProducedBy {
   noteBytes(bytes: Uint8Array, from: number, to: number, fingerprint: string | undefined, workflowId: string | null | undefined): void {
     const next = this.#count;
     const previous = this.#slots.setBytes(bytes, from, to, next);
-    if (previous !== undefined) this.#slots.setBytes(bytes, from, to, previous); // keep the id's slot
+    if (previous !== undefined)
+      this.#slots.setBytes(bytes, from, to, previous); // keep the id's slot
     else this.#grow();
     this.#store(previous ?? next, fingerprint, workflowId);
   }

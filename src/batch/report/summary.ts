@@ -142,10 +142,15 @@ export class BatchStats {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)
         .map(([code, count]) => ({ code, count })),
-      checks: this.checks.rows.total === 0 ? null : {
-        rows_passed: this.checks.rows.passed, rows: this.checks.rows.total,
-        assertions_passed: this.checks.assertions.passed, assertions: this.checks.assertions.total,
-      },
+      checks:
+        this.checks.rows.total === 0
+          ? null
+          : {
+              rows_passed: this.checks.rows.passed,
+              rows: this.checks.rows.total,
+              assertions_passed: this.checks.assertions.passed,
+              assertions: this.checks.assertions.total,
+            },
       wall_time_s: Math.round(wall * 100) / 100,
       rows_per_s: Math.round(this.#rate() * 10) / 10,
       stopped_reason: context.stoppedReason,
@@ -160,9 +165,14 @@ export function formatSummary(s: BatchSummary): string {
   const lines: string[] = [];
   if (s.rows_to_process === 0) return `Nothing to do: all ${s.skipped_already_succeeded} rows already succeeded in ${s.output}.`;
   const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
-  lines.push(`${s.succeeded} succeeded, ${s.failed} failed` + (s.not_started ? `, ${s.not_started} not started` : '') + ` of ${plural(s.rows_to_process, 'row')} in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`);
+  lines.push(
+    `${s.succeeded} succeeded, ${s.failed} failed` +
+      (s.not_started ? `, ${s.not_started} not started` : '') +
+      ` of ${plural(s.rows_to_process, 'row')} in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`,
+  );
   if (s.skipped_already_succeeded) lines.push(`skipped ${s.skipped_already_succeeded} rows that already succeeded in ${s.output}`);
-  if (s.invalid_inputs) lines.push(`${s.invalid_inputs === 1 ? '1 row' : `${s.invalid_inputs} rows`} had invalid inputs and ${s.invalid_inputs === 1 ? 'was' : 'were'} not sent`);
+  if (s.invalid_inputs)
+    lines.push(`${s.invalid_inputs === 1 ? '1 row' : `${s.invalid_inputs} rows`} had invalid inputs and ${s.invalid_inputs === 1 ? 'was' : 'were'} not sent`);
   lines.push(`attempts ${s.attempts}, retries ${s.retries}, re-executions avoided ${s.reexecutions_avoided}, duplicate executions ${s.duplicate_executions}`);
   const cost = s.total_price > 0 ? `, cost ${s.total_price} ${s.currency ?? ''}`.trimEnd() : '';
   lines.push(`tokens ${s.total_tokens}${cost}`);
@@ -170,11 +180,17 @@ export function formatSummary(s: BatchSummary): string {
   // The reason is the mode decision at the end (`auto: blocking, …`); rows may have run before it.
   if (ran > 0) lines.push(`mode: ${modeCounts(s.mode)}; ${s.mode.reason.replace(/^auto: (blocking|streaming)\b/, 'auto chose $1 for new rows')}`);
   if (s.latency_ms) lines.push(`latency p50 ${ms(s.latency_ms.p50)}, p90 ${ms(s.latency_ms.p90)}, p99 ${ms(s.latency_ms.p99)}, max ${ms(s.latency_ms.max)}`);
-  if (s.checks) lines.push(`checks passed: ${formatPassRate({ passed: s.checks.rows_passed, total: s.checks.rows })} rows, ${formatPassRate({ passed: s.checks.assertions_passed, total: s.checks.assertions })} assertions${s.checks.rows_passed < s.checks.rows ? ' (failures: the "assertions" of each line, or difyrun report)' : ''}`);
+  if (s.checks)
+    lines.push(
+      `checks passed: ${formatPassRate({ passed: s.checks.rows_passed, total: s.checks.rows })} rows, ${formatPassRate({ passed: s.checks.assertions_passed, total: s.checks.assertions })} assertions${s.checks.rows_passed < s.checks.rows ? ' (failures: the "assertions" of each line, or difyrun report)' : ''}`,
+    );
   if (s.top_errors.length) lines.push(`top errors: ${s.top_errors.map((e) => `${e.code} ×${e.count}`).join(', ')}`);
   if (s.stopped_reason) lines.push(`stopped: ${s.stopped_reason}`);
   if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);
-  if (s.not_started) lines.push(`to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} that failed` : ''}`);
+  if (s.not_started)
+    lines.push(
+      `to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} that failed` : ''}`,
+    );
   return lines.join('\n');
 }
 

@@ -183,7 +183,10 @@ export class RowScheduler {
     if (outcome.stopRequested) this.#stoppedRuns++;
     if (outcome.stopBatch?.kind === 'fatal') this.#halt('fatal', describeError(outcome.stopBatch.cause, client.baseURL));
     if (outcome.stopBatch?.kind === 'quota') {
-      this.#halt('quota', `quota exhausted (${outcome.record?.error?.message ?? 'rate_limit_error'}); in-flight rows were finished, unstarted rows were not run`);
+      this.#halt(
+        'quota',
+        `quota exhausted (${outcome.record?.error?.message ?? 'rate_limit_error'}); in-flight rows were finished, unstarted rows were not run`,
+      );
     }
     if (outcome.recovered) stats.reexecutionsAvoided++;
     stats.duplicateExecutions += outcome.extraRuns;
@@ -227,8 +230,21 @@ export class RowScheduler {
 
 function invalidRow(id: string, inputs: Record<string, unknown>, message: string): OutcomeRecord {
   return {
-    id, status: 'failed', inputs, outputs: null, workflow_run_id: null, executed_at: new Date().toISOString(), retry_count: 0, task_id: null,
-    workflow_status: null, error: { code: 'invalid_input', message, http_status: null }, elapsed_time: null, total_tokens: null,
-    total_price: null, currency: null, latency_ms: 0, attempts: 0,
+    id,
+    status: 'failed',
+    inputs,
+    outputs: null,
+    workflow_run_id: null,
+    executed_at: new Date().toISOString(),
+    retry_count: 0,
+    task_id: null,
+    workflow_status: null,
+    error: { code: 'invalid_input', message, http_status: null },
+    elapsed_time: null,
+    total_tokens: null,
+    total_price: null,
+    currency: null,
+    latency_ms: 0,
+    attempts: 0,
   };
 }

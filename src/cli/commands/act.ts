@@ -14,7 +14,10 @@ export function registerAct(program: Command): void {
     .argument('<task-id>', 'task_id of a streaming run (not its workflow_run_id)')
     .description('stop a running streaming run')
     .requiredOption('--user <name>', 'the user the run was started with');
-  withCommonOptions(stop).addHelpText('after', '\nExample:\n  difyrun stop 5ad4cb98-f0c7-4085-b384-88c403be6290 --user difyrun-cli\n\nDify answers success for any task id, finished or unknown ones too.');
+  withCommonOptions(stop).addHelpText(
+    'after',
+    '\nExample:\n  difyrun stop 5ad4cb98-f0c7-4085-b384-88c403be6290 --user difyrun-cli\n\nDify answers success for any task id, finished or unknown ones too.',
+  );
   stop.action((taskId: string, flags: CommonFlags & { user: string }) =>
     runCommand('stop', flags, async ({ client }) => {
       const result = await client.workflows.stop(taskId, flags.user);
@@ -28,7 +31,10 @@ export function registerAct(program: Command): void {
     .argument('<path>', 'file to upload')
     .description('upload a file; prints its id and the object to use as a file input')
     .option('--user <name>', 'the user that will use the file (env DIFY_USER, default difyrun-cli)');
-  withCommonOptions(upload).addHelpText('after', '\nExample:\n  difyrun upload ./report.pdf --user alice\n\nThe file can then be used by the same user as an input:\n  difyrun run --user alice --inputs-json \'{"doc": {"type": "document", "transfer_method": "local_file", "upload_file_id": "<id>"}}\'');
+  withCommonOptions(upload).addHelpText(
+    'after',
+    '\nExample:\n  difyrun upload ./report.pdf --user alice\n\nThe file can then be used by the same user as an input:\n  difyrun run --user alice --inputs-json \'{"doc": {"type": "document", "transfer_method": "local_file", "upload_file_id": "<id>"}}\'',
+  );
   upload.action((path: string, flags: CommonFlags & { user?: string }) =>
     runCommand('upload', flags, async ({ client }, env) => {
       checkUploadable(path);
@@ -44,20 +50,26 @@ export function registerAct(program: Command): void {
 
   const init = program
     .command('init')
-    .description('write an input template for difyrun batch from the workflow\'s inputs')
+    .description("write an input template for difyrun batch from the workflow's inputs")
     .option('-o, --output <file>', 'where to write it: .csv, .tsv, .xlsx or .jsonl by its extension (default template.csv, or template.jsonl with --jsonl)')
     .option('--jsonl', 'a JSONL template (typed values) instead of CSV')
     .option('--force', 'overwrite an existing file');
-  withCommonOptions(init, { json: false }).addHelpText('after', '\nExamples:\n  difyrun init --local examples/workflows/review-triage.yml -o reviews.csv\n  difyrun init -o reviews.xlsx      # a workbook: typed cells, a drop-down for each select input\n  difyrun init --jsonl');
+  withCommonOptions(init, { json: false }).addHelpText(
+    'after',
+    '\nExamples:\n  difyrun init --local examples/workflows/review-triage.yml -o reviews.csv\n  difyrun init -o reviews.xlsx      # a workbook: typed cells, a drop-down for each select input\n  difyrun init --jsonl',
+  );
   init.action((flags: CommonFlags & { output?: string; jsonl?: boolean; force?: boolean }) =>
     runCommand('init', flags, async ({ client }) => {
       const output = flags.output ?? (flags.jsonl ? 'template.jsonl' : 'template.csv');
       const format = templateFormatOf(output);
-      if (flags.jsonl && format !== 'jsonl') throw new OptionError(`--jsonl writes JSONL, but --output ${output} names a ${format.toUpperCase()} file (name it .jsonl, or leave out --jsonl)`);
+      if (flags.jsonl && format !== 'jsonl')
+        throw new OptionError(`--jsonl writes JSONL, but --output ${output} names a ${format.toUpperCase()} file (name it .jsonl, or leave out --jsonl)`);
       if (existsSync(output) && !flags.force) throw new OptionError(`${output} already exists (use --force to overwrite)`);
       const variables = inputVariables(await client.app.parameters());
       await writeTemplate(output, format, variables);
-      process.stderr.write(`wrote ${output}: id + ${variables.length} input column${variables.length === 1 ? '' : 's'} (${variables.map((v) => `${v.variable}: ${v.type}${v.required ? ', required' : ''}`).join('; ') || 'none'})\n`);
+      process.stderr.write(
+        `wrote ${output}: id + ${variables.length} input column${variables.length === 1 ? '' : 's'} (${variables.map((v) => `${v.variable}: ${v.type}${v.required ? ', required' : ''}`).join('; ') || 'none'})\n`,
+      );
       const local = flags.local === undefined ? '' : ` --local ${shellWord(flags.local)}`;
       process.stderr.write(`fill it in, then: difyrun batch${local} -i ${shellWord(output)} -o results.jsonl\n`);
     }),
@@ -81,4 +93,3 @@ function checkUploadable(path: string): void {
 function shellWord(text: string): string {
   return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
-

@@ -83,7 +83,10 @@ export function registerBatch(program: Command): void {
     .description('run every row of a CSV, TSV, .xlsx or JSONL file through the workflow (concurrent, resumable)')
     .option('-i, --input <file>', 'CSV, TSV, .xlsx or JSONL input')
     .option('--delimiter <char>', 'CSV delimiter: , ; tab | or any one character (default: detected; tab for .tsv)')
-    .option('--encoding <name>', 'input text encoding, e.g. shift_jis, cp932, gbk, gb18030, big5, euc-kr, windows-1252, latin1 (default: UTF-8, or UTF-16 by its BOM)')
+    .option(
+      '--encoding <name>',
+      'input text encoding, e.g. shift_jis, cp932, gbk, gb18030, big5, euc-kr, windows-1252, latin1 (default: UTF-8, or UTF-16 by its BOM)',
+    )
     .option('--sheet <name>', '.xlsx input: the sheet to read (default: the first)')
     .option('-o, --output <file>', 'JSONL output (appended to; resumable)')
     .option('--retry', 'run only the ids listed in <output>.retry')
@@ -92,7 +95,10 @@ export function registerBatch(program: Command): void {
     .option('--rpm <n>', 'at most this many requests per minute')
     .option('--mode <mode>', `auto, streaming (survives the ~100 s gateway cut-off) or blocking (default: ${BATCH_DEFAULTS.mode})`)
     .option('--max-retries <n>', `retries of transient errors per row (env MAX_RETRIES, default: ${BATCH_DEFAULTS.maxRetries})`)
-    .option('--timeout <seconds>', `bounds every wait of a row: a request, a stream's first event, a recovery (env TIMEOUT, default: ${BATCH_DEFAULTS.timeoutSeconds})`)
+    .option(
+      '--timeout <seconds>',
+      `bounds every wait of a row: a request, a stream's first event, a recovery (env TIMEOUT, default: ${BATCH_DEFAULTS.timeoutSeconds})`,
+    )
     .option('--user <name>', 'send this user for every row (default: difyrun-<id>, one per row)')
     .option('--dry-run', 'validate every row and print the first request bodies; run nothing')
     .option('--bom', 'start a new output file with a UTF-8 BOM (for Excel)')
@@ -123,14 +129,17 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
       if (!flags.output) throw new OptionError('--compact needs --output FILE');
       const result = await compactLedger(flags.output, { inputOrder: flags.input });
       if (result === undefined) throw new OptionError(`--compact: ${flags.output} does not exist`);
-      process.stderr.write(`${flags.output}: ${result.linesBefore} lines → ${result.linesAfter} (one per id${flags.input ? `, in the order of ${flags.input}` : ''})\n`);
+      process.stderr.write(
+        `${flags.output}: ${result.linesBefore} lines → ${result.linesAfter} (one per id${flags.input ? `, in the order of ${flags.input}` : ''})\n`,
+      );
       return EXIT.ok;
     }
     const env = loadEnvironment();
     const config = batchConfig(flags, env);
     // The queue's modules (BullMQ, ioredis) are loaded only for --queue: they were a fifth of a plain batch's start-up CPU.
     const queueUrl = flags.queue === undefined ? undefined : (await import('./worker.js')).queueUrlOption(flags.queue);
-    if (queueUrl !== undefined && flags.local !== undefined) throw new OptionError('--queue cannot be used with --local (workers cannot reach an in-process server): start `difyrun serve` and pass --base-url');
+    if (queueUrl !== undefined && flags.local !== undefined)
+      throw new OptionError('--queue cannot be used with --local (workers cannot reach an in-process server): start `difyrun serve` and pass --base-url');
     const connection = await connect(flags, env, {
       timeoutMs: config.timeoutSeconds * 1000,
       warn: (message) => process.stderr.write(`${message}\n`),
@@ -140,7 +149,10 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
     const signals = watchSignals(config.quiet);
     try {
       const io = { client: connection.client, stdout: process.stdout, stderr: process.stderr, interrupt: signals.interrupt, hardStop: signals.hardStop };
-      const result = queueUrl === undefined ? await runBatch(config, io) : await (await import('../../queue/submit/submit-batch.js')).submitToQueue(queueUrl, config, io, flags.apiKey ?? env.DIFY_API_KEY ?? '');
+      const result =
+        queueUrl === undefined
+          ? await runBatch(config, io)
+          : await (await import('../../queue/submit/submit-batch.js')).submitToQueue(queueUrl, config, io, flags.apiKey ?? env.DIFY_API_KEY ?? '');
       if (flags.json && result.summary) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
       if (flags.report && result.summary) {
         await writeReport({ results: [config.output], output: flags.report, input: config.input });
@@ -169,8 +181,12 @@ function batchConfig(flags: BatchFlags, env: Record<string, string | undefined>)
   const mode = (flags.mode ?? BATCH_DEFAULTS.mode) as BatchMode;
   if (!BATCH_MODES.includes(mode)) throw new OptionError(`--mode must be ${BATCH_MODES.map((name) => `"${name}"`).join(', ')}, got "${mode}"`);
   /** A flag, else its environment variable; the error names whichever was given. */
-  const either = (flag: string | undefined, flagName: string, variable: string) => ({ value: flag ?? env[variable], name: flag !== undefined ? flagName : variable });
-  const number = (given: { value: string | undefined; name: string }, fallback: number, rules: { min?: number; integer?: boolean }) => numberOption(given.value, given.name, fallback, rules);
+  const either = (flag: string | undefined, flagName: string, variable: string) => ({
+    value: flag ?? env[variable],
+    name: flag !== undefined ? flagName : variable,
+  });
+  const number = (given: { value: string | undefined; name: string }, fallback: number, rules: { min?: number; integer?: boolean }) =>
+    numberOption(given.value, given.name, fallback, rules);
   const d = BATCH_DEFAULTS;
   return fullBatchConfig({
     input: flags.input,
@@ -201,7 +217,10 @@ function watchSignals(quiet: boolean) {
   const hardStop = new AbortController();
   const watcher = watchInterrupts(
     () => {
-      if (!quiet) process.stderr.write('\nStopping: no new rows; streaming runs in flight are stopped on the server, blocking requests finish (Ctrl-C again to quit now)\n');
+      if (!quiet)
+        process.stderr.write(
+          '\nStopping: no new rows; streaming runs in flight are stopped on the server, blocking requests finish (Ctrl-C again to quit now)\n',
+        );
       interrupt.abort();
     },
     () => {

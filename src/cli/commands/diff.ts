@@ -84,6 +84,14 @@ function summary(stats: ReturnType<typeof compareResults>['a']['stats']) {
     total_tokens: stats.tokens?.total ?? null,
     total_price: stats.price?.total ?? null,
     currency: stats.currency,
-    checks: stats.checks.rows.total > 0 ? { rows_passed: stats.checks.rows.passed, rows: stats.checks.rows.total, assertions_passed: stats.checks.assertions.passed, assertions: stats.checks.assertions.total } : null,
+    checks:
+      stats.checks.rows.total > 0
+        ? {
+            rows_passed: stats.checks.rows.passed,
+            rows: stats.checks.rows.total,
+            assertions_passed: stats.checks.assertions.passed,
+            assertions: stats.checks.assertions.total,
+          }
+        : null,
   };
 }

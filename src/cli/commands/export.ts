@@ -39,7 +39,8 @@ export function registerExport(program: Command): void {
         warnBadLines({ file: results, badLines: report.badLines });
         if (report.notRun > 0) process.stderr.write(`note: ${plural(report.notRun, 'input row')} have no result yet (status "not_run")\n`);
         if (report.notInInput > 0) process.stderr.write(`note: ${plural(report.notInInput, 'result id')} not in ${flags.input} (listed last)\n`);
-        if (report.cutCells > 0) process.stderr.write(`warning: ${plural(report.cutCells, 'cell')} cut to Excel's 32,767 characters (the CSV export keeps them whole)\n`);
+        if (report.cutCells > 0)
+          process.stderr.write(`warning: ${plural(report.cutCells, 'cell')} cut to Excel's 32,767 characters (the CSV export keeps them whole)\n`);
         const encoding = report.format === 'csv' ? ' (UTF-8 with BOM)' : '';
         process.stderr.write(`Wrote ${flags.output}: ${plural(report.rows, 'row')} × ${report.columns} columns${encoding}\n`);
       }),

@@ -53,7 +53,11 @@ async function workbook(variables: InputVariable[]): Promise<Buffer> {
     header.note = `${variable.label || variable.variable}: ${variable.type}${variable.required ? ', required' : ''}`;
     if (variable.type === 'select' && variable.options?.length) {
       for (let row = 2; row <= DROPDOWN_ROWS; row++) {
-        sheet.getCell(row, index + 2).dataValidation = { type: 'list', allowBlank: !variable.required, formulae: [`"${variable.options.join(',').replace(/"/g, '""')}"`] };
+        sheet.getCell(row, index + 2).dataValidation = {
+          type: 'list',
+          allowBlank: !variable.required,
+          formulae: [`"${variable.options.join(',').replace(/"/g, '""')}"`],
+        };
       }
     }
     if (variable.type === 'json_object' || variable.type === 'file-list') column.alignment = { wrapText: true };

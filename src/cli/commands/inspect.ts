@@ -14,7 +14,10 @@ export function registerInspect(program: Command): void {
     .argument('<run-id>', 'workflow_run_id (from a run, the batch output or logs)')
     .description('show a run: status, inputs, outputs, time and tokens')
     .option('--watch', 'poll until the run finishes');
-  withCommonOptions(status).addHelpText('after', '\nExamples:\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a --watch --json\n\nExit codes: 0 succeeded or still running · 1 failed or stopped · 2 no run with this id · 3 auth error ·\n4 could not reach or use the server.');
+  withCommonOptions(status).addHelpText(
+    'after',
+    '\nExamples:\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a\n  difyrun status 3c90c3cc-0d44-4b50-8888-8dd25736052a --watch --json\n\nExit codes: 0 succeeded or still running · 1 failed or stopped · 2 no run with this id · 3 auth error ·\n4 could not reach or use the server.',
+  );
   status.action((runId: string, flags: CommonFlags & { watch?: boolean }) =>
     runCommand('status', flags, async ({ client }) => {
       let detail = await client.workflows.get(runId);
@@ -25,7 +28,8 @@ export function registerInspect(program: Command): void {
       const nowSeconds = () => Math.floor(Date.now() / 1000);
       // A run Dify calls running past its own time limit was stopped (Dify never records it): not watched forever.
       while (flags.watch && detail.status === 'running' && staleRunNote(detail, nowSeconds()) === undefined) {
-        if (!flags.json) process.stderr.write(inPlace ? `\r\u001b[2Krunning… ${detail.total_steps} steps so far` : `running… ${detail.total_steps} steps so far\n`);
+        if (!flags.json)
+          process.stderr.write(inPlace ? `\r\u001b[2Krunning… ${detail.total_steps} steps so far` : `running… ${detail.total_steps} steps so far\n`);
         polled = true;
         await abortableDelay(1000, never);
         detail = await client.workflows.get(runId);
@@ -109,7 +113,9 @@ export function registerInspect(program: Command): void {
     runCommand('info', flags, async ({ client, baseURL }) => {
       const app = await client.app.info();
       if (flags.json) return void printJson(app);
-      process.stdout.write(`${app.name} (${app.mode})\n${app.description ? `${app.description}\n` : ''}author: ${app.author_name || '-'}${app.tags.length ? `  tags: ${app.tags.join(', ')}` : ''}\nserver: ${baseURL}\n`);
+      process.stdout.write(
+        `${app.name} (${app.mode})\n${app.description ? `${app.description}\n` : ''}author: ${app.author_name || '-'}${app.tags.length ? `  tags: ${app.tags.join(', ')}` : ''}\nserver: ${baseURL}\n`,
+      );
     }),
   );
 
@@ -125,15 +131,22 @@ export function registerInspect(program: Command): void {
         variable.required ? 'yes' : 'no',
         [
           variable.options?.length ? `options: ${variable.options.join(' | ')}` : '',
-          typeof variable.max_length === 'number' && variable.max_length > 0 ? `max ${variable.max_length}${variable.type === 'file-list' ? ' files' : ' chars'}` : '',
+          typeof variable.max_length === 'number' && variable.max_length > 0
+            ? `max ${variable.max_length}${variable.type === 'file-list' ? ' files' : ' chars'}`
+            : '',
           variable.default !== undefined && variable.default !== null && variable.default !== '' ? `default ${JSON.stringify(variable.default)}` : '',
           variable.allowed_file_types?.length ? `file types: ${variable.allowed_file_types.join(', ')}` : '',
-        ].filter(Boolean).join('; '),
+        ]
+          .filter(Boolean)
+          .join('; '),
         variable.label && variable.label !== variable.variable ? variable.label : '',
       ]);
       process.stdout.write(rows.length === 0 ? 'This workflow has no input variables.\n' : `${table(['INPUT', 'TYPE', 'REQUIRED', 'RULES', 'LABEL'], rows)}\n`);
       const limits = parameters.system_parameters;
-      if (limits) process.stdout.write(`upload limits: file ${limits.file_size_limit} MB, image ${limits.image_file_size_limit} MB, audio ${limits.audio_file_size_limit} MB, video ${limits.video_file_size_limit} MB\n`);
+      if (limits)
+        process.stdout.write(
+          `upload limits: file ${limits.file_size_limit} MB, image ${limits.image_file_size_limit} MB, audio ${limits.audio_file_size_limit} MB, video ${limits.video_file_size_limit} MB\n`,
+        );
     }),
   );
 }

@@ -24,7 +24,9 @@ export async function runResultsCommand(name: string, flags: { debug?: boolean }
 export function warnBadLines(set: Pick<ResultSet, 'file' | 'badLines'>): void {
   if (set.badLines.length === 0) return;
   const count = set.badLines.length;
-  process.stderr.write(`warning: ${set.file}: ${count} line${count === 1 ? ' is' : 's are'} not a result record and ${count === 1 ? 'was' : 'were'} skipped (first: line ${set.badLines[0]})\n`);
+  process.stderr.write(
+    `warning: ${set.file}: ${count} line${count === 1 ? ' is' : 's are'} not a result record and ${count === 1 ? 'was' : 'were'} skipped (first: line ${set.badLines[0]})\n`,
+  );
 }
 
 export function plural(count: number, word: string): string {

@@ -25,7 +25,7 @@ export function registerRun(program: Command): void {
   const command = program
     .command('run')
     .description('run the workflow once; streams text and node progress as they happen')
-    .option('--input <key=value>', 'an input value, converted by the workflow\'s declared type (repeatable)', collect, [])
+    .option('--input <key=value>', "an input value, converted by the workflow's declared type (repeatable)", collect, [])
     .option('--inputs-json <json|@file>', 'all inputs as a JSON object (typed values)')
     .option('--file <var=path|url>', 'a file input: a local path (uploaded) or an http(s) URL (repeatable)', collect, [])
     .option('--user <name>', 'end-user id sent to Dify (env DIFY_USER, default difyrun-cli)')
@@ -189,7 +189,9 @@ function printResult(result: WorkflowRunResult, alreadyShown: string): void {
   }
   const status = data.status === 'succeeded' ? c.green(data.status) : c.red(data.status);
   const error = data.error ? ` — ${data.error}` : '';
-  process.stderr.write(`${status} in ${data.elapsed_time.toFixed(2)} s · ${data.total_tokens} tokens · ${data.total_steps} steps · run ${result.workflow_run_id}${error}\n`);
+  process.stderr.write(
+    `${status} in ${data.elapsed_time.toFixed(2)} s · ${data.total_tokens} tokens · ${data.total_steps} steps · run ${result.workflow_run_id}${error}\n`,
+  );
 }
 
 function exitFor(result: WorkflowRunResult): number {

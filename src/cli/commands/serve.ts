@@ -11,21 +11,24 @@ export function registerServe(program: Command): void {
     .description('run a Dify workflow DSL file locally behind a Dify-compatible Service API')
     .requiredOption('--workflow <file.yml>', 'Dify app export (DSL) to serve')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port (0 picks a free one; not 5001, self-hosted Dify\'s API port)', String(LOCAL_DEFAULT_PORT))
+    .option('--port <port>', "port (0 picks a free one; not 5001, self-hosted Dify's API port)", String(LOCAL_DEFAULT_PORT))
     .option('--api-key <key>', `API key clients must send (default ${LOCAL_API_KEY})`)
     .option('--faults <json|file>', 'fault injection spec (see README "Fault injection")')
     .option('--llm-rate <tokens/s>', 'tokens per second streamed by the local LLM stand-in', '100')
     .option('--ping-interval <seconds>', 'heartbeat interval of streams', '10')
     .option('--data-dir <dir>', 'keep runs, logs and uploads here (SQLite + files) so they survive a restart; default: in memory')
     .option('--no-flaws', "don't reproduce Dify 1.13.2's flaws (silent rejected streams, unrecorded stops, 500s, HTML 404); see README")
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   difyrun serve --workflow examples/workflows/review-triage.yml
   difyrun serve --workflow app.yml --data-dir .difyrun-data
   difyrun serve --workflow app.yml --no-flaws        # plain errors instead of Dify's flaws, for DSL development
   difyrun serve --workflow app.yml --port 0 --faults '{"seed":7,"rate429":0.1,"latencyMs":{"min":100,"max":400}}'
 
-Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
+Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`,
+    )
     .option('--debug', 'print stack traces')
     .action(async (options: ServeOptions) => {
       let server;
@@ -54,7 +57,18 @@ Exit codes: 0 stopped with Ctrl-C, 2 bad workflow file or option.`)
     });
 }
 
-interface ServeOptions { workflow: string; host: string; port: string; apiKey?: string; faults?: string; llmRate: string; pingInterval: string; dataDir?: string; flaws: boolean; debug?: boolean }
+interface ServeOptions {
+  workflow: string;
+  host: string;
+  port: string;
+  apiKey?: string;
+  faults?: string;
+  llmRate: string;
+  pingInterval: string;
+  dataDir?: string;
+  flaws: boolean;
+  debug?: boolean;
+}
 
 /** Starts the server; a bad option, workflow file, data dir or a taken port is an OptionError (exit 2). */
 async function start(options: ServeOptions) {
@@ -66,8 +80,15 @@ async function start(options: ServeOptions) {
   if (!Number.isFinite(ping) || ping < 0) throw new OptionError(`--ping-interval must be a number of seconds ≥ 0, got "${options.pingInterval}"`);
   try {
     return await startServer({
-      workflow: options.workflow, host: options.host, port, apiKey: options.apiKey, faults: options.faults,
-      llm: { tokensPerSecond: rate }, pingIntervalMs: ping * 1000, dataDir: options.dataDir, flaws: options.flaws,
+      workflow: options.workflow,
+      host: options.host,
+      port,
+      apiKey: options.apiKey,
+      faults: options.faults,
+      llm: { tokensPerSecond: rate },
+      pingIntervalMs: ping * 1000,
+      dataDir: options.dataDir,
+      flaws: options.flaws,
     });
   } catch (error) {
     if (error instanceof DslError || error instanceof FaultSpecError || error instanceof DataDirError) throw new OptionError(error.message);

@@ -82,8 +82,14 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
       },
     );
     try {
-      if (!flags.quiet) log(`connected to ${connection.displayUrl}; keys: ${keyRing.fingerprints.join(', ')} (fingerprints); waiting for rows (Ctrl-C to stop)`);
-      await runWorker(connection, keyRing, { concurrency, leaseMs: leaseSeconds * 1000, quiet: flags.quiet ?? false }, { log, interrupt: interrupt.signal, hardStop: hardStop.signal });
+      if (!flags.quiet)
+        log(`connected to ${connection.displayUrl}; keys: ${keyRing.fingerprints.join(', ')} (fingerprints); waiting for rows (Ctrl-C to stop)`);
+      await runWorker(
+        connection,
+        keyRing,
+        { concurrency, leaseMs: leaseSeconds * 1000, quiet: flags.quiet ?? false },
+        { log, interrupt: interrupt.signal, hardStop: hardStop.signal },
+      );
       return EXIT.ok;
     } finally {
       signals.dispose();

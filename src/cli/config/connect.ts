@@ -42,7 +42,9 @@ export async function connect(
     } catch (error) {
       if (error instanceof DslError || error instanceof FaultSpecError) throw new OptionError(`--local: ${error.message}`);
       if (error instanceof DataDirError) {
-        const busy = / in use /.test(error.message) ? ' — another --local command on this workflow is running; let it finish, or share one `difyrun serve --data-dir`' : '';
+        const busy = / in use /.test(error.message)
+          ? ' — another --local command on this workflow is running; let it finish, or share one `difyrun serve --data-dir`'
+          : '';
         throw new OptionError(`--local: ${error.message.replace(/^--data-dir /, 'data directory ')}${busy}`);
       }
       throw error;

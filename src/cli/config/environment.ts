@@ -26,12 +26,7 @@ export class OptionError extends Error {
 }
 
 /** Parses a number from a flag or env var, naming it in the error. */
-export function numberOption(
-  value: string | undefined,
-  name: string,
-  fallback: number,
-  rules: { min?: number; integer?: boolean } = {},
-): number {
+export function numberOption(value: string | undefined, name: string, fallback: number, rules: { min?: number; integer?: boolean } = {}): number {
   if (value === undefined || value.trim() === '') return fallback;
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || (rules.integer && !Number.isInteger(parsed)) || (rules.min !== undefined && parsed < rules.min)) {

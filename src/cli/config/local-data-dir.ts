@@ -21,7 +21,9 @@ export function localDataDir(workflow: string, env: Env, cwd = process.cwd()): s
     const ignore = join(root, '.gitignore');
     if (!existsSync(ignore)) writeFileSync(ignore, '# difyrun --local data (runs, logs, uploads); safe to delete\n*\n');
   } catch (error) {
-    throw new OptionError(`--local keeps its runs in ${root}, which cannot be created (${(error as NodeJS.ErrnoException).code}); set DIFYRUN_LOCAL_DIR to a writable directory`);
+    throw new OptionError(
+      `--local keeps its runs in ${root}, which cannot be created (${(error as NodeJS.ErrnoException).code}); set DIFYRUN_LOCAL_DIR to a writable directory`,
+    );
   }
   return join(root, `${name}-${hash}`);
 }

@@ -23,18 +23,11 @@ export class Files {
     const form = new FormData();
     form.append('file', blob, filename);
     if (params.user !== undefined) form.append('user', params.user);
-    return this.transport.json<FileUploadResponse>(
-      { method: 'POST', path: '/files/upload', body: form, idempotency: 'idempotent' },
-      options,
-    );
+    return this.transport.json<FileUploadResponse>({ method: 'POST', path: '/files/upload', body: form, idempotency: 'idempotent' }, options);
   }
 
   /** The raw bytes of an uploaded file, as a Response (read it with .arrayBuffer(), .body …). */
-  async preview(
-    fileId: string,
-    params: { user?: string; asAttachment?: boolean } = {},
-    options?: RequestOptions,
-  ): Promise<Response> {
+  async preview(fileId: string, params: { user?: string; asAttachment?: boolean } = {}, options?: RequestOptions): Promise<Response> {
     const open = await this.transport.open(
       {
         method: 'GET',
@@ -52,7 +45,7 @@ export class Files {
 async function toBlob(file: Uploadable, mimeType: string | undefined): Promise<Blob> {
   const type = mimeType ?? (file instanceof Blob ? file.type : '') ?? '';
   if (file instanceof Blob) return mimeType && mimeType !== file.type ? new Blob([file], { type }) : file;
-  if (file instanceof Uint8Array || file instanceof ArrayBuffer) return new Blob([file as BlobPart], { type: type || "application/octet-stream" });
+  if (file instanceof Uint8Array || file instanceof ArrayBuffer) return new Blob([file as BlobPart], { type: type || 'application/octet-stream' });
   const chunks: Uint8Array[] = [];
   const reader = file.getReader();
   for (;;) {

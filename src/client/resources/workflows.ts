@@ -141,11 +141,7 @@ export class Workflows {
   }
 
   /** Reattaches to a run's event stream (GET /workflow/{id}/events); a finished run replays its final event. */
-  events<O extends object = JsonObject>(
-    workflowRunId: string,
-    params: EventsParams = {},
-    options: StreamOptions = {},
-  ): WorkflowStream<O> {
+  events<O extends object = JsonObject>(workflowRunId: string, params: EventsParams = {}, options: StreamOptions = {}): WorkflowStream<O> {
     assertRunId(workflowRunId);
     const spec: RequestSpec = {
       method: 'GET',
@@ -195,8 +191,7 @@ export class Workflows {
   #runSpec(params: RunParams, mode: 'blocking' | 'streaming'): RequestSpec {
     const body: WorkflowRunRequestBody = { inputs: params.inputs, response_mode: mode, user: params.user };
     if (params.files !== undefined) body.files = params.files;
-    const path =
-      params.workflowId === undefined ? '/workflows/run' : `/workflows/${encodeURIComponent(params.workflowId)}/run`;
+    const path = params.workflowId === undefined ? '/workflows/run' : `/workflows/${encodeURIComponent(params.workflowId)}/run`;
     return {
       method: 'POST',
       path,

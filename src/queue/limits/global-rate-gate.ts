@@ -56,7 +56,11 @@ export class GlobalRateGate {
   /** The submitter sets the app's pacing; the bucket starts full. */
   static async configure(redis: Redis, appId: string, settings: PacingSettings): Promise<void> {
     const key = keys.rate(appId);
-    await redis.multi().hdel(key, 'tokens', 'ts', 'next').hset(key, { rpm: settings.rpm ?? 0, spacing: settings.minSpacingMs }).exec();
+    await redis
+      .multi()
+      .hdel(key, 'tokens', 'ts', 'next')
+      .hset(key, { rpm: settings.rpm ?? 0, spacing: settings.minSpacingMs })
+      .exec();
   }
 
   /** Resolves when one more request may start, on any worker (rejects once `signal` aborts). */

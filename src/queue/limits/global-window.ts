@@ -56,7 +56,10 @@ export class GlobalWindow {
     this.#redis = redis as WindowRedis;
     this.#key = keys.window(appId);
     const asked = Date.now();
-    this.#clockOffset = redis.time().then(([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((asked + Date.now()) / 2), () => 0);
+    this.#clockOffset = redis.time().then(
+      ([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((asked + Date.now()) / 2),
+      () => 0,
+    );
   }
 
   /** The submitter sets the app's maximum and starts the window there (as a new local batch does). */

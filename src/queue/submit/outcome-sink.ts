@@ -101,8 +101,22 @@ export class OutcomeSink {
   /** A row that was never sent (invalid inputs, a file that would not upload): recorded as failed here. */
   recordUnsent(id: string, inputs: Record<string, unknown>, error: RowError): Promise<void> {
     const outcome: OutcomeRecord = {
-      id, status: 'failed', inputs, outputs: null, workflow_run_id: null, executed_at: new Date().toISOString(), retry_count: 0,
-      task_id: null, workflow_status: null, error, elapsed_time: null, total_tokens: null, total_price: null, currency: null, latency_ms: 0, attempts: 0,
+      id,
+      status: 'failed',
+      inputs,
+      outputs: null,
+      workflow_run_id: null,
+      executed_at: new Date().toISOString(),
+      retry_count: 0,
+      task_id: null,
+      workflow_status: null,
+      error,
+      elapsed_time: null,
+      total_tokens: null,
+      total_price: null,
+      currency: null,
+      latency_ms: 0,
+      attempts: 0,
     };
     return this.parts.serial.run(async () => {
       await this.parts.output.append(outcomeLine(outcome));
@@ -159,7 +173,8 @@ export class OutcomeSink {
       if (message.recovered) this.parts.stats.reexecutionsAvoided++;
       this.parts.stats.duplicateExecutions += message.extraRuns ?? 0;
       if (message.ranIn) this.parts.stats.ranIn(message.ranIn);
-      if (message.unresolvedSince !== undefined && message.user !== undefined && !this.unresolved.has(message.user)) this.unresolved.set(message.user, message.unresolvedSince);
+      if (message.unresolvedSince !== undefined && message.user !== undefined && !this.unresolved.has(message.user))
+        this.unresolved.set(message.user, message.unresolvedSince);
     }
     // Durable in the output first; only then may Redis forget them.
     await Promise.all(writes);

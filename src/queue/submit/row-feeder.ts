@@ -33,7 +33,7 @@ export class RowFeeder {
   async flush(): Promise<void> {
     const rows = this.#pending;
     this.#pending = [];
-    for (let start = 0; start < rows.length && !this.stopped; ) {
+    for (let start = 0; start < rows.length && !this.stopped;) {
       while (!this.stopped && this.sink.outstanding.size >= this.maxOutstanding) await this.sink.changed();
       const room = Math.max(1, this.maxOutstanding - this.sink.outstanding.size);
       const chunk = rows.slice(start, start + room);

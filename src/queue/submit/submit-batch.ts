@@ -89,7 +89,8 @@ export async function submitBatch(config: BatchConfig, io: BatchIO, target: Queu
     await GlobalRateGate.configure(redis, app.appId, { rpm: config.rpm, minSpacingMs: config.waitSeconds * 1000 });
 
     if (scan.alreadySucceeded > 0 && !config.quiet) progress.log(`Resuming: ${scan.alreadySucceeded} rows already succeeded in ${config.output} are skipped`);
-    if (inFlight.size > 0 && !config.quiet) progress.log(`${inFlight.size} rows are in flight on workers since an earlier run; they are recovered, not run again`);
+    if (inFlight.size > 0 && !config.quiet)
+      progress.log(`${inFlight.size} rows are in flight on workers since an earlier run; they are recovered, not run again`);
     const feeder = new RowFeeder(queue, sink, serial, Math.max(500, config.concurrency * 4));
     watch = new BatchWatch({ redis, batchId, generation, app, sink, feeder, queue, serial, interrupt: io.interrupt, log: (message) => progress.log(message) });
     progress.start({ total: scan.rows, done: scan.rows - scan.selected, inFlight: () => sink.outstanding.size });
@@ -164,7 +165,15 @@ async function forgetBatch(connection: QueueConnection, batchId: string): Promis
 
 async function report(
   config: BatchConfig,
-  parts: { output: string; ledgerRows: Parameters<typeof writeRetryFile>[1]; stats: BatchStats; scan: InputScan; watch: BatchWatch | undefined; interrupted: boolean; stderr: NodeJS.WriteStream },
+  parts: {
+    output: string;
+    ledgerRows: Parameters<typeof writeRetryFile>[1];
+    stats: BatchStats;
+    scan: InputScan;
+    watch: BatchWatch | undefined;
+    interrupted: boolean;
+    stderr: NodeJS.WriteStream;
+  },
 ): Promise<BatchResult> {
   const failedIds = await writeRetryFile(`${parts.output}.retry`, parts.ledgerRows);
   const summary = parts.stats.summarize({

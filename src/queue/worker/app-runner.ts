@@ -53,8 +53,11 @@ export class AppRunner {
     this.#queue = appQueue(redis, app.appId);
     this.#services = {
       client: new DifyClient({ apiKey, baseURL: app.baseURL, maxRetries: 3 }),
-      window: new GlobalWindow(redis, app.appId, (limit) => this.#queue.setGlobalConcurrency(limit), (limit) =>
-        shared.log(`${app.baseURL}: Dify said too many requests; the app's concurrency is lowered to ${limit} on every worker`),
+      window: new GlobalWindow(
+        redis,
+        app.appId,
+        (limit) => this.#queue.setGlobalConcurrency(limit),
+        (limit) => shared.log(`${app.baseURL}: Dify said too many requests; the app's concurrency is lowered to ${limit} on every worker`),
       ),
       gate: new GlobalRateGate(redis, app.appId),
     };
@@ -121,8 +124,15 @@ export class AppRunner {
         return 'not-started';
       }
       await publishOutcome(redis, row.b, {
-        kind: 'done', row: row.id, generation: row.g, outcome: outcome.record, recovered: outcome.recovered, extraRuns: outcome.extraRuns,
-        unresolvedSince: outcome.unresolvedSince, user: row.user, ranIn: outcome.timing?.mode,
+        kind: 'done',
+        row: row.id,
+        generation: row.g,
+        outcome: outcome.record,
+        recovered: outcome.recovered,
+        extraRuns: outcome.extraRuns,
+        unresolvedSince: outcome.unresolvedSince,
+        user: row.user,
+        ranIn: outcome.timing?.mode,
       });
       if (outcome.record.status === 'success') this.succeeded++;
       else this.failed++;
@@ -141,11 +151,25 @@ export class AppRunner {
     const row = job.data;
     this.shared.log(`row ${row.id}: gave up after ${job.attemptsMade} attempts: ${error.message}`);
     const outcome: OutcomeRecord = {
-      id: row.id, status: 'failed', inputs: row.record, outputs: null, workflow_run_id: null,
-      executed_at: new Date().toISOString(), retry_count: 0, task_id: null, workflow_status: null,
+      id: row.id,
+      status: 'failed',
+      inputs: row.record,
+      outputs: null,
+      workflow_run_id: null,
+      executed_at: new Date().toISOString(),
+      retry_count: 0,
+      task_id: null,
+      workflow_status: null,
       error: { code: 'worker_error', message: `The worker could not finish the row: ${error.message}`, http_status: null },
-      elapsed_time: null, total_tokens: null, total_price: null, currency: null, latency_ms: 0, attempts: 0,
+      elapsed_time: null,
+      total_tokens: null,
+      total_price: null,
+      currency: null,
+      latency_ms: 0,
+      attempts: 0,
     };
-    await publishOutcome(this.shared.connection.redis, row.b, { kind: 'done', row: row.id, generation: row.g, outcome }, { keepInFlight: true }).catch(() => {});
+    await publishOutcome(this.shared.connection.redis, row.b, { kind: 'done', row: row.id, generation: row.g, outcome }, { keepInFlight: true }).catch(
+      () => {},
+    );
   }
 }

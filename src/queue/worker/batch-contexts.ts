@@ -60,7 +60,11 @@ export class WorkerBatch {
     if (record?.status !== 'success' || record.attempts === 0) return;
     this.latencies.add(record.latency_ms);
     if (record.elapsed_time === null) return;
-    this.mode.observe({ mode: outcome.timing?.mode ?? this.mode.decision.mode, startDelayMs: outcome.timing?.startDelayMs, elapsedMs: record.elapsed_time * 1000 });
+    this.mode.observe({
+      mode: outcome.timing?.mode ?? this.mode.decision.mode,
+      startDelayMs: outcome.timing?.startDelayMs,
+      elapsedMs: record.elapsed_time * 1000,
+    });
   }
 }
 

@@ -49,7 +49,8 @@ export async function runWorker(connection: QueueConnection, keyRing: KeyRing, t
       const app = JSON.parse(text) as AppRef;
       const apiKey = keyRing.keyFor(app.keyFingerprint);
       if (apiKey === undefined) {
-        if (!skipped.has(appId)) io.log(`not serving ${app.baseURL} (key ${app.keyFingerprint}): no key with that fingerprint here; its rows are left to other workers`);
+        if (!skipped.has(appId))
+          io.log(`not serving ${app.baseURL} (key ${app.keyFingerprint}): no key with that fingerprint here; its rows are left to other workers`);
         skipped.add(appId);
         continue;
       }

@@ -150,7 +150,7 @@ function parseJsonOr(text: string, fallback: unknown): unknown {
 }
 
 function asText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 function describe(value: unknown): string {

@@ -37,7 +37,9 @@ export function parseExpectationColumn(name: string): { kind: AssertionKind; out
  */
 export function malformedExpectationColumn(name: string): string | undefined {
   if (!/^expect[_:]/.test(name) || parseExpectationColumn(name)) return undefined;
-  return `column "${name}" looks like an expectation but is not one: use ${Object.keys(KINDS).map((k) => `${k}:OUTPUT`).join(', ')}`;
+  return `column "${name}" looks like an expectation but is not one: use ${Object.keys(KINDS)
+    .map((k) => `${k}:OUTPUT`)
+    .join(', ')}`;
 }
 
 export function isExpectationColumn(name: string): boolean {

@@ -26,7 +26,14 @@ const TRAILING: Column[] = [
 
 const CHECKS: Column[] = [
   { header: 'checks', cell: (row) => (row.checks.length === 0 ? null : `${row.checks.filter((c) => c.pass).length}/${row.checks.length} passed`) },
-  { header: 'failed_checks', cell: (row) => row.checks.filter((c) => !c.pass).map((c) => `${c.column}: ${c.message}`).join('\n') || null },
+  {
+    header: 'failed_checks',
+    cell: (row) =>
+      row.checks
+        .filter((c) => !c.pass)
+        .map((c) => `${c.column}: ${c.message}`)
+        .join('\n') || null,
+  },
 ];
 
 /** The columns for `rows`: inputs and outputs in the order they first appear. */

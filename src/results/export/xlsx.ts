@@ -17,13 +17,15 @@ export interface XlsxReport {
   cutCells: number;
 }
 
+// eslint-disable-next-line no-control-regex
+const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 export async function writeXlsx(path: string, columns: readonly Column[], rows: readonly ResultRow[]): Promise<XlsxReport> {
   let cutCells = 0;
   const excelCell = (cell: Cell): Cell => {
     if (typeof cell !== 'string') return cell;
     // XML 1.0 cannot hold these characters: left in, Excel calls the file corrupt.
-    // eslint-disable-next-line no-control-regex
-    let text = cell.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+    let text = cell.replace(NOT_IN_XML, '\uFFFD');
     if (text.length > MAX_CELL) {
       cutCells++;
       text = text.slice(0, MAX_CELL - CUT_MARK.length) + CUT_MARK;

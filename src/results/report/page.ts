@@ -38,7 +38,10 @@ export async function writeReportPage(path: string, meta: ReportMeta, rows: read
     try {
       await handle.write(`${head}{"meta":${safeJson(JSON.stringify(meta))},"rows":[`);
       for (let at = 0; at < rows.length; at += ROWS_PER_WRITE) {
-        const chunk = rows.slice(at, at + ROWS_PER_WRITE).map((row) => JSON.stringify(row)).join(',');
+        const chunk = rows
+          .slice(at, at + ROWS_PER_WRITE)
+          .map((row) => JSON.stringify(row))
+          .join(',');
         await handle.write(`${at > 0 ? ',' : ''}${safeJson(chunk)}`);
       }
       await handle.write(`]}</script>\n${scripts.map((script) => `<script>${script}</script>`).join('\n')}\n</body></html>\n`);

@@ -36,7 +36,9 @@ export interface PairEntry {
 
 export interface RunMeta {
   label: string;
-  stats: Omit<ResultStats, 'checks'> & { checks: { rows: { passed: number; total: number }; assertions: { passed: number; total: number }; byColumn: [string, { passed: number; total: number }][] } };
+  stats: Omit<ResultStats, 'checks'> & {
+    checks: { rows: { passed: number; total: number }; assertions: { passed: number; total: number }; byColumn: [string, { passed: number; total: number }][] };
+  };
   /** Counts per bin; the bins are in `ReportMeta.bins` (shared by both runs of a compare). */
   histograms: { latency: number[] | null; tokens: number[] | null; price: number[] | null };
 }
@@ -51,22 +53,38 @@ export interface ReportMeta {
 
 export function rowEntry(row: ResultRow): RowEntry {
   return {
-    id: row.id, s: row.status, i: row.inputs, o: row.outputs,
+    id: row.id,
+    s: row.status,
+    i: row.inputs,
+    o: row.outputs,
     e: row.error ? { code: row.error.code, message: row.error.message } : null,
-    l: row.latency_ms, t: row.total_tokens, c: row.total_price, r: row.workflow_run_id, w: row.workflow_id, x: row.executed_at,
+    l: row.latency_ms,
+    t: row.total_tokens,
+    c: row.total_price,
+    r: row.workflow_run_id,
+    w: row.workflow_id,
+    x: row.executed_at,
     k: row.checks.map((check) => [check.column, check.pass ? 1 : 0, check.message ?? '']),
   };
 }
 
 export function pairEntry(pair: Pair): PairEntry {
   return {
-    id: pair.id, ch: pair.change, cc: pair.checkChange ?? null, co: pair.changedOutputs,
-    a: pair.a ? rowEntry(pair.a) : null, b: pair.b ? rowEntry(pair.b) : null,
+    id: pair.id,
+    ch: pair.change,
+    cc: pair.checkChange ?? null,
+    co: pair.changedOutputs,
+    a: pair.a ? rowEntry(pair.a) : null,
+    b: pair.b ? rowEntry(pair.b) : null,
   };
 }
 
 /** The meta of a report on one or two runs: bins are computed over both, so the bars line up. */
-export function reportMeta(kind: 'single' | 'compare', runs: { label: string; stats: ResultStats; rows: readonly ResultRow[] }[], counts?: Comparison['counts']): ReportMeta {
+export function reportMeta(
+  kind: 'single' | 'compare',
+  runs: { label: string; stats: ResultStats; rows: readonly ResultRow[] }[],
+  counts?: Comparison['counts'],
+): ReportMeta {
   const series = (pick: (row: ResultRow) => number | null) => runs.map((run) => values(run.rows, pick));
   const latency = series((row) => (row.status === 'not_run' ? null : row.latency_ms));
   const tokens = series((row) => row.total_tokens);

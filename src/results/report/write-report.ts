@@ -32,10 +32,14 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
   }
   const [a, b] = loaded as [Loaded, Loaded];
   const comparison = compareResults({ ...a.set, rows: a.rows }, { ...b.set, rows: b.rows });
-  const meta = reportMeta('compare', [
-    { label: a.set.file, stats: comparison.a.stats, rows: a.rows },
-    { label: b.set.file, stats: comparison.b.stats, rows: b.rows },
-  ], comparison.counts);
+  const meta = reportMeta(
+    'compare',
+    [
+      { label: a.set.file, stats: comparison.a.stats, rows: a.rows },
+      { label: b.set.file, stats: comparison.b.stats, rows: b.rows },
+    ],
+    comparison.counts,
+  );
   await writeReportPage(options.output, meta, comparison.pairs.map(pairEntry));
   return { kind: 'compare', rows: comparison.pairs.length, sets: [a.set, b.set], comparison, notRun: a.notRun + b.notRun };
 }

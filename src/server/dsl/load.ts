@@ -70,7 +70,12 @@ export function parseWorkflow(text: string, source = 'workflow'): WorkflowApp {
     const targetId = String(edge['target']);
     if (!nodes.has(sourceId)) fail(`edge ${String(edge['id'] ?? index + 1)} starts at unknown node ${sourceId}`);
     if (!nodes.has(targetId)) fail(`edge ${String(edge['id'] ?? index + 1)} ends at unknown node ${targetId}`);
-    edges.push({ id: String(edge['id'] ?? `${sourceId}-${targetId}`), source: sourceId, sourceHandle: String(edge['sourceHandle'] ?? 'source'), target: targetId });
+    edges.push({
+      id: String(edge['id'] ?? `${sourceId}-${targetId}`),
+      source: sourceId,
+      sourceHandle: String(edge['sourceHandle'] ?? 'source'),
+      target: targetId,
+    });
   }
 
   const starts = [...nodes.values()].filter((node): node is StartNode => node.type === 'start');

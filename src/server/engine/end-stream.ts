@@ -81,7 +81,9 @@ function pythonStr(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
-  return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
+    .join(', ')}}`;
 }
 
 function pythonRepr(value: unknown): string {

@@ -123,8 +123,14 @@ export class GraphWalk {
     if (done.metadata?.total_tokens) this.run.addTokens(done.metadata.total_tokens);
     this.run.nodeSucceeded(node, done);
     const outcome: NodeOutcome = {
-      status: 'succeeded', inputs: done.inputs, outputs: done.outputs, processData: done.processData ?? null, metadata: done.metadata ?? null,
-      error: null, finishedAt: this.run.now(), ...(done.steps !== undefined ? { steps: done.steps } : {}),
+      status: 'succeeded',
+      inputs: done.inputs,
+      outputs: done.outputs,
+      processData: done.processData ?? null,
+      metadata: done.metadata ?? null,
+      error: null,
+      finishedAt: this.run.now(),
+      ...(done.steps !== undefined ? { steps: done.steps } : {}),
     };
     this.#complete(exec, done.values ?? done.outputs, done.handle ?? 'source', silent ? undefined : outcome);
   }

@@ -4,8 +4,18 @@
  * by the protocol's event type at construction, so a drift from the protocol fails to compile.
  */
 import type {
-  IterationCompletedEvent, IterationNextEvent, IterationStartedEvent, JsonObject, JsonValue, LoopCompletedEvent, LoopNextEvent, LoopStartedEvent,
-  NodeFinishedData, NodeFinishedEvent, NodeRetryEvent, NodeStartedEvent,
+  IterationCompletedEvent,
+  IterationNextEvent,
+  IterationStartedEvent,
+  JsonObject,
+  JsonValue,
+  LoopCompletedEvent,
+  LoopNextEvent,
+  LoopStartedEvent,
+  NodeFinishedData,
+  NodeFinishedEvent,
+  NodeRetryEvent,
+  NodeStartedEvent,
 } from '../../protocol/index.js';
 import type { WorkflowNode } from '../dsl/types.js';
 import type { Scope } from './node-context.js';
@@ -34,7 +44,15 @@ export interface NodeOutcome {
 type Payload<E> = E extends { event: infer N; data: infer D } ? { event: N; data: D } : never;
 /** A node event without the run's ids (the run adds workflow_run_id and task_id). */
 export type NodeEvent = Payload<
-  NodeStartedEvent | NodeFinishedEvent | NodeRetryEvent | IterationStartedEvent | IterationNextEvent | IterationCompletedEvent | LoopStartedEvent | LoopNextEvent | LoopCompletedEvent
+  | NodeStartedEvent
+  | NodeFinishedEvent
+  | NodeRetryEvent
+  | IterationStartedEvent
+  | IterationNextEvent
+  | IterationCompletedEvent
+  | LoopStartedEvent
+  | LoopNextEvent
+  | LoopCompletedEvent
 >;
 
 /** Container events carry the node id as their id, as the real server's do. */
@@ -44,15 +62,30 @@ function identity(exec: NodeExecution): { id: string; node_id: string; node_type
 
 export function startedEvent(exec: NodeExecution, containerStart?: { inputs: Record<string, unknown>; metadata: Record<string, unknown> }): NodeEvent {
   if (exec.container) {
-    const data = { ...identity(exec), created_at: seconds(exec.startedAt), extras: {}, metadata: json(containerStart?.metadata ?? {}), inputs: json(containerStart?.inputs ?? {}), inputs_truncated: false };
+    const data = {
+      ...identity(exec),
+      created_at: seconds(exec.startedAt),
+      extras: {},
+      metadata: json(containerStart?.metadata ?? {}),
+      inputs: json(containerStart?.inputs ?? {}),
+      inputs_truncated: false,
+    };
     return exec.container === 'loop' ? { event: 'loop_started', data } : { event: 'iteration_started', data };
   }
   return {
     event: 'node_started',
     data: {
       // Dify 1.13's graph engine no longer numbers nodes: index is always 1, predecessor_node_id null.
-      ...identity(exec), index: 1, predecessor_node_id: null, inputs: null, inputs_truncated: false, created_at: seconds(exec.startedAt),
-      extras: {}, iteration_id: exec.scope.iterationId, loop_id: exec.scope.loopId, agent_strategy: null,
+      ...identity(exec),
+      index: 1,
+      predecessor_node_id: null,
+      inputs: null,
+      inputs_truncated: false,
+      created_at: seconds(exec.startedAt),
+      extras: {},
+      iteration_id: exec.scope.iterationId,
+      loop_id: exec.scope.loopId,
+      agent_strategy: null,
     },
   };
 }
@@ -66,10 +99,21 @@ export function nextEvent(exec: NodeExecution, index: number, previousOutput?: J
 export function finishedEvent(exec: NodeExecution, outcome: NodeOutcome): NodeEvent {
   if (exec.container) {
     const data = {
-      ...identity(exec), outputs: json(outcome.outputs), outputs_truncated: false, created_at: seconds(exec.startedAt), extras: {}, inputs: json(outcome.inputs), inputs_truncated: false,
+      ...identity(exec),
+      outputs: json(outcome.outputs),
+      outputs_truncated: false,
+      created_at: seconds(exec.startedAt),
+      extras: {},
+      inputs: json(outcome.inputs),
+      inputs_truncated: false,
       // A failed container reports error null here; the inner node's error fails the run.
-      status: outcome.status, error: outcome.status === 'failed' ? null : outcome.error, elapsed_time: elapsedSeconds(exec, outcome), total_tokens: Number(outcome.metadata?.['total_tokens'] ?? 0),
-      execution_metadata: json(outcome.metadata ?? {}), finished_at: seconds(outcome.finishedAt), steps: outcome.steps ?? 0,
+      status: outcome.status,
+      error: outcome.status === 'failed' ? null : outcome.error,
+      elapsed_time: elapsedSeconds(exec, outcome),
+      total_tokens: Number(outcome.metadata?.['total_tokens'] ?? 0),
+      execution_metadata: json(outcome.metadata ?? {}),
+      finished_at: seconds(outcome.finishedAt),
+      steps: outcome.steps ?? 0,
     };
     return exec.container === 'loop' ? { event: 'loop_completed', data } : { event: 'iteration_completed', data };
   }
@@ -84,10 +128,24 @@ export function retryEvent(exec: NodeExecution, outcome: NodeOutcome, retryIndex
 /** The real 1.13.2 sends no extras / agent_strategy on node_finished, and process_data {} for nodes that have none. */
 function finishedData(exec: NodeExecution, outcome: NodeOutcome): NodeFinishedData {
   return {
-    ...identity(exec), index: 1, predecessor_node_id: null, inputs: json(outcome.inputs), inputs_truncated: false,
-    process_data: json(outcome.processData ?? {}), process_data_truncated: false, outputs: json(outcome.outputs), outputs_truncated: false,
-    status: outcome.status, error: outcome.error, elapsed_time: elapsedSeconds(exec, outcome), execution_metadata: json(outcome.metadata ?? null),
-    created_at: seconds(exec.startedAt), finished_at: seconds(outcome.finishedAt), files: [], iteration_id: exec.scope.iterationId, loop_id: exec.scope.loopId,
+    ...identity(exec),
+    index: 1,
+    predecessor_node_id: null,
+    inputs: json(outcome.inputs),
+    inputs_truncated: false,
+    process_data: json(outcome.processData ?? {}),
+    process_data_truncated: false,
+    outputs: json(outcome.outputs),
+    outputs_truncated: false,
+    status: outcome.status,
+    error: outcome.error,
+    elapsed_time: elapsedSeconds(exec, outcome),
+    execution_metadata: json(outcome.metadata ?? null),
+    created_at: seconds(exec.startedAt),
+    finished_at: seconds(outcome.finishedAt),
+    files: [],
+    iteration_id: exec.scope.iterationId,
+    loop_id: exec.scope.loopId,
   };
 }
 

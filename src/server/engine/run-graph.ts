@@ -75,7 +75,13 @@ class GraphRun implements RunState {
 
   async run(): Promise<WorkflowFinishedData> {
     const o = this.options;
-    this.emit('workflow_started', { id: o.runId, workflow_id: o.app.workflowId, inputs: this.runInputs, created_at: seconds(this.#startedAt), reason: 'initial' });
+    this.emit('workflow_started', {
+      id: o.runId,
+      workflow_id: o.app.workflowId,
+      inputs: this.runInputs,
+      created_at: seconds(this.#startedAt),
+      reason: 'initial',
+    });
     const stopped = new Promise<void>((resolve) => {
       if (o.signal.aborted) resolve();
       o.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -20,8 +20,9 @@ export class ApiError extends Error {
 
 export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer realm="api"' });
 export const invalidParam = (message: string) => new ApiError(400, 'invalid_param', message);
-export const notFound = (message = 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.') =>
-  new ApiError(404, 'not_found', message);
+export const notFound = (
+  message = 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
+) => new ApiError(404, 'not_found', message);
 /** What Dify answers for any exception it did not map (e.g. a JSON array body, a run id that is not a UUID). */
 export const internalError = () => new ApiError(500, 'unknown', 'Internal Server Error');
 /** Werkzeug's BadRequest, which Dify passes through for a body that is not JSON. */

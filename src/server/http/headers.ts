@@ -33,7 +33,10 @@ export function answerOptions(req: IncomingMessage, res: ServerResponse, method:
   setCorsHeaders(req, res);
   res.setHeader('Allow', method === 'GET' ? 'HEAD, OPTIONS, GET' : 'OPTIONS, POST');
   if (req.headers.origin && req.headers['access-control-request-method']) {
-    const requested = (req.headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim()).filter((h) => ALLOWED_REQUEST_HEADERS.has(h.toLowerCase()));
+    const requested = (req.headers['access-control-request-headers'] ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => ALLOWED_REQUEST_HEADERS.has(h.toLowerCase()));
     if (requested.length > 0) res.setHeader('Access-Control-Allow-Headers', requested.join(', '));
     res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
   }

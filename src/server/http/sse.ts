@@ -16,7 +16,12 @@ export class SseWriter {
     private readonly res: ServerResponse,
     pingIntervalMs: number,
   ) {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.flushHeaders();
     this.ping();
     if (pingIntervalMs > 0) this.#timer = setInterval(() => this.ping(), pingIntervalMs);

@@ -54,7 +54,11 @@ export class SqliteStore implements RunStore {
     this.#lockPath = join(dir, 'difyrun.lock');
     this.#db = new sqlite3.Database(join(dir, 'difyrun.db'));
     this.#db.exec(`PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=NORMAL; ${SCHEMA}`);
-    this.#db.function('keyword_matches', (id, inputs, outputs, user, keyword) => (matchesKeyword(String(id), String(inputs), String(outputs), String(user), String(keyword)) ? 1 : 0), { deterministic: true });
+    this.#db.function(
+      'keyword_matches',
+      (id, inputs, outputs, user, keyword) => (matchesKeyword(String(id), String(inputs), String(outputs), String(user), String(keyword)) ? 1 : 0),
+      { deterministic: true },
+    );
     this.#putRun = this.#db.prepare(
       `INSERT INTO runs (id, created_ms, user, status, inputs, outputs, record) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET status = excluded.status, outputs = excluded.outputs, record = excluded.record`,
@@ -116,7 +120,11 @@ export class SqliteStore implements RunStore {
     if (filter.keyword) add('keyword_matches(id, inputs, outputs, user, ?)', filter.keyword);
     const clause = where.join(' AND ');
     const total = Number(this.#db.get(`SELECT COUNT(*) AS n FROM runs WHERE ${clause}`, values)!.n);
-    const rows = this.#db.all(`SELECT record FROM runs WHERE ${clause} ORDER BY created_ms DESC, rowid DESC LIMIT ? OFFSET ?`, [...values, filter.limit, (filter.page - 1) * filter.limit]);
+    const rows = this.#db.all(`SELECT record FROM runs WHERE ${clause} ORDER BY created_ms DESC, rowid DESC LIMIT ? OFFSET ?`, [
+      ...values,
+      filter.limit,
+      (filter.page - 1) * filter.limit,
+    ]);
     return { total, runs: rows.map((row) => parseRecord(row.record)) };
   }
 
@@ -168,7 +176,8 @@ export class SqliteStore implements RunStore {
     this.#db.exec('BEGIN');
     try {
       for (const [user, id] of endUsers) this.#putEndUser.run([user, id]);
-      for (const run of runs) this.#putRun.run([run.id, run.createdAtMs, run.user, run.status, JSON.stringify(run.inputs), JSON.stringify(run.outputs ?? {}), JSON.stringify(run)]);
+      for (const run of runs)
+        this.#putRun.run([run.id, run.createdAtMs, run.user, run.status, JSON.stringify(run.inputs), JSON.stringify(run.outputs ?? {}), JSON.stringify(run)]);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
@@ -192,7 +201,16 @@ function parseRecord(text: unknown): RunRecord {
   const record = JSON.parse(String(text)) as RunRecord & Record<string, unknown>;
   if (!('workflowId' in record)) return record;
   const { workflowId, elapsedTime, totalTokens, totalSteps, exceptionsCount, createdAt, finishedAt, ...rest } = record;
-  return { ...rest, workflow_id: workflowId, elapsed_time: elapsedTime, total_tokens: totalTokens, total_steps: totalSteps, exceptions_count: exceptionsCount, created_at: createdAt, finished_at: finishedAt } as RunRecord;
+  return {
+    ...rest,
+    workflow_id: workflowId,
+    elapsed_time: elapsedTime,
+    total_tokens: totalTokens,
+    total_steps: totalSteps,
+    exceptions_count: exceptionsCount,
+    created_at: createdAt,
+    finished_at: finishedAt,
+  } as RunRecord;
 }
 
 /** One server per data dir: a lock file with the owner's pid; a dead owner's lock is taken over. */
@@ -204,7 +222,8 @@ function takeLock(path: string, dir: string): void {
       closeSync(fd);
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataDirError(`--data-dir ${dir}: cannot write a lock file (${(error as NodeJS.ErrnoException).code})`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new DataDirError(`--data-dir ${dir}: cannot write a lock file (${(error as NodeJS.ErrnoException).code})`);
       const owner = Number(readFileSync(path, 'utf8'));
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
         throw new DataDirError(`--data-dir ${dir} is in use by another difyrun server (pid ${owner}${owner === process.pid ? ', this process' : ''})`);

@@ -12,14 +12,19 @@ const condition = (variable: string, comparison_operator: string, value: string)
 
 describe('if-else', () => {
   const ifElse = {
-    id: 'if', type: 'if-else',
+    id: 'if',
+    type: 'if-else',
     cases: [
       { case_id: 'both', logical_operator: 'and', conditions: [condition('a', 'is', 'x'), condition('b', 'is', 'y')] },
       { case_id: 'either', logical_operator: 'or', conditions: [condition('a', 'contains', 'z'), condition('b', 'is', 'y')] },
     ],
   };
   const graph = [start('a', 'b'), ifElse, { id: 'yes', type: 'template-transform', template: 'either', variables: [] }, end({ out: ['yes', 'output'] })];
-  const edges: [string, string, string?][] = [['start', 'if'], ['if', 'yes', 'either'], ['yes', 'end']];
+  const edges: [string, string, string?][] = [
+    ['start', 'if'],
+    ['if', 'yes', 'either'],
+    ['yes', 'end'],
+  ];
 
   test('stops evaluating a case at the first condition that decides it, and lists what it evaluated', async () => {
     const run = await runNodes(graph, { a: 'q', b: 'y' }, edges);
@@ -31,9 +36,22 @@ describe('if-else', () => {
         { actual_value: 'y', expected_value: 'y', comparison_operator: 'is' },
       ],
     });
-    const results = (data['process_data'] as { condition_results: { group: { case_id: string; conditions: unknown[] }; results: boolean[]; final_result: boolean }[] }).condition_results;
-    assert.deepEqual(results.map((r) => [r.group.case_id, r.results, r.final_result]), [['both', [false], false], ['either', [false, true], true]]);
-    assert.deepEqual(results[0]!.group.conditions[0], { variable_selector: ['start', 'a'], comparison_operator: 'is', value: 'x', sub_variable_condition: null });
+    const results = (
+      data['process_data'] as { condition_results: { group: { case_id: string; conditions: unknown[] }; results: boolean[]; final_result: boolean }[] }
+    ).condition_results;
+    assert.deepEqual(
+      results.map((r) => [r.group.case_id, r.results, r.final_result]),
+      [
+        ['both', [false], false],
+        ['either', [false, true], true],
+      ],
+    );
+    assert.deepEqual(results[0]!.group.conditions[0], {
+      variable_selector: ['start', 'a'],
+      comparison_operator: 'is',
+      value: 'x',
+      sub_variable_condition: null,
+    });
     assert.deepEqual(data['outputs'], { result: true, selected_case_id: 'either' });
     assert.deepEqual(run.finished.outputs, { out: 'either' });
   });
@@ -46,7 +64,18 @@ describe('if-else', () => {
 });
 
 describe('variable aggregator', () => {
-  const graph = [start('fallback', 'query'), { id: 'agg', type: 'variable-aggregator', variables: [['start', 'fallback'], ['start', 'query']] }, end({ picked: ['agg', 'output'] })];
+  const graph = [
+    start('fallback', 'query'),
+    {
+      id: 'agg',
+      type: 'variable-aggregator',
+      variables: [
+        ['start', 'fallback'],
+        ['start', 'query'],
+      ],
+    },
+    end({ picked: ['agg', 'output'] }),
+  ];
 
   test('an optional input not given still exists: it is picked, as null', async () => {
     const run = await runNodes(graph, { fallback: null, query: 'q' });
@@ -55,10 +84,27 @@ describe('variable aggregator', () => {
   });
 
   test('a variable of a node that never ran is passed over', async () => {
-    const nodes = [start('a'), { id: 'if', type: 'if-else', cases: [{ case_id: 'true', logical_operator: 'and', conditions: [condition('a', 'is', 'x')] }] },
+    const nodes = [
+      start('a'),
+      { id: 'if', type: 'if-else', cases: [{ case_id: 'true', logical_operator: 'and', conditions: [condition('a', 'is', 'x')] }] },
       { id: 'skipped', type: 'template-transform', template: 'never', variables: [] },
-      { id: 'agg', type: 'variable-aggregator', variables: [['skipped', 'output'], ['start', 'a']] }, end({ picked: ['agg', 'output'] })];
-    const run = await runNodes(nodes, { a: 'other' }, [['start', 'if'], ['if', 'skipped', 'true'], ['if', 'agg', 'false'], ['skipped', 'agg'], ['agg', 'end']]);
+      {
+        id: 'agg',
+        type: 'variable-aggregator',
+        variables: [
+          ['skipped', 'output'],
+          ['start', 'a'],
+        ],
+      },
+      end({ picked: ['agg', 'output'] }),
+    ];
+    const run = await runNodes(nodes, { a: 'other' }, [
+      ['start', 'if'],
+      ['if', 'skipped', 'true'],
+      ['if', 'agg', 'false'],
+      ['skipped', 'agg'],
+      ['agg', 'end'],
+    ]);
     assert.deepEqual(run.finishedOf('agg')['inputs'], { a: 'other' });
     assert.deepEqual(run.finished.outputs, { picked: 'other' });
   });

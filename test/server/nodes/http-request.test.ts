@@ -11,7 +11,12 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { end, runNodes, start } from '../../helpers/engine-run.js';
 
-interface Received { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 
 describe('http-request', () => {
   let server: Server;
@@ -33,23 +38,63 @@ describe('http-request', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const http = (data: Record<string, unknown>) => ({ id: 'http', type: 'http-request', method: 'post', url: `${base}/{{#start.path#}}`, headers: '', params: '', body: { type: 'none', data: [] }, ...data });
-  const graph = (data: Record<string, unknown>) => [start('path', 'q'), http(data), end({ status: ['http', 'status_code'], body: ['http', 'body'], headers: ['http', 'headers'], files: ['http', 'files'] })];
+  const http = (data: Record<string, unknown>) => ({
+    id: 'http',
+    type: 'http-request',
+    method: 'post',
+    url: `${base}/{{#start.path#}}`,
+    headers: '',
+    params: '',
+    body: { type: 'none', data: [] },
+    ...data,
+  });
+  const graph = (data: Record<string, unknown>) => [
+    start('path', 'q'),
+    http(data),
+    end({ status: ['http', 'status_code'], body: ['http', 'body'], headers: ['http', 'headers'], files: ['http', 'files'] }),
+  ];
   const last = () => received.at(-1)!;
 
   test('a JSON post: references rendered in URL, params, headers and body; the body sent compacted', async () => {
-    const run = await runNodes(graph({ headers: 'X-Custom:{{#start.q#}}', params: 'a:1\nq:{{#start.q#}}', body: { type: 'json', data: [{ key: '', type: 'text', value: '{"q": "{{#start.q#}}"}' }] } }), { path: 'echo', q: 'hi there' });
-    assert.deepEqual([last().method, last().url, last().headers['x-custom'], last().headers['content-type'], last().body], ['POST', '/echo?a=1&q=hi+there', 'hi there', 'application/json', '{"q":"hi there"}']);
+    const run = await runNodes(
+      graph({
+        headers: 'X-Custom:{{#start.q#}}',
+        params: 'a:1\nq:{{#start.q#}}',
+        body: { type: 'json', data: [{ key: '', type: 'text', value: '{"q": "{{#start.q#}}"}' }] },
+      }),
+      { path: 'echo', q: 'hi there' },
+    );
+    assert.deepEqual(
+      [last().method, last().url, last().headers['x-custom'], last().headers['content-type'], last().body],
+      ['POST', '/echo?a=1&q=hi+there', 'hi there', 'application/json', '{"q":"hi there"}'],
+    );
     assert.equal(run.finished.status, 'succeeded');
     const outputs = run.finished.outputs as Record<string, unknown>;
-    assert.deepEqual([outputs['status'], outputs['body'], (outputs['headers'] as Record<string, string>)['x-test'], outputs['files']], [200, '{"ok":true}', 'yes', []]);
+    assert.deepEqual(
+      [outputs['status'], outputs['body'], (outputs['headers'] as Record<string, string>)['x-test'], outputs['files']],
+      [200, '{"ok":true}', 'yes', []],
+    );
     const data = run.finishedOf('http');
     assert.deepEqual(data['inputs'], {});
-    assert.match((data['process_data'] as { request: string }).request, /^POST \/echo\?a=1&q=hi\+there HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n[^]*\r\n\r\n\{"q": "hi there"\}$/);
+    assert.match(
+      (data['process_data'] as { request: string }).request,
+      /^POST \/echo\?a=1&q=hi\+there HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n[^]*\r\n\r\n\{"q": "hi there"\}$/,
+    );
   });
 
   test('form bodies and raw text carry their content types', async () => {
-    await runNodes(graph({ body: { type: 'x-www-form-urlencoded', data: [{ key: 'a', type: 'text', value: '{{#start.q#}}' }, { key: 'b', type: 'text', value: '2' }] } }), { path: 'f', q: 'x y' });
+    await runNodes(
+      graph({
+        body: {
+          type: 'x-www-form-urlencoded',
+          data: [
+            { key: 'a', type: 'text', value: '{{#start.q#}}' },
+            { key: 'b', type: 'text', value: '2' },
+          ],
+        },
+      }),
+      { path: 'f', q: 'x y' },
+    );
     assert.deepEqual([last().headers['content-type'], last().body], ['application/x-www-form-urlencoded', 'a=x+y&b=2']);
     await runNodes(graph({ body: { type: 'form-data', data: [{ key: 'field', type: 'text', value: '{{#start.q#}}' }] } }), { path: 'm', q: 'v' });
     assert.match(String(last().headers['content-type']), /^multipart\/form-data; boundary=/);
@@ -59,17 +104,33 @@ describe('http-request', () => {
   });
 
   test('a GET sends no body; an API key goes in the Authorization header', async () => {
-    await runNodes(graph({ method: 'get', authorization: { type: 'api-key', config: { type: 'bearer', api_key: 'secret' } }, body: { type: 'json', data: [{ key: '', type: 'text', value: '{}' }] } }), { path: 'g' });
+    await runNodes(
+      graph({
+        method: 'get',
+        authorization: { type: 'api-key', config: { type: 'bearer', api_key: 'secret' } },
+        body: { type: 'json', data: [{ key: '', type: 'text', value: '{}' }] },
+      }),
+      { path: 'g' },
+    );
     assert.deepEqual([last().method, last().headers['authorization'], last().body], ['GET', 'Bearer secret', '']);
   });
 
   test('a 404 succeeds with its status; with an error strategy it fails the node', async () => {
     const plain = await runNodes(graph({}), { path: 'missing' });
     assert.deepEqual([plain.finished.status, (plain.finished.outputs as Record<string, unknown>)['status']], ['succeeded', 404]);
-    const strict = await runNodes(graph({ error_strategy: 'default-value', default_value: [{ key: 'status_code', type: 'number', value: 0 }] }), { path: 'missing' });
+    const strict = await runNodes(graph({ error_strategy: 'default-value', default_value: [{ key: 'status_code', type: 'number', value: 0 }] }), {
+      path: 'missing',
+    });
     // As the real server: the node's error is "Unknown error", the status is in error_message.
-    assert.deepEqual([strict.finished.status, strict.finishedOf('http')['status'], strict.finishedOf('http')['error']], ['partial-succeeded', 'exception', 'Unknown error']);
-    assert.deepEqual(strict.finishedOf('http')['outputs'], { status_code: 0, error_message: 'Request failed with status code 404', error_type: 'HTTPResponseCodeError' });
+    assert.deepEqual(
+      [strict.finished.status, strict.finishedOf('http')['status'], strict.finishedOf('http')['error']],
+      ['partial-succeeded', 'exception', 'Unknown error'],
+    );
+    assert.deepEqual(strict.finishedOf('http')['outputs'], {
+      status_code: 0,
+      error_message: 'Request failed with status code 404',
+      error_type: 'HTTPResponseCodeError',
+    });
   });
 
   test('a timeout fails the node with the time limit in the error', async () => {

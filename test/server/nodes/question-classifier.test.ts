@@ -7,16 +7,35 @@ import { describe, test } from 'node:test';
 import { pickClass } from '../../../src/server/engine/nodes/question-classifier.js';
 import { end, runNodes, start } from '../../helpers/engine-run.js';
 
-const classes = [{ id: 'c1', name: 'Billing' }, { id: 'c2', name: 'Technical support' }, { id: 'c3', name: 'Other' }];
+const classes = [
+  { id: 'c1', name: 'Billing' },
+  { id: 'c2', name: 'Technical support' },
+  { id: 'c3', name: 'Other' },
+];
 const nodes = [
   start('q'),
   { id: 'qc', type: 'question-classifier', query_variable_selector: ['start', 'q'], classes, model: { provider: 'openai', name: 'gpt-4o', mode: 'chat' } },
   { id: 'billing', type: 'template-transform', template: 'to billing', variables: [] },
   { id: 'tech', type: 'template-transform', template: 'to tech', variables: [] },
-  { id: 'agg', type: 'variable-aggregator', variables: [['billing', 'output'], ['tech', 'output']] },
+  {
+    id: 'agg',
+    type: 'variable-aggregator',
+    variables: [
+      ['billing', 'output'],
+      ['tech', 'output'],
+    ],
+  },
   end({ routed: ['agg', 'output'], cls: ['qc', 'class_name'] }),
 ];
-const edges: [string, string, string?][] = [['start', 'qc'], ['qc', 'billing', 'c1'], ['qc', 'tech', 'c2'], ['qc', 'agg', 'c3'], ['billing', 'agg'], ['tech', 'agg'], ['agg', 'end']];
+const edges: [string, string, string?][] = [
+  ['start', 'qc'],
+  ['qc', 'billing', 'c1'],
+  ['qc', 'tech', 'c2'],
+  ['qc', 'agg', 'c3'],
+  ['billing', 'agg'],
+  ['tech', 'agg'],
+  ['agg', 'end'],
+];
 
 describe('question-classifier', () => {
   test('routes by the chosen class id; outputs class_name, class_id and usage', async () => {

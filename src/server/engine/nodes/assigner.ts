@@ -44,7 +44,8 @@ export const assignerNode = defineNode<AssignerNode>({
     });
     return { items };
   },
-  selectors: (node) => node.items.flatMap((item) => [item.variable_selector, ...(item.input_type === 'variable' && Array.isArray(item.value) ? [item.value as Selector] : [])]),
+  selectors: (node) =>
+    node.items.flatMap((item) => [item.variable_selector, ...(item.input_type === 'variable' && Array.isArray(item.value) ? [item.value as Selector] : [])]),
   run: (node, ctx) => runAssigner(node, ctx),
 });
 
@@ -63,7 +64,10 @@ function runAssigner(node: AssignerNode, ctx: NodeContext): NodeResult {
     }
     updated[item.variable_selector.at(-1)!] = next;
   }
-  const inputs = { ...node.raw, items: node.items.map(({ variable_selector, input_type, operation, value }) => ({ variable_selector, input_type, operation, value })) };
+  const inputs = {
+    ...node.raw,
+    items: node.items.map(({ variable_selector, input_type, operation, value }) => ({ variable_selector, input_type, operation, value })),
+  };
   return { inputs, outputs: {}, processData: updated };
 }
 
@@ -74,7 +78,17 @@ function apply(operation: string, current: unknown, value: unknown): unknown {
     case 'set':
       return value;
     case 'clear':
-      return Array.isArray(current) ? [] : typeof current === 'number' ? 0 : typeof current === 'string' ? '' : isObject(current) ? {} : typeof current === 'boolean' ? false : null;
+      return Array.isArray(current)
+        ? []
+        : typeof current === 'number'
+          ? 0
+          : typeof current === 'string'
+            ? ''
+            : isObject(current)
+              ? {}
+              : typeof current === 'boolean'
+                ? false
+                : null;
     case 'append':
       if (!Array.isArray(current)) throw unsupported();
       return [...current, value];

@@ -30,7 +30,10 @@ export const codeNode = defineNode<CodeNode>({
       code: typeof data['code'] === 'string' ? data['code'] : fail('no code'),
       variables: namedSelectors(data['variables'], fail),
       outputs: Object.fromEntries(
-        Object.entries(outputs).map(([name, spec]) => [name, { type: isObject(spec) ? String(spec['type'] ?? 'string') : 'string', ...(isObject(spec) ? { children: spec['children'] } : {}) }]),
+        Object.entries(outputs).map(([name, spec]) => [
+          name,
+          { type: isObject(spec) ? String(spec['type'] ?? 'string') : 'string', ...(isObject(spec) ? { children: spec['children'] } : {}) },
+        ]),
       ),
     };
   },
@@ -83,7 +86,11 @@ function checkOutput(name: string, type: string, value: unknown, depth: number):
       return;
     case 'number':
       if (typeof value !== 'number') throw mismatch('a number');
-      if (Math.abs(value) > LIMITS.number) throw new NodeError(`Output variable \`${name}\` is out of range, it must be between -9223372036854775807 and 9223372036854775807.`, 'OutputValidationError');
+      if (Math.abs(value) > LIMITS.number)
+        throw new NodeError(
+          `Output variable \`${name}\` is out of range, it must be between -9223372036854775807 and 9223372036854775807.`,
+          'OutputValidationError',
+        );
       return;
     case 'boolean':
       if (typeof value !== 'boolean') throw mismatch('a boolean');

@@ -51,12 +51,36 @@ export function checkConditions(conditions: Condition[], operator: 'and' | 'or',
 
 /** A condition as Dify's process_data repeats it. */
 export function conditionModel(condition: Condition): Record<string, unknown> {
-  return { variable_selector: condition.variable_selector, comparison_operator: condition.comparison_operator, value: condition.value ?? null, sub_variable_condition: null };
+  return {
+    variable_selector: condition.variable_selector,
+    comparison_operator: condition.comparison_operator,
+    value: condition.value ?? null,
+    sub_variable_condition: null,
+  };
 }
 
 export const COMPARISON_OPERATORS = [
-  'contains', 'not contains', 'start with', 'end with', 'is', 'is not', 'empty', 'not empty',
-  'in', 'not in', 'all of', '=', '≠', '>', '<', '≥', '≤', 'null', 'not null', 'exists', 'not exists',
+  'contains',
+  'not contains',
+  'start with',
+  'end with',
+  'is',
+  'is not',
+  'empty',
+  'not empty',
+  'in',
+  'not in',
+  'all of',
+  '=',
+  '≠',
+  '>',
+  '<',
+  '≥',
+  '≤',
+  'null',
+  'not null',
+  'exists',
+  'not exists',
 ] as const;
 
 /** Evaluates one condition against the actual value. */

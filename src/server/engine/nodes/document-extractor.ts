@@ -18,7 +18,14 @@ export interface DocumentExtractorNode extends NodeBase {
   variable_selector: Selector;
 }
 
-interface FileLike { filename?: string; extension?: string; url?: string; remote_url?: string; transfer_method?: string; related_id?: string | null }
+interface FileLike {
+  filename?: string;
+  extension?: string;
+  url?: string;
+  remote_url?: string;
+  transfer_method?: string;
+  related_id?: string | null;
+}
 
 export const documentExtractorNode = defineNode<DocumentExtractorNode>({
   types: ['document-extractor'],
@@ -30,7 +37,8 @@ export const documentExtractorNode = defineNode<DocumentExtractorNode>({
 async function extract(node: DocumentExtractorNode, ctx: NodeContext): Promise<NodeResult> {
   const value = ctx.pool.get(node.variable_selector);
   const inputs = { variable_selector: node.variable_selector };
-  if (value === undefined || value === null) throw new NodeError(`File variable not found for selector: ${node.variable_selector.join('.')}`, 'DocumentExtractorError', { inputs });
+  if (value === undefined || value === null)
+    throw new NodeError(`File variable not found for selector: ${node.variable_selector.join('.')}`, 'DocumentExtractorError', { inputs });
   const files = (Array.isArray(value) ? value : [value]) as FileLike[];
   const texts = await Promise.all(files.map((file) => textOf(file, ctx, inputs)));
   return { inputs, outputs: { text: Array.isArray(value) ? texts : texts[0] }, processData: { documents: files } };
@@ -39,7 +47,11 @@ async function extract(node: DocumentExtractorNode, ctx: NodeContext): Promise<N
 async function textOf(file: FileLike, ctx: NodeContext, inputs: Record<string, unknown>): Promise<string> {
   const extension = (file.extension ?? '').toLowerCase();
   if (extension !== '.csv' && !AS_WRITTEN.includes(extension)) {
-    throw new NodeError(`Unsupported file type for text extraction: ${extension || file.filename || 'unknown'} (the local server reads text formats only)`, 'UnsupportedFileTypeError', { inputs });
+    throw new NodeError(
+      `Unsupported file type for text extraction: ${extension || file.filename || 'unknown'} (the local server reads text formats only)`,
+      'UnsupportedFileTypeError',
+      { inputs },
+    );
   }
   let content: string;
   try {

@@ -45,14 +45,21 @@ export const httpRequestNode = defineNode<HttpRequestNode>({
     if (fields.some((f) => f['type'] === 'file')) fail('http-request file fields in the body are not supported locally');
     const timeout = isObject(data['timeout']) ? data['timeout'] : {};
     return {
-      method, url,
+      method,
+      url,
       authorization: {
         type: auth['type'] === 'api-key' ? 'api-key' : 'no-auth',
         kind: config['type'] === 'basic' || config['type'] === 'custom' ? config['type'] : 'bearer',
-        apiKey: text(config['api_key']), header: text(config['header'], 'Authorization'),
+        apiKey: text(config['api_key']),
+        header: text(config['header'], 'Authorization'),
       },
-      headers: text(data['headers']), params: text(data['params']),
-      body: { type: bodyType, fields: fields.map((f) => ({ key: text(f['key']), value: text(f['value']) })), raw: typeof body['data'] === 'string' ? body['data'] : text(fields[0]?.['value']) },
+      headers: text(data['headers']),
+      params: text(data['params']),
+      body: {
+        type: bodyType,
+        fields: fields.map((f) => ({ key: text(f['key']), value: text(f['value']) })),
+        raw: typeof body['data'] === 'string' ? body['data'] : text(fields[0]?.['value']),
+      },
       timeoutSeconds: (Number(timeout['max_connect_timeout']) || DEFAULT_CONNECT_S) + (Number(timeout['max_read_timeout']) || DEFAULT_READ_S),
     };
   },
@@ -66,7 +73,11 @@ async function send(node: HttpRequestNode, ctx: NodeContext): Promise<NodeResult
   for (const [key, value] of pairs(node.params, ctx.pool)) url.searchParams.append(key, value);
   const headers = new Headers(pairs(node.headers, ctx.pool));
   const auth = node.authorization;
-  if (auth.type === 'api-key') headers.set(auth.kind === 'custom' ? auth.header : 'Authorization', auth.kind === 'custom' ? auth.apiKey : `${auth.kind === 'basic' ? 'Basic' : 'Bearer'} ${auth.apiKey}`);
+  if (auth.type === 'api-key')
+    headers.set(
+      auth.kind === 'custom' ? auth.header : 'Authorization',
+      auth.kind === 'custom' ? auth.apiKey : `${auth.kind === 'basic' ? 'Basic' : 'Bearer'} ${auth.apiKey}`,
+    );
   const body = node.method === 'get' || node.method === 'head' ? undefined : requestBody(node, ctx.pool, headers);
   const request = rawRequest(node.method, url, headers, body?.shown);
 
@@ -81,7 +92,10 @@ async function send(node: HttpRequestNode, ctx: NodeContext): Promise<NodeResult
     response = await fetch(url, { method: node.method.toUpperCase(), headers, body: body?.sent ?? null, signal, redirect: 'follow' });
     responseBody = await response.text();
   } catch (error) {
-    const cause = (error as Error).name === 'TimeoutError' ? `timed out after ${node.timeoutSeconds}s` : String((error as { cause?: Error }).cause?.message ?? (error as Error).message);
+    const cause =
+      (error as Error).name === 'TimeoutError'
+        ? `timed out after ${node.timeoutSeconds}s`
+        : String((error as { cause?: Error }).cause?.message ?? (error as Error).message);
     throw new NodeError(`HTTP request to ${url.origin}${url.pathname} failed: ${cause}`, 'HttpRequestNodeError', { inputs: {} });
   } finally {
     clearTimeout(timer);

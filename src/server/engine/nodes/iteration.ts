@@ -51,7 +51,8 @@ export const iterationNode = defineNode<IterationNode>({
 async function runIteration(node: IterationNode, ctx: NodeContext): Promise<NodeResult> {
   const items = ctx.pool.get(node.iterator_selector);
   if (items === undefined) throw new NodeError(`iterator variable ${JSON.stringify(node.iterator_selector)} not found`, 'IteratorVariableNotFoundError');
-  if (items !== null && !Array.isArray(items)) throw new NodeError(`invalid iterator value: ${JSON.stringify(items)}, please provide a list.`, 'InvalidIteratorValueError');
+  if (items !== null && !Array.isArray(items))
+    throw new NodeError(`invalid iterator value: ${JSON.stringify(items)}, please provide a list.`, 'InvalidIteratorValueError');
   const list = items ?? [];
   const outputs: unknown[] = new Array(list.length).fill(null);
   const failed = new Set<number>();

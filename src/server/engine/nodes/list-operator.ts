@@ -32,9 +32,13 @@ export const listOperatorNode = defineNode<ListOperatorNode>({
     const limit = section(data, 'limit');
     return {
       variable: selector(data['variable'], fail),
-      filter: filter && (Array.isArray(filter['conditions']) ? filter['conditions'] : []).filter(isObject).map((c) => ({
-        key: text(c['key']), comparison_operator: text(c['comparison_operator'], 'contains'), value: c['value'] ?? '',
-      })),
+      filter:
+        filter &&
+        (Array.isArray(filter['conditions']) ? filter['conditions'] : []).filter(isObject).map((c) => ({
+          key: text(c['key']),
+          comparison_operator: text(c['comparison_operator'], 'contains'),
+          value: c['value'] ?? '',
+        })),
       extractSerial: extract && text(extract['serial'], '1'),
       order: order && { key: text(order['key']), descending: order['value'] === 'desc' },
       limit: limit && Number(limit['size'] ?? -1),
@@ -47,12 +51,15 @@ export const listOperatorNode = defineNode<ListOperatorNode>({
 function runListOperator(node: ListOperatorNode, ctx: NodeContext): NodeResult {
   const value = ctx.pool.get(node.variable);
   if (value === undefined) throw new NodeError(`Variable not found for selector: ${JSON.stringify(node.variable)}`, 'VariableNotFoundError');
-  if (!Array.isArray(value)) throw new NodeError(`Variable ${JSON.stringify(node.variable)} is not an array type, actual type: ${typeof value}`, 'InvalidArrayTypeError');
+  if (!Array.isArray(value))
+    throw new NodeError(`Variable ${JSON.stringify(node.variable)} is not an array type, actual type: ${typeof value}`, 'InvalidArrayTypeError');
   let list: unknown[] = value;
   const field = (item: unknown, key: string) => (key && isObject(item) ? item[key] : item);
   for (const condition of node.filter ?? []) {
     const expected = typeof condition.value === 'string' ? ctx.pool.renderReferences(condition.value) : condition.value;
-    list = list.filter((item) => evaluate({ variable_selector: node.variable, comparison_operator: condition.comparison_operator, value: expected }, field(item, condition.key)));
+    list = list.filter((item) =>
+      evaluate({ variable_selector: node.variable, comparison_operator: condition.comparison_operator, value: expected }, field(item, condition.key)),
+    );
   }
   if (node.extractSerial !== undefined) {
     const serial = Number.parseInt(ctx.pool.renderReferences(node.extractSerial), 10);

@@ -69,7 +69,12 @@ async function runLlm(node: LlmNode, ctx: NodeContext): Promise<NodeResult> {
   return {
     inputs: null,
     outputs: { text: reply, usage, finish_reason: 'stop' },
-    processData: { model_mode: node.model.mode ?? 'chat', prompts: messages, model_provider: node.model.provider ?? 'local', model_name: node.model.name ?? 'difyrun-echo' },
+    processData: {
+      model_mode: node.model.mode ?? 'chat',
+      prompts: messages,
+      model_provider: node.model.provider ?? 'local',
+      model_name: node.model.name ?? 'difyrun-echo',
+    },
     metadata,
   };
 }
@@ -81,8 +86,12 @@ export function usageOf(messages: { text: string }[], reply: string, ctx: NodeCo
   const totalTokens = promptTokens + completionTokens;
   const totalPrice = round((totalTokens / 1000) * ctx.llm.pricePer1kTokens, 7);
   const usage = {
-    prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: totalTokens,
-    total_price: totalPrice, currency: ctx.llm.currency, latency: (Date.now() - startedMs) / 1000,
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: totalTokens,
+    total_price: totalPrice,
+    currency: ctx.llm.currency,
+    latency: (Date.now() - startedMs) / 1000,
   };
   return { usage, metadata: { total_tokens: totalTokens, total_price: totalPrice, currency: ctx.llm.currency } };
 }
@@ -108,7 +117,6 @@ async function streamTokens(tokens: string[], ctx: NodeContext): Promise<void> {
     if (sent < tokens.length) await abortableDelay(Math.max(1, Math.min(50, 1000 / rate)), ctx.signal);
   }
 }
-
 
 function round(value: number, digits: number): number {
   const factor = 10 ** digits;

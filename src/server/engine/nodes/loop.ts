@@ -46,7 +46,10 @@ async function runLoop(node: LoopNode, ctx: NodeContext): Promise<NodeResult> {
   const initial = initialValues(node, ctx.pool);
   const loopPool = ctx.pool.child();
   loopPool.setVariables(node.id, initial);
-  const loopEnds = ctx.innerNodes(node.id).filter((inner) => inner.type === 'loop-end').map((inner) => inner.id);
+  const loopEnds = ctx
+    .innerNodes(node.id)
+    .filter((inner) => inner.type === 'loop-end')
+    .map((inner) => inner.id);
   const outputs: Record<string, unknown> = {};
   const durations: Record<string, number> = {};
   const variableMap: Record<string, Record<string, unknown>> = {};
@@ -73,8 +76,12 @@ async function runLoop(node: LoopNode, ctx: NodeContext): Promise<NodeResult> {
     outputs,
     values: { ...initial, ...outputs },
     metadata: {
-      total_tokens: 0, total_price: '0.0', currency: 'USD', completed_reason: broke ? 'loop_break' : 'loop_completed',
-      loop_duration_map: durations, loop_variable_map: variableMap,
+      total_tokens: 0,
+      total_price: '0.0',
+      currency: 'USD',
+      completed_reason: broke ? 'loop_break' : 'loop_completed',
+      loop_duration_map: durations,
+      loop_variable_map: variableMap,
     },
     steps: rounds,
   };

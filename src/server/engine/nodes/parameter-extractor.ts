@@ -12,7 +12,13 @@ import type { NodeContext, NodeResult } from '../node-context.js';
 import { defineNode } from './kind.js';
 import { parseModel, usageOf, type LlmNode } from './llm.js';
 
-interface Parameter { name: string; type: string; description: string; required: boolean; options: string[] }
+interface Parameter {
+  name: string;
+  type: string;
+  description: string;
+  required: boolean;
+  options: string[];
+}
 
 export interface ParameterExtractorNode extends NodeBase {
   type: 'parameter-extractor';
@@ -27,8 +33,11 @@ export const parameterExtractorNode = defineNode<ParameterExtractorNode>({
   parse: (data, fail) => ({
     query: selector(data['query'], fail),
     parameters: listOf(data['parameters']).map((p) => ({
-      name: text(p['name']) || fail('a parameter has no name'), type: text(p['type'], 'string'), description: text(p['description']),
-      required: p['required'] === true, options: Array.isArray(p['options']) ? p['options'].map((o) => text(o)) : [],
+      name: text(p['name']) || fail('a parameter has no name'),
+      type: text(p['type'], 'string'),
+      description: text(p['description']),
+      required: p['required'] === true,
+      options: Array.isArray(p['options']) ? p['options'].map((o) => text(o)) : [],
     })),
     instruction: text(data['instruction']),
     model: parseModel(data),
@@ -49,13 +58,24 @@ function extract(node: ParameterExtractorNode, ctx: NodeContext): NodeResult {
     values[parameter.name] = found ?? emptyValue(parameter.type);
   }
   const system = `Extract these parameters from the text: ${JSON.stringify(node.parameters.map(({ name, type, description }) => ({ name, type, description })))}.${node.instruction ? ` ${ctx.pool.renderReferences(node.instruction)}` : ''}`;
-  const prompts = [{ role: 'system', text: system }, { role: 'user', text: query }];
+  const prompts = [
+    { role: 'system', text: system },
+    { role: 'user', text: query },
+  ];
   const { usage, metadata } = usageOf(prompts, JSON.stringify(values), ctx, started);
   const reason = missing.length > 0 ? `Missing required parameter(s): ${missing.join(', ')}` : null;
   return {
     inputs: { query },
     outputs: { ...values, __is_success: reason ? 0 : 1, __reason: reason, __usage: usage },
-    processData: { model_mode: node.model.mode ?? 'chat', prompts, usage, function: {}, tool_call: null, model_provider: node.model.provider ?? 'local', model_name: node.model.name ?? 'difyrun-echo' },
+    processData: {
+      model_mode: node.model.mode ?? 'chat',
+      prompts,
+      usage,
+      function: {},
+      tool_call: null,
+      model_provider: node.model.provider ?? 'local',
+      model_name: node.model.name ?? 'difyrun-echo',
+    },
     metadata,
   };
 }

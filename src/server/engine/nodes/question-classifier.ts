@@ -24,7 +24,12 @@ export const questionClassifierNode = defineNode<QuestionClassifierNode>({
   parse: (data, fail) => {
     const classes = listOf(data['classes']).map((c) => ({ id: text(c['id'] ?? fail('a class has no id')), name: text(c['name']) }));
     if (classes.length === 0) fail('question-classifier has no classes');
-    return { query_variable_selector: selector(data['query_variable_selector'], fail), classes, instruction: text(data['instruction'] ?? data['instructions']), model: parseModel(data) };
+    return {
+      query_variable_selector: selector(data['query_variable_selector'], fail),
+      classes,
+      instruction: text(data['instruction'] ?? data['instructions']),
+      model: parseModel(data),
+    };
   },
   selectors: (node) => [node.query_variable_selector],
   run: (node, ctx) => classify(node, ctx),
@@ -35,13 +40,23 @@ function classify(node: QuestionClassifierNode, ctx: NodeContext): NodeResult {
   const query = text(ctx.pool.get(node.query_variable_selector));
   const chosen = pickClass(query, node.classes);
   const system = `Classify the input into one of these categories: ${JSON.stringify(node.classes.map((c) => ({ category_id: c.id, category_name: c.name })))}.${node.instruction ? ` ${ctx.pool.renderReferences(node.instruction)}` : ''}`;
-  const prompts = [{ role: 'system', text: system }, { role: 'user', text: query }];
+  const prompts = [
+    { role: 'system', text: system },
+    { role: 'user', text: query },
+  ];
   const reply = JSON.stringify({ category_id: chosen.id, category_name: chosen.name });
   const { usage, metadata } = usageOf(prompts, reply, ctx, started);
   return {
     inputs: { query },
     outputs: { class_name: chosen.name, class_id: chosen.id, usage },
-    processData: { model_mode: node.model.mode ?? 'chat', prompts, usage, finish_reason: 'stop', model_provider: node.model.provider ?? 'local', model_name: node.model.name ?? 'difyrun-echo' },
+    processData: {
+      model_mode: node.model.mode ?? 'chat',
+      prompts,
+      usage,
+      finish_reason: 'stop',
+      model_provider: node.model.provider ?? 'local',
+      model_name: node.model.name ?? 'difyrun-echo',
+    },
     metadata,
     handle: chosen.id,
   };

@@ -18,9 +18,23 @@ import { startNode } from './start.js';
 import { templateNode } from './template-transform.js';
 
 const KINDS: NodeKind[] = [
-  startNode, endNode, templateNode, ifElseNode, aggregatorNode, codeNode, llmNode,
-  iterationNode, loopNode, containerStartNode, loopEndNode, assignerNode, listOperatorNode, httpRequestNode,
-  documentExtractorNode, questionClassifierNode, parameterExtractorNode,
+  startNode,
+  endNode,
+  templateNode,
+  ifElseNode,
+  aggregatorNode,
+  codeNode,
+  llmNode,
+  iterationNode,
+  loopNode,
+  containerStartNode,
+  loopEndNode,
+  assignerNode,
+  listOperatorNode,
+  httpRequestNode,
+  documentExtractorNode,
+  questionClassifierNode,
+  parameterExtractorNode,
 ];
 
 const BY_TYPE = new Map<string, NodeKind>(KINDS.flatMap((kind) => kind.types.map((type) => [type, kind] as const)));

@@ -26,7 +26,12 @@ const compiled = new Map<string, ReturnType<typeof parse>>();
 
 /** The globals of a Jinja2 environment that templates use. */
 const GLOBALS: Record<string, unknown> = {
-  true: true, false: false, none: null, True: true, False: false, None: null,
+  true: true,
+  false: false,
+  none: null,
+  True: true,
+  False: false,
+  None: null,
   range: (start: number, stop?: number, step = 1) => {
     const [from, to] = stop === undefined ? [0, start] : [start, stop];
     if (step === 0) throw new Error('range() arg 3 must not be zero');

@@ -23,7 +23,8 @@ async function run(code: string, args: Record<string, unknown>, timeoutMs: numbe
   const context = runtime.newContext();
   try {
     // No host objects are passed in: the code sees only the JS language and a silent console.
-    const program = `const console = { log() {}, info() {}, warn() {}, error() {}, debug() {} };\n${code}\n;` +
+    const program =
+      `const console = { log() {}, info() {}, warn() {}, error() {}, debug() {} };\n${code}\n;` +
       `(() => { if (typeof main !== 'function') throw new Error('main function is not defined'); ` +
       `const __result = main(${JSON.stringify(args)}); ` +
       `return (__result && typeof __result.then === 'function') ? __result.then((v) => JSON.stringify(v ?? null)) : JSON.stringify(__result ?? null); })()`;
@@ -69,7 +70,8 @@ const OUT_OF_MEMORY = 'out of memory';
 port.on('message', (job: { id: number; code: string; args: Record<string, unknown>; timeoutMs: number }) => {
   run(job.code, job.args, job.timeoutMs).then(
     (json) => port.postMessage({ type: 'result', id: job.id, ok: true, json, heapBytes: 0 }),
-    (error: unknown) => port.postMessage({ type: 'result', id: job.id, ok: false, error: error instanceof Error ? error.message : String(error), heapBytes: 0 }),
+    (error: unknown) =>
+      port.postMessage({ type: 'result', id: job.id, ok: false, error: error instanceof Error ? error.message : String(error), heapBytes: 0 }),
   );
 });
 port.postMessage({ type: 'ready' });

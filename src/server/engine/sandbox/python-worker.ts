@@ -33,7 +33,21 @@ function capWasmMemory(maxBytes: number): void {
   WebAssembly.Memory.prototype = Original.prototype;
 }
 
-const HOST_GLOBALS = ['process', 'require', 'fetch', 'XMLHttpRequest', 'WebSocket', 'Worker', 'importScripts', 'Deno', 'Bun', 'module', '__dirname', '__filename', 'global'];
+const HOST_GLOBALS = [
+  'process',
+  'require',
+  'fetch',
+  'XMLHttpRequest',
+  'WebSocket',
+  'Worker',
+  'importScripts',
+  'Deno',
+  'Bun',
+  'module',
+  '__dirname',
+  '__filename',
+  'global',
+];
 
 const PRELUDE = `
 import sys, json, builtins
@@ -107,6 +121,9 @@ start().then(
 /** The last line of a Python traceback ("NameError: name 'x' is not defined"). */
 function pythonError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const lines = message.trim().split('\n').filter((line) => line.trim() !== '');
+  const lines = message
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   return lines[lines.length - 1] ?? message;
 }

@@ -17,7 +17,11 @@ interface Job {
   reject: (error: Error) => void;
 }
 
-type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; ok: true; json: string; heapBytes: number } | { type: 'result'; id: number; ok: false; error: string; heapBytes: number } | { type: 'fatal'; error: string };
+type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; ok: true; json: string; heapBytes: number }
+  | { type: 'result'; id: number; ok: false; error: string; heapBytes: number }
+  | { type: 'fatal'; error: string };
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 

@@ -15,7 +15,8 @@ function feature<T extends { enabled: boolean }>(features: Record<string, unknow
 }
 
 export function appParameters(ctx: RequestContext): void {
-  if (ctx.parts.faults.isUnpublished(ctx.parts.runs.executedRuns)) throw new ApiError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
+  if (ctx.parts.faults.isUnpublished(ctx.parts.runs.executedRuns))
+    throw new ApiError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
   const { app, uploadLimits } = ctx.parts;
   const f = app.features;
   const body: AppParameters = {
@@ -30,7 +31,8 @@ export function appParameters(ctx: RequestContext): void {
     user_input_form: app.start.variables.map((variable) => ({ [variable.type]: variable })),
     sensitive_word_avoidance: feature(f, 'sensitive_word_avoidance', { enabled: false, type: '', configs: [] }),
     file_upload: feature<Record<string, JsonValue> & { enabled: boolean }>(f, 'file_upload', {
-      enabled: false, image: { enabled: false, number_limits: 3, detail: 'high', transfer_methods: ['remote_url', 'local_file'] },
+      enabled: false,
+      image: { enabled: false, number_limits: 3, detail: 'high', transfer_methods: ['remote_url', 'local_file'] },
     }),
     system_parameters: {
       image_file_size_limit: uploadLimits.image,
@@ -51,8 +53,19 @@ export function appMeta(ctx: RequestContext): void {
 export function appSite(ctx: RequestContext): void {
   const { app } = ctx.parts;
   sendJson(ctx.res, 200, {
-    title: app.name, chat_color_theme: null, chat_color_theme_inverted: false, icon_type: 'emoji', icon: app.icon,
-    icon_background: app.icon_background, description: null, copyright: null, privacy_policy: null,
-    custom_disclaimer: '', default_language: 'en-US', show_workflow_steps: true, use_icon_as_answer_icon: false, icon_url: null,
+    title: app.name,
+    chat_color_theme: null,
+    chat_color_theme_inverted: false,
+    icon_type: 'emoji',
+    icon: app.icon,
+    icon_background: app.icon_background,
+    description: null,
+    copyright: null,
+    privacy_policy: null,
+    custom_disclaimer: '',
+    default_language: 'en-US',
+    show_workflow_steps: true,
+    use_icon_as_answer_icon: false,
+    icon_url: null,
   });
 }

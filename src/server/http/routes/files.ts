@@ -42,11 +42,31 @@ export async function uploadFile(ctx: RequestContext): Promise<void> {
   if (path) writeFileSync(path, file.bytes);
   const createdAt = Math.floor(Date.now() / 1000);
   const createdBy = parts.store.endUserId(user);
-  parts.store.putUpload({ id, name, size: file.bytes.length, extension, mimeType: file.mimeType, createdBy, createdAt, bytes: path ? { path } : new Uint8Array(file.bytes) });
+  parts.store.putUpload({
+    id,
+    name,
+    size: file.bytes.length,
+    extension,
+    mimeType: file.mimeType,
+    createdBy,
+    createdAt,
+    bytes: path ? { path } : new Uint8Array(file.bytes),
+  });
   sendJson(ctx.res, 201, {
-    id, name, size: file.bytes.length, extension, mime_type: file.mimeType, created_by: createdBy, created_at: createdAt,
-    preview_url: null, source_url: `${parts.baseURL()}/files/${id}/preview`, original_url: null, user_id: null,
-    tenant_id: parts.tenantId, conversation_id: null, file_key: null,
+    id,
+    name,
+    size: file.bytes.length,
+    extension,
+    mime_type: file.mimeType,
+    created_by: createdBy,
+    created_at: createdAt,
+    preview_url: null,
+    source_url: `${parts.baseURL()}/files/${id}/preview`,
+    original_url: null,
+    user_id: null,
+    tenant_id: parts.tenantId,
+    conversation_id: null,
+    file_key: null,
   });
 }
 

@@ -7,7 +7,11 @@ export function listLogs(ctx: RequestContext): void {
   const q = ctx.url.searchParams;
   const status = q.get('status') ?? undefined;
   if (status !== undefined && !['succeeded', 'failed', 'stopped'].includes(status)) {
-    throw pydanticError('WorkflowLogQuery', 'status', `Input should be 'succeeded', 'failed' or 'stopped' [type=literal_error, input_value='${status}', input_type=str]`);
+    throw pydanticError(
+      'WorkflowLogQuery',
+      'status',
+      `Input should be 'succeeded', 'failed' or 'stopped' [type=literal_error, input_value='${status}', input_type=str]`,
+    );
   }
   const page = intParam(q.get('page'), 'page', 1, 1, 99999);
   const limit = intParam(q.get('limit'), 'limit', 20, 1, 100);
@@ -28,11 +32,21 @@ export function listLogs(ctx: RequestContext): void {
 function intParam(raw: string | null, name: string, fallback: number, min: number, max: number): number {
   if (raw === null || raw === '') return fallback;
   if (!/^-?\d+$/.test(raw.trim())) {
-    throw pydanticError('WorkflowLogQuery', name, `Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='${raw}', input_type=str]`);
+    throw pydanticError(
+      'WorkflowLogQuery',
+      name,
+      `Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='${raw}', input_type=str]`,
+    );
   }
   const value = Number.parseInt(raw, 10);
-  if (value < min) throw pydanticError('WorkflowLogQuery', name, `Input should be greater than or equal to ${min} [type=greater_than_equal, input_value='${raw}', input_type=str]`);
-  if (value > max) throw pydanticError('WorkflowLogQuery', name, `Input should be less than or equal to ${max} [type=less_than_equal, input_value='${raw}', input_type=str]`);
+  if (value < min)
+    throw pydanticError(
+      'WorkflowLogQuery',
+      name,
+      `Input should be greater than or equal to ${min} [type=greater_than_equal, input_value='${raw}', input_type=str]`,
+    );
+  if (value > max)
+    throw pydanticError('WorkflowLogQuery', name, `Input should be less than or equal to ${max} [type=less_than_equal, input_value='${raw}', input_type=str]`);
   return value;
 }
 

@@ -26,7 +26,8 @@ export async function runWorkflow(ctx: RequestContext): Promise<void> {
   }
   if (parts.faults.isUnpublished(parts.runs.executedRuns)) throw invalidParam('Workflow not published');
   const fault = parts.faults.active ? parts.faults.decide(streaming) : ({ kind: 'none' } as const);
-  if (fault.kind === 'reject') throw fault.status === 429 ? new ApiError(429, 'too_many_requests', tooManyRequestsMessage(ctx, spec.maxActiveRequests ?? 10)) : internalError();
+  if (fault.kind === 'reject')
+    throw fault.status === 429 ? new ApiError(429, 'too_many_requests', tooManyRequestsMessage(ctx, spec.maxActiveRequests ?? 10)) : internalError();
 
   const checked = checkInputs(ctx, inputs);
   if (!checked.ok) {
@@ -53,13 +54,22 @@ function readPayload(ctx: RequestContext): { inputs: Record<string, unknown>; st
     if (pinned !== parts.app.workflowId) throw new ApiError(404, 'not_found', `Workflow not found with id: ${pinned}`);
   }
   const inputs = body['inputs'];
-  if (inputs === undefined) throw pydanticError('WorkflowRunPayload', 'inputs', `Field required [type=missing, input_value=${pythonRepr(body)}, input_type=dict]`);
+  if (inputs === undefined)
+    throw pydanticError('WorkflowRunPayload', 'inputs', `Field required [type=missing, input_value=${pythonRepr(body)}, input_type=dict]`);
   if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
-    throw pydanticError('WorkflowRunPayload', 'inputs', `Input should be a valid dictionary [type=dict_type, input_value=${pythonRepr(inputs)}, input_type=${pythonTypeName(inputs)}]`);
+    throw pydanticError(
+      'WorkflowRunPayload',
+      'inputs',
+      `Input should be a valid dictionary [type=dict_type, input_value=${pythonRepr(inputs)}, input_type=${pythonTypeName(inputs)}]`,
+    );
   }
   const mode = body['response_mode'] ?? 'blocking';
   if (mode !== 'blocking' && mode !== 'streaming') {
-    throw pydanticError('WorkflowRunPayload', 'response_mode', `Input should be 'blocking' or 'streaming' [type=literal_error, input_value=${pythonRepr(mode)}, input_type=${pythonTypeName(mode)}]`);
+    throw pydanticError(
+      'WorkflowRunPayload',
+      'response_mode',
+      `Input should be 'blocking' or 'streaming' [type=literal_error, input_value=${pythonRepr(mode)}, input_type=${pythonTypeName(mode)}]`,
+    );
   }
   return { inputs: inputs as Record<string, unknown>, streaming: mode === 'streaming', files: Array.isArray(body['files']) ? body['files'] : [] };
 }
