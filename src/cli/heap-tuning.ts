@@ -1,12 +1,13 @@
 /**
  * `difyrun batch` (and `worker`) are I/O-bound and may run for hours over millions of rows.
  * Their live heap stays at ~15 MB, but V8's defaults let garbage pile up far beyond it:
- * - the young generation may grow to 3 × 16 MB, memory the batch never needs
- *   (`--semi-space-growth-factor=1` keeps it at its initial size, ~30 MB less);
  * - old space may grow to up to 4× its live size between full GCs, when the mutator is rarely
  *   paused: ~45 MB of promoted garbage at the peak. `--heap-growing-percent=100` caps that at 2×
  *   (~40 MB less for ~5% more CPU; BENCHMARKS.md, notes on issue 17).
- * Both take effect when set at run time only if set before the heap has grown: main.ts sets
+ * `--semi-space-growth-factor=1` (young generation kept at its initial size) saved ~18 MB more
+ * at 200,000 rows but cost ~15% of the batch's throughput at 256 rows/s (scavenges all the
+ * time): measured (BENCHMARKS.md), not taken.
+ * The flag takes effect when set at run time only if set before the heap has grown: main.ts sets
  * them before it loads anything else. (--optimize-for-size would save more but cost a third of
  * the client's throughput: measured, not taken.)
  */
@@ -23,5 +24,5 @@ export function selectedCommand(argv: readonly string[]): string | undefined {
 export function heapFlagsFor(argv: readonly string[]): string[] {
   const command = selectedCommand(argv);
   const asksForHelp = argv.find((arg) => !arg.startsWith('-')) === 'help' || argv.includes('--help') || argv.includes('-h');
-  return command !== undefined && LONG_RUNNING.has(command) && !asksForHelp ? ['--semi-space-growth-factor=1', '--heap-growing-percent=100'] : [];
+  return command !== undefined && LONG_RUNNING.has(command) && !asksForHelp ? ['--heap-growing-percent=100'] : [];
 }
