@@ -33,7 +33,7 @@ export {
   type RowStateStore,
 } from './execute/execute-row.js';
 export type { InFlight } from './record/journal.js';
-export type { OutcomeRecord, RowError } from './record/outcome.js';
+export { unsentOutcome, type OutcomeRecord, type RowError } from './record/outcome.js';
 export { StartOrder } from './execute/start-watch.js';
 export { rowUser } from './execute/row-user.js';
 export { RowPreparer, type Prepared } from './prepare/row-preparer.js';

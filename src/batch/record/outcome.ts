@@ -48,6 +48,28 @@ export interface OutcomeRecord {
  * characters. `workflow_id` and `input_fingerprint` come last, so a resume reads them from the
  * line's end without parsing it (record/produced-by.ts).
  */
+/** The line of a row that never reached a run (invalid inputs, a failed upload, a worker that gave up): failed, with why. */
+export function unsentOutcome(id: string, inputs: Record<string, unknown>, error: RowError): OutcomeRecord {
+  return {
+    id,
+    status: 'failed',
+    inputs,
+    outputs: null,
+    workflow_run_id: null,
+    executed_at: new Date().toISOString(),
+    retry_count: 0,
+    task_id: null,
+    workflow_status: null,
+    error,
+    elapsed_time: null,
+    total_tokens: null,
+    total_price: null,
+    currency: null,
+    latency_ms: 0,
+    attempts: 0,
+  };
+}
+
 export function outcomeLine(record: OutcomeRecord): string {
   if (record.input_fingerprint === undefined) return `${JSON.stringify(record)}\n`;
   const { workflow_id, input_fingerprint, ...rest } = record;

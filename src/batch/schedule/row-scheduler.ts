@@ -14,7 +14,7 @@ import type { FileUploader } from '../prepare/file-inputs.js';
 import type { RowPreparer } from '../prepare/row-preparer.js';
 import type { InFlight, Journal } from '../record/journal.js';
 import type { LedgerWriter } from '../record/ledger.js';
-import type { OutcomeRecord } from '../record/outcome.js';
+import { unsentOutcome, type OutcomeRecord } from '../record/outcome.js';
 import type { Progress } from '../report/progress.js';
 import type { BatchStats } from '../report/summary.js';
 import { ModeChooser, type ModeDecision } from './mode-choice.js';
@@ -229,22 +229,5 @@ export class RowScheduler {
 }
 
 function invalidRow(id: string, inputs: Record<string, unknown>, message: string): OutcomeRecord {
-  return {
-    id,
-    status: 'failed',
-    inputs,
-    outputs: null,
-    workflow_run_id: null,
-    executed_at: new Date().toISOString(),
-    retry_count: 0,
-    task_id: null,
-    workflow_status: null,
-    error: { code: 'invalid_input', message, http_status: null },
-    elapsed_time: null,
-    total_tokens: null,
-    total_price: null,
-    currency: null,
-    latency_ms: 0,
-    attempts: 0,
-  };
+  return unsentOutcome(id, inputs, { code: 'invalid_input', message, http_status: null });
 }

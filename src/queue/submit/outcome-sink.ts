@@ -7,7 +7,7 @@
 import type { Queue } from 'bullmq';
 import type { DurableAppender } from '../../batch/record/durable-appender.js';
 import { ROW_FAILED, ROW_SUCCEEDED } from '../../batch/record/ledger.js';
-import { outcomeLine, type OutcomeRecord, type RowError } from '../../batch/record/outcome.js';
+import { outcomeLine, unsentOutcome, type RowError } from '../../batch/record/outcome.js';
 import type { DifyClient } from '../../client/client.js';
 import type { IdTable } from '../../batch/input/id-table.js';
 import type { BatchStats } from '../../batch/report/summary.js';
@@ -100,24 +100,7 @@ export class OutcomeSink {
 
   /** A row that was never sent (invalid inputs, a file that would not upload): recorded as failed here. */
   recordUnsent(id: string, inputs: Record<string, unknown>, error: RowError): Promise<void> {
-    const outcome: OutcomeRecord = {
-      id,
-      status: 'failed',
-      inputs,
-      outputs: null,
-      workflow_run_id: null,
-      executed_at: new Date().toISOString(),
-      retry_count: 0,
-      task_id: null,
-      workflow_status: null,
-      error,
-      elapsed_time: null,
-      total_tokens: null,
-      total_price: null,
-      currency: null,
-      latency_ms: 0,
-      attempts: 0,
-    };
+    const outcome = unsentOutcome(id, inputs, error);
     return this.parts.serial.run(async () => {
       await this.parts.output.append(outcomeLine(outcome));
       this.parts.ledger.set(id, ROW_FAILED);

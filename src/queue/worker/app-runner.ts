@@ -6,7 +6,7 @@
  */
 import { Worker, type Job } from 'bullmq';
 import { DifyClient } from '../../client/client.js';
-import type { OutcomeRecord } from '../../batch/index.js';
+import { unsentOutcome } from '../../batch/index.js';
 import { describeError } from '../../client/describe-error.js';
 import { stopBatch, stops } from '../batch-record.js';
 import { isConnectionError, type QueueConnection } from '../connection.js';
@@ -150,24 +150,11 @@ export class AppRunner {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const row = job.data;
     this.shared.log(`row ${row.id}: gave up after ${job.attemptsMade} attempts: ${error.message}`);
-    const outcome: OutcomeRecord = {
-      id: row.id,
-      status: 'failed',
-      inputs: row.record,
-      outputs: null,
-      workflow_run_id: null,
-      executed_at: new Date().toISOString(),
-      retry_count: 0,
-      task_id: null,
-      workflow_status: null,
-      error: { code: 'worker_error', message: `The worker could not finish the row: ${error.message}`, http_status: null },
-      elapsed_time: null,
-      total_tokens: null,
-      total_price: null,
-      currency: null,
-      latency_ms: 0,
-      attempts: 0,
-    };
+    const outcome = unsentOutcome(row.id, row.record, {
+      code: 'worker_error',
+      message: `The worker could not finish the row: ${error.message}`,
+      http_status: null,
+    });
     await publishOutcome(this.shared.connection.redis, row.b, { kind: 'done', row: row.id, generation: row.g, outcome }, { keepInFlight: true }).catch(
       () => {},
     );
