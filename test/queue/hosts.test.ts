@@ -93,6 +93,16 @@ describe('--queue mistakes', { skip: missing }, () => {
     assert.equal(noKey.code, 2);
     assert.match(noKey.stderr, /No API key: set DIFY_API_KEY \(and DIFY_API_KEYS=k1,k2 for more apps\)/);
   });
+
+  test('--rerun-all and --rerun-older-versions are refused with --queue (exit 2), not silently ignored', async () => {
+    const dir = tempDir('difyrun-hosts-');
+    const input = echoCsv(dir, 2);
+    for (const flag of ['--rerun-all', '--rerun-older-versions']) {
+      const refused = await submit(fixture.server(), fixture.redis().url, ['-i', input, '-o', join(dir, 'o.jsonl'), flag]).done;
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`${flag} does not work with --queue yet`));
+    }
+  });
 });
 
 describe('the input', { skip: missing }, () => {

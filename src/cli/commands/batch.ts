@@ -140,6 +140,9 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
     const queueUrl = flags.queue === undefined ? undefined : (await import('./worker.js')).queueUrlOption(flags.queue);
     if (queueUrl !== undefined && flags.local !== undefined)
       throw new OptionError('--queue cannot be used with --local (workers cannot reach an in-process server): start `difyrun serve` and pass --base-url');
+    // A queued batch keeps rows that succeeded out of the queue for good: refused rather than silently ignored.
+    if (queueUrl !== undefined && (config.rerunAll || config.rerunOlderVersions))
+      throw new OptionError(`${config.rerunAll ? '--rerun-all' : '--rerun-older-versions'} does not work with --queue yet: run the batch once without --queue`);
     const connection = await connect(flags, env, {
       timeoutMs: config.timeoutSeconds * 1000,
       warn: (message) => process.stderr.write(`${message}\n`),
