@@ -320,7 +320,8 @@ describe("the seed's CSV format: every header name, id included, is an input nam
       const output = join(dir, 'seed.jsonl');
       const { code, stderr } = await cli(['batch', '--local', 'test/fixtures/workflows/seed-id-echo.yml', '-i', input, '-o', output, '--quiet']).done;
       assert.equal(code, 0, stderr);
-      const rows = readOutput(output);
+      // Lines are in completion order: compared by id.
+      const rows = readOutput(output).sort((a, b) => String(a.id).localeCompare(String(b.id)));
       assert.deepEqual(
         rows.map((row) => [row.id, row.status, (row.outputs as { result: string }).result]),
         [
