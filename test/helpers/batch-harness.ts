@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DifyClient } from '../../src/client/client.js';
-import { runBatch, type BatchConfig, type BatchResult } from '../../src/batch/index.js';
+import { BATCH_DEFAULTS, runBatch, type BatchConfig, type BatchResult } from '../../src/batch/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 
 // Absolute, so the CLI can run from any working directory (tests use temp dirs).
@@ -17,26 +17,17 @@ export function tempDir(prefix = 'difyrun-batch-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** The batch's own defaults, with what makes tests quick: short retries and deadlines, streaming, quiet. */
 export function defaultConfig(input: string, output: string, overrides: Partial<BatchConfig> = {}): BatchConfig {
   return {
+    ...BATCH_DEFAULTS,
     input,
     output,
-    retryOnly: false,
-    waitSeconds: 0,
     concurrency: 8,
-    rpm: undefined,
     mode: 'streaming',
-    maxRetries: 3,
     initialRetryDelaySeconds: 0.05,
     maxRetryDelaySeconds: 0.5,
     timeoutSeconds: 20,
-    user: undefined,
-    workflowId: undefined,
-    dryRun: false,
-    rerunAll: false,
-    rerunOlderVersions: false,
-    inputOptions: undefined,
-    bom: false,
     quiet: true,
     streamIdleTimeoutSeconds: 2,
     ...overrides,

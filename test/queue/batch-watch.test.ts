@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { IdTable } from '../../src/batch/input/id-table.js';
 import { DurableAppender } from '../../src/batch/record/durable-appender.js';
-import type { OutcomeRecord } from '../../src/batch/record/outcome.js';
+import { unsentOutcome, type OutcomeRecord } from '../../src/batch/record/outcome.js';
 import { createProgress } from '../../src/batch/report/progress.js';
 import { BatchStats } from '../../src/batch/report/summary.js';
 import { beginGeneration, stopBatch } from '../../src/queue/batch-record.js';
@@ -79,24 +79,7 @@ async function submitterSide(client: Redis, batchId: string, rows: string[]) {
 }
 
 function failedRow(id: string): OutcomeRecord {
-  return {
-    id,
-    status: 'failed',
-    inputs: {},
-    outputs: null,
-    workflow_run_id: null,
-    executed_at: new Date().toISOString(),
-    retry_count: 0,
-    task_id: null,
-    workflow_status: null,
-    error: { code: 'invalid_param', message: 'Workflow not published', http_status: 400 },
-    elapsed_time: null,
-    total_tokens: null,
-    total_price: null,
-    currency: null,
-    latency_ms: 5,
-    attempts: 1,
-  };
+  return { ...unsentOutcome(id, {}, { code: 'invalid_param', message: 'Workflow not published', http_status: 400 }), latency_ms: 5, attempts: 1 };
 }
 
 test('a stop set by a worker reaches the result even when every outcome arrives before the next periodic check', { skip: missing }, async () => {
