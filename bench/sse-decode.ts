@@ -12,7 +12,7 @@ import type { BenchResult } from './report.js';
 const TARGET_BYTES = 40 * 1000 * 1000;
 const ROUNDS = 7;
 
-function syntheticStream(): { bytes: Uint8Array; events: number } {
+export function syntheticStream(): { bytes: Uint8Array; events: number } {
   const run = '5ad4cb98-3f1c-4a55-9d7e-2b8f0c6e1a01';
   const task = '1d2a9e77-8b6c-4f3e-a1d0-7c5b3e9f2a10';
   const texts = ['翻訳されたテキストの断片です。', 'Hello, world! ', '数据处理完成 ✅ ', '👩‍💻🚀 emoji 🎉 ', '한국어 문장입니다. ', 'plain ascii words '];
@@ -36,7 +36,7 @@ function syntheticStream(): { bytes: Uint8Array; events: number } {
   return { bytes: new TextEncoder().encode(parts.join('')), events };
 }
 
-function floor(chunks: Uint8Array[]): number {
+export function floor(chunks: Uint8Array[]): number {
   let count = 0;
   const decoder = new TextDecoder();
   const parser = createParser({

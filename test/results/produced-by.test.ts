@@ -40,10 +40,10 @@ test('outcome lines end with workflow_id and input_fingerprint, read back withou
 test('the latest success line of an id wins; fingerprints are exact; versions are counted per row', () => {
   const produced = new ProducedBy();
   produced.note('a', '0123456789abcdef', 'v1');
-  const id = Buffer.from('xx"b"yy');
-  produced.noteBytes(id, 3, 4, 'ffffffff00000001', 'v1');
+  produced.table.setBytes(Buffer.from('xx"b"yy'), 3, 4, 1);
+  produced.noteEntry(produced.table.lastEntry, 'ffffffff00000001', 'v1');
   produced.note('c', undefined, null);
-  produced.noteBytes(Buffer.from('a'), 0, 1, '8000000000000000', 'v2');
+  produced.note('a', '8000000000000000', 'v2');
   for (let i = 0; i < 3000; i++) produced.note(`row-${i}`, i.toString(16).padStart(16, '0'), i % 2 ? 'v2' : 'v1');
   assert.equal(produced.fingerprintOf('a'), '8000000000000000');
   assert.equal(produced.fingerprintOf('b'), 'ffffffff00000001');
@@ -89,4 +89,35 @@ test('the ledger fills it: own lines from their end, other lines parsed, failure
       ['v1', 1],
     ]),
   );
+});
+
+test('version counts follow each id to its latest line, over a ledger big enough to be sized from its first lines', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { readLedger, ROW_FAILED, ROW_SUCCEEDED } = await import('../../src/batch/record/ledger.js');
+  const { tempDir } = await import('../helpers/batch-harness.js');
+  const path = join(tempDir('difyrun-produced-'), 'out.jsonl');
+  const lines: string[] = [];
+  for (let i = 0; i < 5000; i++) lines.push(outcomeLine(record({ id: `r${i}`, input_fingerprint: '1111111111111111', workflow_id: 'v1' })));
+  // Later lines move 1,000 rows to v2 and fail 10 of them (their last success still counts).
+  for (let i = 0; i < 1000; i++) lines.push(outcomeLine(record({ id: `r${i}`, input_fingerprint: '2222222222222222', workflow_id: 'v2' })));
+  for (let i = 0; i < 10; i++) lines.push(outcomeLine(record({ id: `r${i}`, status: 'failed', workflow_id: 'v3' })));
+  writeFileSync(path, lines.join(''));
+  for (const inFlight of [false, true]) {
+    const produced = new ProducedBy();
+    const ledger = await readLedger(path, inFlight ? () => {} : undefined, () => false, produced);
+    assert.equal(ledger.rows, produced.table, 'one table for both');
+    assert.equal(ledger.rows.size, 5000);
+    assert.equal(ledger.rows.get('r5'), ROW_FAILED);
+    assert.equal(ledger.rows.get('r15'), ROW_SUCCEEDED);
+    assert.equal(produced.fingerprintOf('r5'), '2222222222222222');
+    assert.equal(produced.fingerprintOf('r4999'), '1111111111111111');
+    assert.deepEqual(
+      produced.versionCounts(),
+      new Map([
+        ['v1', 4000],
+        ['v2', 1000],
+      ]),
+    );
+  }
 });

@@ -4,8 +4,26 @@
  * A million ids as JS strings in a Map cost ~100 MB; here they cost their UTF-8 bytes plus
  * ~20 bytes each: the ids live in one growing byte arena, an open-addressing table of
  * Int32 slots points into it. This keeps `difyrun batch` flat in memory on huge inputs.
+ * Entries are numbered in insertion order (`entryOf`), so a caller can keep more per id in
+ * arrays of its own instead of a second table. A caller that can estimate the final size
+ * calls `reserve` first: growing by copying keeps old and new arrays alive together.
  */
 const EMPTY = -1;
+/** Arrays grow by half (not double): less slack at the end, and a smaller peak while both copies live. */
+const GROWTH = 1.5;
+/** The slot table is kept at most this full (a power of two, for the mask). */
+const MAX_LOAD = 0.5;
+
+/**
+ * The last string encoded, its UTF-8 bytes and hash, shared by every table: a row's id is
+ * looked up in several tables in a row (duplicates, the ledger, what produced it), and is
+ * encoded and hashed once.
+ */
+let scratch = new Uint8Array(256);
+let lastString: string | undefined;
+let lastLength = 0;
+let lastHash = 0;
+const encoder = new TextEncoder();
 
 export class IdTable {
   #arena = new Uint8Array(1 << 16);
@@ -17,9 +35,11 @@ export class IdTable {
   #hashes = new Int32Array(1024);
   #count = 0;
   #slots = new Int32Array(2048).fill(EMPTY);
-  /** Reused for every lookup: encoding an id allocates nothing. */
-  #scratch = new Uint8Array(256);
-  readonly #encoder = new TextEncoder();
+  /** The entry found or added by the last lookup that wrote (`lastEntry`). */
+  #lastEntry = EMPTY;
+  /** The last string looked up and its entry: a second lookup of the same id costs nothing. */
+  #memoId: string | undefined;
+  #memoEntry = EMPTY;
   readonly #decoder = new TextDecoder();
 
   get size(): number {
@@ -28,9 +48,40 @@ export class IdTable {
 
   /** The state stored for `id`, or undefined when the id is absent. */
   get(id: string): number | undefined {
-    const length = this.#encode(id);
-    const entry = this.#slots[this.#find(this.#scratch, 0, length, hash(this.#scratch, 0, length))]!;
+    const entry = this.entryOf(id);
     return entry === EMPTY ? undefined : this.#states[entry];
+  }
+
+  /** The entry number of `id` (0 for the first id added, and so on), or -1 when it is absent. */
+  entryOf(id: string): number {
+    if (id === this.#memoId) return this.#memoEntry;
+    encode(id);
+    const entry = this.#slots[this.#find(scratch, 0, lastLength, lastHash)]!;
+    this.#memoId = id;
+    this.#memoEntry = entry;
+    return entry;
+  }
+
+  /** The entry number of the id the last `set…` call found or added. */
+  get lastEntry(): number {
+    return this.#lastEntry;
+  }
+
+  /**
+   * Makes room for `count` ids of about `idBytes` bytes each, so that filling the table to
+   * that size copies nothing. A wrong guess costs nothing worse than growing as usual.
+   */
+  reserve(count: number, idBytes = 8): void {
+    if (count > this.#offsets.length) {
+      this.#offsets = resized(this.#offsets, count);
+      this.#states = resized(this.#states, count);
+      this.#hashes = resized(this.#hashes, count);
+    }
+    const arena = Math.ceil(count * idBytes);
+    if (arena > this.#arena.length) this.#arena = resized(this.#arena, arena, this.#arenaUsed);
+    let slots = this.#slots.length;
+    while (count > slots * MAX_LOAD) slots *= 2;
+    if (slots > this.#slots.length) this.#rehash(slots);
   }
 
   has(id: string): boolean {
@@ -39,19 +90,19 @@ export class IdTable {
 
   /** Sets the state of `id`; returns the previous state (undefined when new). */
   set(id: string, state: number): number | undefined {
-    const length = this.#encode(id); // first: it may replace the scratch buffer
-    return this.#put(this.#scratch, 0, length, state, true);
+    encode(id);
+    return this.#put(scratch, 0, lastLength, state, true, lastHash);
   }
 
   /** `set` for an id given as UTF-8 bytes at [from, to) of a buffer being read: no string is built. */
   setBytes(bytes: Uint8Array, from: number, to: number, state: number): number | undefined {
-    return this.#put(bytes, from, to, state, true);
+    return this.#put(bytes, from, to, state, true, hash(bytes, from, to));
   }
 
   /** Adds `id` with `state` unless present; returns the state already there (undefined when added). One lookup, not two. */
   setIfAbsent(id: string, state: number): number | undefined {
-    const length = this.#encode(id);
-    return this.#put(this.#scratch, 0, length, state, false);
+    encode(id);
+    return this.#put(scratch, 0, lastLength, state, false, lastHash);
   }
 
   /** Every id with its state, in insertion order. */
@@ -68,38 +119,27 @@ export class IdTable {
 
   // Ids travel as (bytes, from, to): a lookup allocates nothing, which matters a million times over.
 
-  #put(bytes: Uint8Array, from: number, to: number, state: number, overwrite: boolean): number | undefined {
-    const h = hash(bytes, from, to);
+  #put(bytes: Uint8Array, from: number, to: number, state: number, overwrite: boolean, h: number): number | undefined {
     let slot = this.#find(bytes, from, to, h);
     const existing = this.#slots[slot]!;
     if (existing !== EMPTY) {
       const previous = this.#states[existing];
       if (overwrite) this.#states[existing] = state;
+      this.#lastEntry = existing;
       return previous;
     }
-    if ((this.#count + 1) * 2 > this.#slots.length) {
-      this.#grow();
+    if (this.#count + 1 > this.#slots.length * MAX_LOAD) {
+      this.#rehash(this.#slots.length * 2);
       slot = this.#find(bytes, from, to, h);
     }
-    this.#slots[slot] = this.#append(bytes, from, to, state, h);
+    this.#slots[slot] = this.#lastEntry = this.#append(bytes, from, to, state, h);
+    this.#memoId = undefined; // a memoised miss may be this id
     return undefined;
   }
 
   #idAt(entry: number): string {
     const start = this.#offsets[entry]!;
     return this.#decoder.decode(this.#arena.subarray(start, this.#end(entry)));
-  }
-
-  /** Writes the UTF-8 bytes of `id` into the scratch buffer; returns their length. ASCII, the common case, skips the encoder. */
-  #encode(id: string): number {
-    if (id.length * 3 > this.#scratch.length) this.#scratch = new Uint8Array(id.length * 3);
-    const scratch = this.#scratch;
-    for (let i = 0; i < id.length; i++) {
-      const code = id.charCodeAt(i);
-      if (code >= 0x80) return this.#encoder.encodeInto(id, scratch).written;
-      scratch[i] = code;
-    }
-    return id.length;
   }
 
   #find(bytes: Uint8Array, from: number, to: number, h: number): number {
@@ -124,17 +164,18 @@ export class IdTable {
   #append(bytes: Uint8Array, from: number, to: number, state: number, h: number): number {
     const length = to - from;
     if (this.#arenaUsed + length > this.#arena.length) {
-      const bigger = new Uint8Array(Math.max(Math.ceil(this.#arena.length * 1.5), this.#arenaUsed + length));
-      bigger.set(this.#arena.subarray(0, this.#arenaUsed));
-      this.#arena = bigger;
+      this.#arena = resized(this.#arena, Math.max(Math.ceil(this.#arena.length * GROWTH), this.#arenaUsed + length), this.#arenaUsed);
     }
     if (this.#count === this.#offsets.length) {
-      this.#offsets = growInt32(this.#offsets);
-      this.#states = growInt32(this.#states);
-      this.#hashes = growInt32(this.#hashes);
+      const size = Math.ceil(this.#count * GROWTH);
+      this.#offsets = resized(this.#offsets, size);
+      this.#states = resized(this.#states, size);
+      this.#hashes = resized(this.#hashes, size);
     }
     const entry = this.#count++;
-    this.#arena.set(bytes.subarray(from, to), this.#arenaUsed);
+    // Ids are short: a loop beats building a subarray view for every one.
+    const arena = this.#arena;
+    for (let i = from, at = this.#arenaUsed; i < to; i++, at++) arena[at] = bytes[i]!;
     this.#offsets[entry] = this.#arenaUsed;
     this.#states[entry] = state;
     this.#hashes[entry] = h;
@@ -142,9 +183,9 @@ export class IdTable {
     return entry;
   }
 
-  #grow(): void {
-    this.#slots = new Int32Array(this.#slots.length * 2).fill(EMPTY);
-    const mask = this.#slots.length - 1;
+  #rehash(size: number): void {
+    this.#slots = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
     for (let entry = 0; entry < this.#count; entry++) {
       let slot = this.#hashes[entry]! & mask;
       while (this.#slots[slot] !== EMPTY) slot = (slot + 1) & mask;
@@ -153,10 +194,29 @@ export class IdTable {
   }
 }
 
-function growInt32(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(array.length * 2);
-  bigger.set(array);
+/** A copy of `array` with room for `size` elements (the first `used` of them kept). */
+function resized<T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(array: T, size: number, used = array.length): T {
+  const bigger = new (array.constructor as new (size: number) => T)(size);
+  bigger.set(array.subarray(0, used));
   return bigger;
+}
+
+/** Puts the UTF-8 bytes of `id` in `scratch`, with their length and hash, unless `id` was the last string encoded. ASCII, the common case, skips the encoder. */
+function encode(id: string): void {
+  if (id === lastString) return;
+  if (id.length * 3 > scratch.length) scratch = new Uint8Array(id.length * 3);
+  let length = id.length;
+  for (let i = 0; i < id.length; i++) {
+    const code = id.charCodeAt(i);
+    if (code >= 0x80) {
+      length = encoder.encodeInto(id, scratch).written;
+      break;
+    }
+    scratch[i] = code;
+  }
+  lastString = id;
+  lastLength = length;
+  lastHash = hash(scratch, 0, length);
 }
 
 /** FNV-1a, 32-bit, of bytes[from, to). */

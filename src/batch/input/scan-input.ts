@@ -3,8 +3,10 @@
  * problem (empty or duplicate ids, ragged rows, bad JSON lines) with its line number, and
  * every row whose inputs Dify would reject, checked against /parameters.
  */
+import { stat } from 'node:fs/promises';
 import type { RowPreparer } from '../prepare/row-preparer.js';
 import { IdTable } from './id-table.js';
+import { isUtf8 } from './input-options.js';
 import { readRowBatches, type InputOptions, type InputRow, type ResumePoint } from './read-rows.js';
 
 export interface InputProblem {
@@ -58,7 +60,9 @@ export async function scanInput(file: string, preparer: RowPreparer, select: Row
     scan.problemCount++;
     if (scan.problems.length < KEEP) scan.problems.push({ line, message });
   };
+  const sizing = new TableSizing(firstLine, (await stat(file)).size);
   for await (const batch of readRowBatches(file, undefined, undefined, options)) {
+    sizing.atBatch(batch.start, scan.rows);
     for (const item of batch.items) {
       if (item.kind === 'problem') {
         problem(item.line, item.message);
@@ -73,6 +77,7 @@ export async function scanInput(file: string, preparer: RowPreparer, select: Row
         problem(item.line, 'empty id');
         continue;
       }
+      sizing.idLength += item.id.length;
       const seenAt = firstLine.setIfAbsent(item.id, item.line);
       if (seenAt !== undefined) {
         problem(item.line, `duplicate id "${item.id}" (first on line ${seenAt})`);
@@ -94,4 +99,27 @@ export async function scanInput(file: string, preparer: RowPreparer, select: Row
   }
   scan.undeclared = [...undeclared];
   return scan;
+}
+
+/**
+ * Sizes the table of ids once, from the first rows' share of the file, rather than letting it
+ * grow by copies (each growth keeps the old arrays and the new alive together: the scan sets
+ * the batch's peak memory on a big input). UTF-8 only: elsewhere offsets count characters.
+ */
+class TableSizing {
+  idLength = 0;
+  #done = false;
+
+  constructor(
+    private readonly table: IdTable,
+    private readonly fileBytes: number,
+  ) {}
+
+  atBatch(start: ResumePoint, rowsSoFar: number): void {
+    if (this.#done || rowsSoFar < 1000) return;
+    this.#done = true;
+    if (start.encoding === undefined || !isUtf8(start.encoding.name) || start.offset <= 0) return;
+    const rows = (this.fileBytes / start.offset) * rowsSoFar;
+    this.table.reserve(Math.ceil(rows * 1.05), (this.idLength / rowsSoFar) * 1.05);
+  }
 }

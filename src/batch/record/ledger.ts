@@ -4,7 +4,7 @@
  */
 import { IdTable } from '../input/id-table.js';
 import type { DurableAppender } from './durable-appender.js';
-import { forEachLine } from './line-reader.js';
+import { fileSize, forEachLine, SizeFromSample } from './line-reader.js';
 import { producedByOfLine, producedByOfRecord, type ProducedBy } from './produced-by.js';
 import { outcomeLine, type OutcomeRecord } from './outcome.js';
 
@@ -66,30 +66,33 @@ export async function readLedger(
   wanted: (id: string) => boolean = () => true,
   produced?: ProducedBy,
 ): Promise<LedgerState> {
-  const rows = new IdTable();
+  // What produced each success shares this table: one entry per id, not one in each.
+  const rows = produced?.table ?? new IdTable();
   const badLines: number[] = [];
-  const read = await forEachLine(path, ({ buffer, start, end, line }) => {
-    const fast = onLine ? undefined : ownLineKey(buffer, start, end);
-    if (fast) {
-      // The common case, a million times on resume: no string is built for the id.
-      rows.setBytes(buffer, fast.idStart, fast.idEnd, fast.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
-      if (produced && fast.succeeded) {
-        const by = producedByOfLine(buffer, start, end);
-        produced.noteBytes(buffer, fast.idStart, fast.idEnd, by?.fingerprint, by?.workflowId);
-      }
-      return;
-    }
-    const key = keyFields(buffer, start, end);
+  const sizing = new SizeFromSample(await fileSize(path));
+  const read = await forEachLine(path, ({ buffer, start, end, line, offset }) => {
+    // difyrun's own lines, a million times on resume, are read without building a string for the id.
+    const own = ownLineKey(buffer, start, end);
+    const key = own ?? parsedKey(buffer, start, end);
     if (key === undefined) {
       badLines.push(line);
       return;
     }
-    rows.set(key.id, key.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
+    if (own) rows.setBytes(buffer, own.idStart, own.idEnd, own.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
+    else rows.set(key.id!, key.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
     if (produced && key.succeeded) {
-      const by = producedByOfLine(buffer, start, end) ?? producedByOfRecord(buffer.toString('utf8', start, end));
-      produced.note(key.id, by.fingerprint, by.workflowId);
+      const by = producedByOfLine(buffer, start, end) ?? (own ? undefined : producedByOfRecord(buffer.toString('utf8', start, end)));
+      produced.noteEntry(rows.lastEntry, by?.fingerprint, by?.workflowId);
     }
-    if (onLine && wanted(key.id)) onLine(JSON.parse(buffer.toString('utf8', start, end)) as LedgerLine);
+    const expected = own && sizing.sample(line, offset, own.idEnd - own.idStart);
+    if (expected) {
+      rows.reserve(expected.count, expected.bytesEach);
+      produced?.reserve(expected.count);
+    }
+    if (onLine) {
+      const id = key.id ?? buffer.toString('utf8', own!.idStart, own!.idEnd);
+      if (wanted(id)) onLine(JSON.parse(buffer.toString('utf8', start, end)) as LedgerLine);
+    }
   });
   return { rows, lines: read?.lines ?? 0, badLines };
 }
@@ -103,13 +106,25 @@ const PREFIX = Buffer.from('{"id":"');
 const STATUS = Buffer.from(',"status":"');
 const SUCCESS = Buffer.from('success"');
 
+interface LineKey {
+  /** Undefined for difyrun's own lines until asked for (see idStart). */
+  id?: string | undefined;
+  succeeded: boolean;
+}
+
+interface OwnLineKey extends LineKey {
+  /** The id's bytes in the line. */
+  idStart: number;
+  idEnd: number;
+}
+
 /** Where the id is in a line difyrun wrote (`{"id":"…","status":"…"`, no escapes in the id); undefined for any other line. */
-function ownLineKey(buffer: Buffer, start: number, end: number): { idStart: number; idEnd: number; succeeded: boolean } | undefined {
+function ownLineKey(buffer: Buffer, start: number, end: number): OwnLineKey | undefined {
   const idStart = start + PREFIX.length;
   if (buffer[end - 1] !== 0x7d || !bytesAt(buffer, start, PREFIX, end)) return undefined;
   const idEnd = buffer.indexOf(0x22, idStart);
   if (idEnd === -1 || idEnd >= end || hasBackslash(buffer, idStart, idEnd) || !bytesAt(buffer, idEnd + 1, STATUS, end)) return undefined;
-  return { idStart, idEnd, succeeded: bytesAt(buffer, idEnd + 1 + STATUS.length, SUCCESS, end) };
+  return { id: undefined, idStart, idEnd, succeeded: bytesAt(buffer, idEnd + 1 + STATUS.length, SUCCESS, end) };
 }
 
 /**
@@ -119,6 +134,12 @@ function ownLineKey(buffer: Buffer, start: number, end: number): { idStart: numb
 function keyFields(buffer: Buffer, start: number, end: number): { id: string; succeeded: boolean } | undefined {
   const own = ownLineKey(buffer, start, end);
   if (own) return { id: buffer.toString('utf8', own.idStart, own.idEnd), succeeded: own.succeeded };
+  const parsed = parsedKey(buffer, start, end);
+  return parsed && { id: parsed.id!, succeeded: parsed.succeeded };
+}
+
+/** id and status of any other line, parsed as JSON; undefined when it is not a record with a string id. */
+function parsedKey(buffer: Buffer, start: number, end: number): LineKey | undefined {
   let record: { id?: unknown; status?: unknown };
   try {
     record = JSON.parse(buffer.toString('utf8', start, end)) as typeof record;

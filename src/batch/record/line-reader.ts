@@ -2,7 +2,7 @@
  * Reads a (possibly huge) JSONL file as byte ranges, one per non-blank line, without building a
  * string per line: resuming over a million-line output must take seconds, not tens of seconds.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 
 export interface LineVisit {
   /** Holds the line's bytes at [start, end): valid only during the call. */
@@ -81,4 +81,38 @@ function isBlank(buffer: Buffer, start: number, end: number): boolean {
     if (byte !== 32 && byte !== 9 && byte !== 13) return false;
   }
   return true;
+}
+
+/** The file's size in bytes (0 when it does not exist). */
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Lines read before the file's line count is estimated from their average length. */
+const SAMPLE_LINES = 2048;
+
+/**
+ * Estimates how many lines (and bytes of id per line) a file holds from its first lines, so a
+ * table filled from all of them can be sized once instead of growing by copies. Answers once.
+ */
+export class SizeFromSample {
+  #idBytes = 0;
+  #answered = false;
+
+  constructor(private readonly totalBytes: number) {}
+
+  /** Called per line with its 1-based number, its byte offset and the bytes of its id. */
+  sample(line: number, offset: number, idBytes: number): { count: number; bytesEach: number } | undefined {
+    if (this.#answered) return undefined;
+    this.#idBytes += idBytes;
+    if (line < SAMPLE_LINES || offset <= 0) return undefined;
+    this.#answered = true;
+    const bytesPerLine = offset / (line - 1);
+    // A little over the average: undershooting costs a copy, overshooting only a few percent of idle room.
+    return { count: Math.ceil((this.totalBytes / bytesPerLine) * 1.05), bytesEach: (this.#idBytes / line) * 1.05 };
+  }
 }

@@ -3,86 +3,87 @@
  * (Dify's `workflow_id`), read from the output's lines. A resume runs a row again when its
  * inputs changed, and says so when Dify now runs a different version than earlier lines did.
  *
- * Memory stays small for a million rows: an id table of slots, the 64-bit fingerprint as two
- * Int32s and a version index per slot. difyrun writes both fields last on each line
+ * Memory stays small for a million rows: the 64-bit fingerprint as two Int32s and a version
+ * index per entry of the ledger's own id table (no second table of the same ids). difyrun writes both fields last on each line
  * (outcomeLine), so they are read from the line's end without parsing it.
  */
 import { IdTable } from '../input/id-table.js';
 
 export class ProducedBy {
-  readonly #slots = new IdTable();
+  /** Ids → entries; shared with the ledger's own table when the ledger fills this (one table, not two). */
+  readonly table: IdTable;
+  // Per table entry; zero for ids without a success line.
   #high = new Int32Array(1024);
   #low = new Int32Array(1024);
   /** 0: no version recorded; otherwise 1 + an index into #versions. */
   #version = new Uint16Array(1024);
   readonly #versions: string[] = [];
   readonly #versionIndex = new Map<string, number>();
-  #count = 0;
+  /** Rows per version index (kept as lines are noted: a resume asks after every outcome). */
+  readonly #rowsOf: number[] = [0];
   /** The version of the last line read that had one: the newest version the output knows. */
   latestVersion: string | undefined;
 
-  /** Notes a success line of `id` (a later line of the same id replaces it). */
-  note(id: string, fingerprint: string | undefined, workflowId: string | null | undefined): void {
-    this.#store(this.#slotOf(id), fingerprint, workflowId);
+  constructor(table = new IdTable()) {
+    this.table = table;
   }
 
-  /** `note` for an id given as bytes of a line being read. */
-  noteBytes(bytes: Uint8Array, from: number, to: number, fingerprint: string | undefined, workflowId: string | null | undefined): void {
-    const next = this.#count;
-    const previous = this.#slots.setBytes(bytes, from, to, next);
-    if (previous !== undefined)
-      this.#slots.setBytes(bytes, from, to, previous); // keep the id's slot
-    else this.#grow();
-    this.#store(previous ?? next, fingerprint, workflowId);
+  /** Notes a success line of `id` (a later line of the same id replaces it). */
+  note(id: string, fingerprint: string | undefined, workflowId: string | null | undefined): void {
+    let entry = this.table.entryOf(id);
+    if (entry === -1) {
+      this.table.set(id, 0);
+      entry = this.table.lastEntry;
+    }
+    this.noteEntry(entry, fingerprint, workflowId);
+  }
+
+  /** `note` for an id already in the table, by its entry number. */
+  noteEntry(entry: number, fingerprint: string | undefined, workflowId: string | null | undefined): void {
+    if (entry >= this.#high.length) this.#grow(entry + 1);
+    const valid = fingerprint !== undefined && /^[0-9a-f]{16}$/.test(fingerprint);
+    this.#high[entry] = valid ? parseInt(fingerprint.slice(0, 8), 16) | 0 : 0;
+    this.#low[entry] = valid ? parseInt(fingerprint.slice(8), 16) | 0 : 0;
+    const version = workflowId ? this.#indexOf(workflowId) : 0;
+    this.#rowsOf[this.#version[entry]!]!--;
+    this.#rowsOf[version]!++;
+    this.#version[entry] = version;
+    if (workflowId) this.latestVersion = workflowId;
+  }
+
+  /** Makes room for `count` entries up front (the ledger's estimate of its line count). */
+  reserve(count: number): void {
+    if (count > this.#high.length) this.#grow(count);
   }
 
   /** The recorded fingerprint of `id`, or undefined when its line had none (written by an older difyrun). */
   fingerprintOf(id: string): string | undefined {
-    const slot = this.#slots.get(id);
-    if (slot === undefined || (this.#high[slot] === 0 && this.#low[slot] === 0)) return undefined;
-    return hex8(this.#high[slot]!) + hex8(this.#low[slot]!);
+    const entry = this.table.entryOf(id);
+    if (entry === -1 || entry >= this.#high.length || (this.#high[entry] === 0 && this.#low[entry] === 0)) return undefined;
+    return hex8(this.#high[entry]!) + hex8(this.#low[entry]!);
   }
 
   versionOf(id: string): string | undefined {
-    const slot = this.#slots.get(id);
-    const index = slot === undefined ? 0 : this.#version[slot]!;
+    const entry = this.table.entryOf(id);
+    const index = entry === -1 || entry >= this.#version.length ? 0 : this.#version[entry]!;
     return index === 0 ? undefined : this.#versions[index - 1];
   }
 
   /** Rows per recorded version (by each id's latest success line). */
   versionCounts(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (let slot = 0; slot < this.#count; slot++) {
-      const index = this.#version[slot]!;
-      if (index > 0) counts.set(this.#versions[index - 1]!, (counts.get(this.#versions[index - 1]!) ?? 0) + 1);
-    }
+    this.#versions.forEach((version, i) => {
+      if (this.#rowsOf[i + 1]! > 0) counts.set(version, this.#rowsOf[i + 1]!);
+    });
     return counts;
   }
 
-  #slotOf(id: string): number {
-    const previous = this.#slots.setIfAbsent(id, this.#count);
-    if (previous !== undefined) return previous;
-    this.#grow();
-    return this.#count - 1;
-  }
-
-  /** Makes room for one more slot (the one just added to the id table). */
-  #grow(): void {
-    if (this.#count === this.#high.length) {
-      const size = this.#count * 2;
-      this.#high = copyInto(new Int32Array(size), this.#high);
-      this.#low = copyInto(new Int32Array(size), this.#low);
-      this.#version = copyInto(new Uint16Array(size), this.#version);
-    }
-    this.#count++;
-  }
-
-  #store(slot: number, fingerprint: string | undefined, workflowId: string | null | undefined): void {
-    const valid = fingerprint !== undefined && /^[0-9a-f]{16}$/.test(fingerprint);
-    this.#high[slot] = valid ? parseInt(fingerprint.slice(0, 8), 16) | 0 : 0;
-    this.#low[slot] = valid ? parseInt(fingerprint.slice(8), 16) | 0 : 0;
-    this.#version[slot] = workflowId ? this.#indexOf(workflowId) : 0;
-    if (workflowId) this.latestVersion = workflowId;
+  /** Room for at least `size` entries: by half again, as the id table grows. */
+  #grow(size: number): void {
+    const length = Math.max(size, Math.ceil(this.#high.length * 1.5));
+    this.#high = copyInto(new Int32Array(length), this.#high);
+    this.#low = copyInto(new Int32Array(length), this.#low);
+    this.#version = copyInto(new Uint16Array(length), this.#version);
   }
 
   #indexOf(version: string): number {
@@ -90,6 +91,7 @@ export class ProducedBy {
     if (index === undefined && this.#versions.length < 0xfffe) {
       this.#versions.push(version);
       this.#versionIndex.set(version, (index = this.#versions.length));
+      this.#rowsOf.push(0);
     }
     return index ?? 0;
   }
@@ -97,6 +99,7 @@ export class ProducedBy {
 
 const TAIL = Buffer.from(',"input_fingerprint":"');
 const VERSION = Buffer.from(',"workflow_id":');
+const NULL_VALUE = Buffer.from(':null');
 
 /**
  * The `workflow_id` and `input_fingerprint` at the end of a line difyrun wrote
@@ -104,11 +107,11 @@ const VERSION = Buffer.from(',"workflow_id":');
  */
 export function producedByOfLine(buffer: Buffer, start: number, end: number): { fingerprint: string; workflowId: string | null } | undefined {
   const tailAt = end - (TAIL.length + 16 + 2);
-  if (tailAt <= start || buffer[end - 1] !== 0x7d || buffer[end - 2] !== 0x22 || !buffer.subarray(tailAt, tailAt + TAIL.length).equals(TAIL)) return undefined;
+  if (tailAt <= start || buffer[end - 1] !== 0x7d || buffer[end - 2] !== 0x22 || !bytesAt(buffer, tailAt, TAIL)) return undefined;
   const fingerprint = buffer.toString('latin1', tailAt + TAIL.length, end - 2);
   if (!/^[0-9a-f]{16}$/.test(fingerprint)) return undefined;
-  if (buffer.subarray(tailAt - 5, tailAt).toString('latin1') === ':null') {
-    return buffer.subarray(tailAt - 5 - VERSION.length + 1, tailAt - 4).equals(VERSION) ? { fingerprint, workflowId: null } : undefined;
+  if (bytesAt(buffer, tailAt - 5, NULL_VALUE)) {
+    return bytesAt(buffer, tailAt - 5 - VERSION.length + 1, VERSION) ? { fingerprint, workflowId: null } : undefined;
   }
   // A quoted version: look back for its key, no further than a long id would need.
   const from = Math.max(start, tailAt - 200);
@@ -125,6 +128,13 @@ export function producedByOfRecord(line: string): { fingerprint: string | undefi
     fingerprint: typeof record.input_fingerprint === 'string' ? record.input_fingerprint : undefined,
     workflowId: typeof record.workflow_id === 'string' ? record.workflow_id : null,
   };
+}
+
+/** Whether `expected` is in `buffer` at `at` (a loop: a subarray view per line costs more than these few bytes). */
+function bytesAt(buffer: Buffer, at: number, expected: Buffer): boolean {
+  if (at < 0) return false;
+  for (let i = 0; i < expected.length; i++) if (buffer[at + i] !== expected[i]) return false;
+  return true;
 }
 
 function hex8(value: number): string {
