@@ -121,3 +121,35 @@ test('version counts follow each id to its latest line, over a ledger big enough
     );
   }
 });
+
+test('read from the bytes: versions that alternate, a null version, and tails that are not difyrun’s own note no fingerprint', () => {
+  const produced = new ProducedBy();
+  const lines: [string, Partial<OutcomeRecord>][] = [
+    ['a', { input_fingerprint: 'aaaaaaaaaaaaaaaa', workflow_id: 'v1' }],
+    ['b', { input_fingerprint: 'bbbbbbbbbbbbbbbb', workflow_id: 'v2' }],
+    ['c', { input_fingerprint: 'cccccccccccccccc', workflow_id: 'v1' }],
+    ['d', { input_fingerprint: 'dddddddddddddddd', workflow_id: null }],
+    ['e', { input_fingerprint: 'EEEEEEEEEEEEEEEE', workflow_id: 'v1' }], // not lowercase hex: not difyrun's
+    ['f', { input_fingerprint: 'ffffffffffffffff', workflow_id: 'v\\3' }], // an escape in the version
+  ];
+  const noted = lines.map(([id, fields]) => {
+    produced.table.set(id, 1);
+    const bytes = Buffer.from(outcomeLine(record({ id, ...fields })).trimEnd());
+    return produced.noteLine(produced.table.lastEntry, bytes, 0, bytes.length);
+  });
+  assert.deepEqual(noted, [true, true, true, true, false, false]);
+  assert.equal(produced.fingerprintOf('c'), 'cccccccccccccccc');
+  assert.equal(produced.versionOf('c'), 'v1');
+  assert.equal(produced.versionOf('d'), undefined);
+  assert.equal(produced.fingerprintIs('b', 'bbbbbbbbbbbbbbbb'), true);
+  assert.equal(produced.fingerprintIs('b', 'bbbbbbbbbbbbbbbc'), false);
+  assert.equal(produced.hasFingerprint('e'), false);
+  assert.deepEqual(
+    produced.versionCounts(),
+    new Map([
+      ['v1', 2],
+      ['v2', 1],
+    ]),
+  );
+  assert.equal(produced.latestVersion, 'v1');
+});

@@ -5,7 +5,7 @@
 import { IdTable } from '../input/id-table.js';
 import type { DurableAppender } from './durable-appender.js';
 import { fileSize, forEachLine, SizeFromSample } from './line-reader.js';
-import { producedByOfLine, producedByOfRecord, type ProducedBy } from './produced-by.js';
+import { producedByOfRecord, type ProducedBy } from './produced-by.js';
 import { outcomeLine, type OutcomeRecord } from './outcome.js';
 
 export const ROW_SUCCEEDED = 1;
@@ -80,8 +80,9 @@ export async function readLedger(
     }
     if (own) rows.setBytes(buffer, own.idStart, own.idEnd, own.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
     else rows.set(key.id!, key.succeeded ? ROW_SUCCEEDED : ROW_FAILED);
-    if (produced && key.succeeded) {
-      const by = producedByOfLine(buffer, start, end) ?? (own ? undefined : producedByOfRecord(buffer.toString('utf8', start, end)));
+    if (produced && key.succeeded && !produced.noteLine(rows.lastEntry, buffer, start, end)) {
+      // Not in difyrun's own order: parsed, unless the line is difyrun's and simply has no such fields (older versions).
+      const by = own ? undefined : producedByOfRecord(buffer.toString('utf8', start, end));
       produced.noteEntry(rows.lastEntry, by?.fingerprint, by?.workflowId);
     }
     const expected = own && sizing.sample(line, offset, own.idEnd - own.idStart);

@@ -23,6 +23,9 @@ export class ProducedBy {
   readonly #rowsOf: number[] = [0];
   /** The version of the last line read that had one: the newest version the output knows. */
   latestVersion: string | undefined;
+  /** The last version read from a line's bytes, and its index. */
+  #lastVersionBytes = Buffer.alloc(0);
+  #lastVersion = 0;
 
   constructor(table = new IdTable()) {
     this.table = table;
@@ -40,15 +43,45 @@ export class ProducedBy {
 
   /** `note` for an id already in the table, by its entry number. */
   noteEntry(entry: number, fingerprint: string | undefined, workflowId: string | null | undefined): void {
-    if (entry >= this.#high.length) this.#grow(entry + 1);
     const valid = fingerprint !== undefined && /^[0-9a-f]{16}$/.test(fingerprint);
-    this.#high[entry] = valid ? parseInt(fingerprint.slice(0, 8), 16) | 0 : 0;
-    this.#low[entry] = valid ? parseInt(fingerprint.slice(8), 16) | 0 : 0;
-    const version = workflowId ? this.#indexOf(workflowId) : 0;
+    this.#set(
+      entry,
+      valid ? parseInt(fingerprint.slice(0, 8), 16) : 0,
+      valid ? parseInt(fingerprint.slice(8), 16) : 0,
+      workflowId ? this.#indexOf(workflowId) : 0,
+    );
+  }
+
+  /**
+   * `noteEntry` straight from the bytes of a line difyrun wrote, whose last fields are these
+   * (no strings built: the version is decoded only when it differs from the last line's).
+   * False, noting nothing, for any other line.
+   */
+  noteLine(entry: number, buffer: Buffer, start: number, end: number): boolean {
+    const tail = tailOf(buffer, start, end);
+    if (tail === undefined) return false;
+    const at = tail.fingerprintAt;
+    this.#set(entry, hexInt(buffer, at), hexInt(buffer, at + 8), this.#versionAt(buffer, tail.versionStart, tail.versionEnd));
+    return true;
+  }
+
+  #set(entry: number, high: number, low: number, version: number): void {
+    if (entry >= this.#high.length) this.#grow(entry + 1);
+    this.#high[entry] = high | 0;
+    this.#low[entry] = low | 0;
     this.#rowsOf[this.#version[entry]!]!--;
     this.#rowsOf[version]!++;
     this.#version[entry] = version;
-    if (workflowId) this.latestVersion = workflowId;
+    if (version > 0) this.latestVersion = this.#versions[version - 1];
+  }
+
+  /** The version index of the bytes at [from, to): most lines repeat the last line's version. */
+  #versionAt(buffer: Buffer, from: number, to: number): number {
+    if (from === to) return 0;
+    const last = this.#lastVersionBytes;
+    if (last.length === to - from && bytesAt(buffer, from, last)) return this.#lastVersion;
+    this.#lastVersionBytes = Buffer.from(buffer.subarray(from, to));
+    return (this.#lastVersion = this.#indexOf(buffer.toString('utf8', from, to)));
   }
 
   /** Makes room for `count` entries up front (the ledger's estimate of its line count). */
@@ -58,9 +91,25 @@ export class ProducedBy {
 
   /** The recorded fingerprint of `id`, or undefined when its line had none (written by an older difyrun). */
   fingerprintOf(id: string): string | undefined {
+    const entry = this.#entryWithFingerprint(id);
+    return entry === -1 ? undefined : hex8(this.#high[entry]!) + hex8(this.#low[entry]!);
+  }
+
+  /** Whether `id`'s last success line recorded an input fingerprint. */
+  hasFingerprint(id: string): boolean {
+    return this.#entryWithFingerprint(id) !== -1;
+  }
+
+  /** Whether `id`'s recorded fingerprint is `fingerprint` (16 hex digits), compared as numbers: no string per row. */
+  fingerprintIs(id: string, fingerprint: string): boolean {
+    const entry = this.#entryWithFingerprint(id);
+    return entry !== -1 && this.#high[entry] === (parseInt(fingerprint.slice(0, 8), 16) | 0) && this.#low[entry] === (parseInt(fingerprint.slice(8), 16) | 0);
+  }
+
+  #entryWithFingerprint(id: string): number {
     const entry = this.table.entryOf(id);
-    if (entry === -1 || entry >= this.#high.length || (this.#high[entry] === 0 && this.#low[entry] === 0)) return undefined;
-    return hex8(this.#high[entry]!) + hex8(this.#low[entry]!);
+    if (entry === -1 || entry >= this.#high.length || (this.#high[entry] === 0 && this.#low[entry] === 0)) return -1;
+    return entry;
   }
 
   versionOf(id: string): string | undefined {
@@ -106,19 +155,44 @@ const NULL_VALUE = Buffer.from(':null');
  * (`…,"workflow_id":"…"|null,"input_fingerprint":"<16 hex>"}`); undefined for any other line.
  */
 export function producedByOfLine(buffer: Buffer, start: number, end: number): { fingerprint: string; workflowId: string | null } | undefined {
+  const tail = tailOf(buffer, start, end);
+  if (tail === undefined) return undefined;
+  return {
+    fingerprint: buffer.toString('latin1', tail.fingerprintAt, tail.fingerprintAt + 16),
+    workflowId: tail.versionEnd > tail.versionStart ? buffer.toString('utf8', tail.versionStart, tail.versionEnd) : null,
+  };
+}
+
+/** Where those fields are: the fingerprint's 16 hex digits at `fingerprintAt`, the version's bytes at [versionStart, versionEnd) (empty for null). */
+function tailOf(buffer: Buffer, start: number, end: number): { fingerprintAt: number; versionStart: number; versionEnd: number } | undefined {
   const tailAt = end - (TAIL.length + 16 + 2);
   if (tailAt <= start || buffer[end - 1] !== 0x7d || buffer[end - 2] !== 0x22 || !bytesAt(buffer, tailAt, TAIL)) return undefined;
-  const fingerprint = buffer.toString('latin1', tailAt + TAIL.length, end - 2);
-  if (!/^[0-9a-f]{16}$/.test(fingerprint)) return undefined;
+  const fingerprintAt = tailAt + TAIL.length;
+  for (let i = fingerprintAt; i < fingerprintAt + 16; i++) if (hexDigit(buffer[i]!) < 0) return undefined;
   if (bytesAt(buffer, tailAt - 5, NULL_VALUE)) {
-    return bytesAt(buffer, tailAt - 5 - VERSION.length + 1, VERSION) ? { fingerprint, workflowId: null } : undefined;
+    return bytesAt(buffer, tailAt - 5 - VERSION.length + 1, VERSION) ? { fingerprintAt, versionStart: 0, versionEnd: 0 } : undefined;
   }
-  // A quoted version: look back for its key, no further than a long id would need.
+  // A quoted version (no quote or backslash in it): its opening quote, no further back than a long one would need, follows the key.
+  if (buffer[tailAt - 1] !== 0x22) return undefined;
   const from = Math.max(start, tailAt - 200);
-  const keyAt = buffer.lastIndexOf(VERSION, tailAt - 1);
-  if (keyAt < from || buffer[keyAt + VERSION.length] !== 0x22 || buffer[tailAt - 1] !== 0x22) return undefined;
-  const workflowId = buffer.toString('utf8', keyAt + VERSION.length + 1, tailAt - 1);
-  return /["\\]/.test(workflowId) ? undefined : { fingerprint, workflowId };
+  let open = tailAt - 2;
+  while (open >= from && buffer[open] !== 0x22 && buffer[open] !== 0x5c) open--;
+  if (open < from || buffer[open] !== 0x22 || !bytesAt(buffer, open - VERSION.length, VERSION)) return undefined;
+  return { fingerprintAt, versionStart: open + 1, versionEnd: tailAt - 1 };
+}
+
+/** 0–15 for a lowercase hex digit's byte, else -1. */
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
+  return -1;
+}
+
+/** The 8 hex digits at `at` as a number (checked by tailOf). */
+function hexInt(buffer: Buffer, at: number): number {
+  let value = 0;
+  for (let i = at; i < at + 8; i++) value = value * 16 + hexDigit(buffer[i]!);
+  return value;
 }
 
 /** The same fields of a line that is not in difyrun's own order (edited by hand): parsed. */

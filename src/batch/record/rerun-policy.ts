@@ -71,8 +71,7 @@ export class RerunPolicy {
 
   #reason(row: InputRow): 'changed' | 'olderVersion' | 'all' | undefined {
     if (this.options.rerunAll) return 'all';
-    const recorded = this.produced.fingerprintOf(row.id);
-    if (recorded !== undefined && recorded !== inputFingerprint(row.values)) return 'changed';
+    if (this.produced.hasFingerprint(row.id) && !this.produced.fingerprintIs(row.id, inputFingerprint(row.values))) return 'changed';
     if (this.options.rerunOlderVersions && this.#current !== undefined) {
       const version = this.produced.versionOf(row.id);
       if (version !== undefined && version !== this.#current) return 'olderVersion';
