@@ -2,7 +2,7 @@
  * A compact map from row id to a 32-bit number (a state code or a line number), exact (no hashing false positives).
  *
  * A million ids as JS strings in a Map cost ~100 MB; here they cost their UTF-8 bytes plus
- * ~20 bytes each: the ids live in one growing byte arena, an open-addressing table of
+ * ~16 bytes each: the ids live in one growing byte arena, an open-addressing table of
  * Int32 slots points into it. This keeps `difyrun batch` flat in memory on huge inputs.
  * Entries are numbered in insertion order (`entryOf`), so a caller can keep more per id in
  * arrays of its own instead of a second table. A caller that can estimate the final size
@@ -31,8 +31,6 @@ export class IdTable {
   /** Where each entry's bytes start in the arena; they end where the next entry's start. */
   #offsets = new Int32Array(1024);
   #states = new Int32Array(1024);
-  /** Each entry's hash, so growing the table never rehashes the ids. */
-  #hashes = new Int32Array(1024);
   #count = 0;
   #slots = new Int32Array(2048).fill(EMPTY);
   /** The entry found or added by the last lookup that wrote (`lastEntry`). */
@@ -75,7 +73,6 @@ export class IdTable {
     if (count > this.#offsets.length) {
       this.#offsets = resized(this.#offsets, count);
       this.#states = resized(this.#states, count);
-      this.#hashes = resized(this.#hashes, count);
     }
     const arena = Math.ceil(count * idBytes);
     if (arena > this.#arena.length) this.#arena = resized(this.#arena, arena, this.#arenaUsed);
@@ -132,7 +129,7 @@ export class IdTable {
       this.#rehash(this.#slots.length * 2);
       slot = this.#find(bytes, from, to, h);
     }
-    this.#slots[slot] = this.#lastEntry = this.#append(bytes, from, to, state, h);
+    this.#slots[slot] = this.#lastEntry = this.#append(bytes, from, to, state);
     this.#memoId = undefined; // a memoised miss may be this id
     return undefined;
   }
@@ -146,7 +143,8 @@ export class IdTable {
     const mask = this.#slots.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const entry = this.#slots[slot]!;
-      if (entry === EMPTY || (this.#hashes[entry] === (h | 0) && this.#equals(entry, bytes, from, to))) return slot;
+      // No stored hashes (4 bytes an id): at this load most probes end at the first slot, and a length check settles most others.
+      if (entry === EMPTY || this.#equals(entry, bytes, from, to)) return slot;
     }
   }
 
@@ -161,7 +159,7 @@ export class IdTable {
     return true;
   }
 
-  #append(bytes: Uint8Array, from: number, to: number, state: number, h: number): number {
+  #append(bytes: Uint8Array, from: number, to: number, state: number): number {
     const length = to - from;
     if (this.#arenaUsed + length > this.#arena.length) {
       this.#arena = resized(this.#arena, Math.max(Math.ceil(this.#arena.length * GROWTH), this.#arenaUsed + length), this.#arenaUsed);
@@ -170,7 +168,6 @@ export class IdTable {
       const size = Math.ceil(this.#count * GROWTH);
       this.#offsets = resized(this.#offsets, size);
       this.#states = resized(this.#states, size);
-      this.#hashes = resized(this.#hashes, size);
     }
     const entry = this.#count++;
     // Ids are short: a loop beats building a subarray view for every one.
@@ -178,7 +175,6 @@ export class IdTable {
     for (let i = from, at = this.#arenaUsed; i < to; i++, at++) arena[at] = bytes[i]!;
     this.#offsets[entry] = this.#arenaUsed;
     this.#states[entry] = state;
-    this.#hashes[entry] = h;
     this.#arenaUsed += length;
     return entry;
   }
@@ -187,7 +183,7 @@ export class IdTable {
     this.#slots = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
     for (let entry = 0; entry < this.#count; entry++) {
-      let slot = this.#hashes[entry]! & mask;
+      let slot = hash(this.#arena, this.#offsets[entry]!, this.#end(entry)) & mask;
       while (this.#slots[slot] !== EMPTY) slot = (slot + 1) & mask;
       this.#slots[slot] = entry;
     }
