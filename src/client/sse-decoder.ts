@@ -10,7 +10,7 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 
 export interface SSEMessage {
   /** The `event:` field, if the frame had one (Dify's data frames do not). */
-  event: string | undefined;
+  event?: string | undefined;
   data: string;
 }
 
@@ -30,8 +30,9 @@ export class SSEDecoder {
   constructor(onPing: () => void = () => {}) {
     this.#onPing = onPing;
     this.#parser = createParser({
+      // The parser's own message object (it also carries `id`): no copy per event.
       onEvent: (message) => {
-        this.#messages.push({ event: message.event, data: message.data });
+        this.#messages.push(message);
       },
     });
   }
@@ -114,10 +115,11 @@ function lastLineBreak(s: string, from: number): number {
   return -1;
 }
 
+/** Index of the first CR or LF at or after `from`: a loop that stops there (two indexOf calls would each scan the whole chunk when one kind is absent). */
 function firstLineBreak(s: string, from: number): number {
-  const lf = s.indexOf('\n', from);
-  const cr = s.indexOf('\r', from);
-  if (lf === -1) return cr;
-  if (cr === -1) return lf;
-  return Math.min(lf, cr);
+  for (let j = from; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 10 || c === 13) return j;
+  }
+  return -1;
 }
