@@ -10,7 +10,7 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 
 export interface SSEMessage {
   /** The `event:` field, if the frame had one (Dify's data frames do not). */
-  event?: string | undefined;
+  event: string | undefined;
   data: string;
 }
 
@@ -30,9 +30,8 @@ export class SSEDecoder {
   constructor(onPing: () => void = () => {}) {
     this.#onPing = onPing;
     this.#parser = createParser({
-      // The parser's own message object (it also carries `id`): no copy per event.
       onEvent: (message) => {
-        this.#messages.push(message);
+        this.#messages.push({ event: message.event, data: message.data });
       },
     });
   }
