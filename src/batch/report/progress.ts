@@ -117,7 +117,10 @@ class BarProgress implements Progress {
       format: () => (this.#start ? progressLine(progressView(this.stats, this.#start), this.stream.columns || 80) : ''),
       hideCursor: true,
       clearOnComplete: false,
-      linewrap: false,
+      // The bar already fits the terminal. Leave line wrapping on (cli-progress would turn it off
+      // for the whole run): messages printed meanwhile (a mode change, Ctrl-C) must wrap, not be
+      // cut at the right edge of a narrow terminal.
+      linewrap: true,
       fps: 5,
       noTTYOutput: false,
     });
