@@ -125,6 +125,22 @@ describe('help, defaults and advice', () => {
     assert.doesNotMatch(serve.stdout, /default: "?5001/);
   });
 
+  test("every command's help: exit code 4 only for the server, 5 only for expectations; no empty or quoted defaults", async () => {
+    const commands = ['batch', 'run', 'status', 'stop', 'logs', 'upload', 'info', 'params', 'init', 'export', 'report', 'diff', 'serve', 'worker'];
+    const helps = await Promise.all([[], ...commands.map((name) => [name])].map((args) => cli([...args, '--help']).done));
+    for (const [index, help] of helps.entries()) {
+      const name = index === 0 ? 'difyrun' : commands[index - 1];
+      assert.equal(help.code, 0, `${name}: ${help.stderr}`);
+      const text = help.stdout.replace(/\s+/g, ' ');
+      const codes = /Exit codes: (.*?)\.(?: |$)/.exec(text)?.[1] ?? '';
+      for (const item of codes.split(/ · /)) {
+        if (item.startsWith('4 ')) assert.match(item, /^4 could not reach or use the server/, `${name}: "${item}"`);
+        if (item.startsWith('5 ')) assert.match(item, /expect/, `${name}: "${item}"`);
+      }
+      assert.doesNotMatch(help.stdout, /\(default: \[\]\)|\(default: "/, `${name}: an empty list or a quoted value as a default`);
+    }
+  });
+
   test('after init --local the suggested batch command keeps --local', async () => {
     const dir = tempDir();
     const init = await cli(['init', '--local', TRIAGE, '-o', 'reviews.csv'], { cwd: dir }).done;
