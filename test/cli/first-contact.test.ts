@@ -80,6 +80,15 @@ describe('--local keeps runs, logs and uploads between commands', () => {
   });
 });
 
+describe("the README's commands leave the clone clean", () => {
+  const inGit = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { encoding: 'utf8' }).stdout.trim() === 'true';
+  test('results.jsonl and the files beside it, and .difyrun/, are git-ignored', { skip: !inGit && 'not a git checkout' }, () => {
+    const paths = ['results.jsonl', 'results.jsonl.summary.json', 'results.jsonl.journal', 'results.jsonl.retry', '.difyrun/review-triage-0/difyrun.db'];
+    const ignored = spawnSync('git', ['check-ignore', '--no-index', ...paths], { encoding: 'utf8' });
+    assert.deepEqual(ignored.stdout.trim().split('\n'), paths);
+  });
+});
+
 describe('exit codes', () => {
   test('a server that cannot be reached or used is 4, for single commands and for batch', async () => {
     const dir = tempDir();
