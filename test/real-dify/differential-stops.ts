@@ -5,48 +5,17 @@
  * waits on an HTTP request to a loopback server of the test, so the test decides which comes
  * first: it lets the request finish right after the stop, or only once the stream has ended.
  */
-import { createServer } from 'node:http';
+import { readFrames, startHold, type StreamFrame } from '../helpers/streaming-run.js';
 import { send, type Target } from './differential-harness.js';
 
-type Frame = { event: string; task_id: string; workflow_run_id: string; data: Record<string, unknown> };
-
-/** A loopback server whose answers wait until released. */
-async function hold(): Promise<{ url: string; release(): void; close(): Promise<void> }> {
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const server = createServer((_req, res) => void released.then(() => res.end('held body')));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const close = () => {
-    release();
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, release, close };
-}
-
-/** Reads a streaming run to its end; `onFrame` sees each event as it arrives. */
-async function readStream(t: Target, body: unknown, onFrame: (frame: Frame) => Promise<void>): Promise<Frame[]> {
+/** Starts a streaming run and reads it to its end; `onFrame` sees each event as it arrives. */
+async function readStream(t: Target, body: unknown, onFrame: (frame: StreamFrame) => Promise<void>): Promise<StreamFrame[]> {
   const res = await fetch(`${t.baseURL}/workflows/run`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${t.key}`, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const frames: Frame[] = [];
-  let buffer = '';
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    buffer += decoder.decode(read.value, { stream: true });
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const text = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (!text.startsWith('data: ')) continue;
-      const frame = JSON.parse(text.slice(6)) as Frame;
-      frames.push(frame);
-      await onFrame(frame);
-    }
-  }
-  return frames;
+  return readFrames(res, onFrame);
 }
 
 /** What was stored for a stopped run: its detail and the logs filters a client would use. */
@@ -90,7 +59,7 @@ interface HeldStop {
 let counter = 0;
 
 async function heldStop(t: Target, how: HeldStop): Promise<unknown> {
-  const held = await hold();
+  const held = await startHold();
   const user = `diff-held-${Date.now().toString(36)}-${counter++}`;
   let stop: Promise<unknown> | undefined;
   try {
@@ -100,7 +69,7 @@ async function heldStop(t: Target, how: HeldStop): Promise<unknown> {
       if (!trigger || stop) return;
       stop = send(t, { path: `/workflows/tasks/${frame.task_id}/stop`, json: { user } }).then((observed) => observed.body);
       await stop;
-      if (how.release === 'after-stop') held.release();
+      if (how.release === 'after-stop') held.release('held body');
     });
     const last = frames.at(-1)!;
     const outcome = {

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StopRace } from '../../src/server/engine/stop-race.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { startHold } from '../helpers/streaming-run.js';
+import { readFrames, startHold, type StreamFrame } from '../helpers/streaming-run.js';
 
 const HELD = 'test/fixtures/workflows/held-request.yml';
-type Frame = { event: string; task_id: string; workflow_run_id: string; data: Record<string, unknown> };
+type Frame = StreamFrame;
 
 describe('StopRace', () => {
   test("a stop is the engine's until the stream's cached read of the flag expires, then the stream's", () => {
@@ -72,28 +72,16 @@ async function stopWhileFetching(server: RunningServer, user: string, release: '
       headers: { Authorization: `Bearer ${server.apiKey}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ inputs: { url: hold.url }, user, response_mode: 'streaming' }),
     });
-    const reader = res.body!.getReader();
-    const frames: Frame[] = [];
-    let buffer = '';
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      buffer += new TextDecoder().decode(read.value);
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const text = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (!text.startsWith('data: ')) continue;
-        const frame = JSON.parse(text.slice(6)) as Frame;
-        frames.push(frame);
-        if (frame.event !== 'node_started' || frame.data['node_id'] !== 'fetch') continue;
-        const stop = await fetch(`${server.baseURL}/workflows/tasks/${frame.task_id}/stop`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${server.apiKey}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ user }),
-        });
-        assert.deepEqual(await stop.json(), { result: 'success' });
-        if (release === 'after-stop') hold.release('held body');
-      }
-    }
-    return frames;
+    return await readFrames(res, async (frame) => {
+      if (frame.event !== 'node_started' || frame.data['node_id'] !== 'fetch') return;
+      const stop = await fetch(`${server.baseURL}/workflows/tasks/${frame.task_id}/stop`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${server.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user }),
+      });
+      assert.deepEqual(await stop.json(), { result: 'success' });
+      if (release === 'after-stop') hold.release('held body');
+    });
   } finally {
     await hold.close();
   }
