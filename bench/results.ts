@@ -14,7 +14,7 @@ import type { BenchResult } from './report.js';
 const ROWS = 100_000;
 
 /** A results file like `difyrun batch` writes: 10% failed, an expectation column, ~600 bytes of output per row. */
-async function writeResults(path: string): Promise<void> {
+export async function writeResults(path: string): Promise<void> {
   const out = createWriteStream(path);
   for (let i = 1; i <= ROWS; i++) {
     const failed = i % 10 === 0;

@@ -20,7 +20,7 @@ Examples:
   difyrun diff v1.jsonl v2.jsonl --limit 50 --input data.csv
   difyrun diff v1.jsonl v2.jsonl --json | jq .regressed
 
-Exit codes: 0 compared · 4 some rows regressed (their checks passed in A and fail in B) ·
+Exit codes: 0 compared · 5 some rows regressed (their checks passed in A and fail in B) ·
 1 with --fail-on-change: some row changed or is only in one file · 2 bad option or file.`;
 
 interface DiffFlags {
