@@ -15,7 +15,7 @@ const ROWS_PER_WRITE = 2000;
 
 /**
  * One field. Hand-written rather than Papa.unparse: its per-field checks were a third of a
- * 100,000-row export's CPU (BENCHMARKS.md), and quoting is these few lines.
+ * 100,000-row export's CPU, and quoting is these few lines.
  */
 export function csvField(cell: Cell): string {
   if (cell === null) return '';
