@@ -56,7 +56,13 @@ class PagedTable {
       [50, 100, 250, 1000].map((size) => h('option', { value: size, selected: size === pageSize }, `${size} / page`)),
     );
     this.pager = h('div', { className: 'pager' }, this.position, this.previous, this.next, sizes);
-    this.element = h('div', {}, h('table', { className: 'rows' }, h('thead', {}, this.head), this.body));
+    // Text columns keep at least 140px: on a narrow screen the table scrolls sideways rather than squeezing them to nothing.
+    const minWidth = columns.reduce((sum, column) => sum + (column.width ? parseInt(column.width, 10) : 140), 0);
+    this.element = h(
+      'div',
+      { className: 'table-scroll' },
+      h('table', { className: 'rows', style: `min-width:${minWidth}px` }, h('thead', {}, this.head), this.body),
+    );
   }
 
   /** Every row, once the page has read them all: search, filters, sorting and paging then cover them. */

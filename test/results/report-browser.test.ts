@@ -103,3 +103,17 @@ test('a compare: change counts, a filter for changed rows, differences marked si
   assert.equal(await page.textContent('tr.detail ins'), ' (revised wording)');
   assert.deepEqual(problems, []);
 });
+
+test('on a phone (390×844) nothing spills out of the page and text columns keep their width (the table scrolls sideways)', { skip }, async () => {
+  if (typeof opened === 'string') return;
+  const results = join(dir, 'phone.jsonl');
+  writeResults(results, 30);
+  const output = join(dir, 'phone.html');
+  await writeReport({ results: [results], output });
+  const { page, problems } = await openReport(opened.browser, output, { width: 390, height: 844 });
+  // Before: the charts' 460 px grid and the table made the page 579 px wide, and text columns 0 px.
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390);
+  const widths = await page.$$eval('tbody tr.row:first-child td', (cells) => cells.map((cell) => cell.getBoundingClientRect().width));
+  assert.ok(Math.min(...widths) >= 60, `every column is readable: ${widths.map(Math.round).join(', ')} px`);
+  assert.deepEqual(problems, []);
+});
