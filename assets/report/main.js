@@ -1,5 +1,5 @@
 /* difyrun report, part 5: the page: summary cards, charts and the table, for one run or a compare of two. */
-/* global h, fmt, preview, delta, pill, card, COLORS, histogramPanel, doughnutPanel, barsPanel, PagedTable, singleDetail, pairDetail */
+/* global h, fmt, preview, delta, pill, card, COLORS, histogramPanel, doughnutPanel, barsPanel, PagedTable, toolbar, singleDetail, pairDetail */
 
 const meta = JSON.parse(document.getElementById('difyrun-meta').textContent);
 /** The first page of rows; every row (#difyrun-data, after this script) is read once the page is parsed. */
@@ -49,28 +49,6 @@ function namesOf(rows, key, limit) {
   const names = new Set();
   for (const row of rows.slice(0, 2000)) for (const name of Object.keys((row && row[key]) || {})) if (!name.startsWith('expect')) names.add(name);
   return [...names].slice(0, limit);
-}
-
-function toolbar(table, options) {
-  const search = h('input', { type: 'search', id: 'search', placeholder: 'Search ids, inputs, outputs, errors…', 'aria-label': 'Search' });
-  const filter = h(
-    'select',
-    { id: 'status-filter', 'aria-label': 'Filter' },
-    options.map(([value, label]) => h('option', { value }, label)),
-  );
-  let timer;
-  const apply = () => table.setFilter(options.find(([value]) => value === filter.value)[2], search.value);
-  search.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(apply, 150);
-  });
-  filter.addEventListener('change', apply);
-  // Search, filter and sort wait for every row (a search over the first page alone would mislead).
-  search.disabled = filter.disabled = table.loading;
-  table.whenLoaded.push(() => {
-    search.disabled = filter.disabled = false;
-  });
-  return h('div', { className: 'toolbar' }, search, filter, table.count, table.pager);
 }
 
 function singleReport() {

@@ -167,3 +167,26 @@ class PagedTable {
 }
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Search box, filter menu, row count and pager over `table`; options: [value, label, predicate]. */
+function toolbar(table, options) {
+  const search = h('input', { type: 'search', id: 'search', placeholder: 'Search ids, inputs, outputs, errors…', 'aria-label': 'Search' });
+  const filter = h(
+    'select',
+    { id: 'status-filter', 'aria-label': 'Filter' },
+    options.map(([value, label]) => h('option', { value }, label)),
+  );
+  let timer;
+  const apply = () => table.setFilter(options.find(([value]) => value === filter.value)[2], search.value);
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(apply, 150);
+  });
+  filter.addEventListener('change', apply);
+  // Search, filter and sort wait for every row (a search over the first page alone would mislead).
+  search.disabled = filter.disabled = table.loading;
+  table.whenLoaded.push(() => {
+    search.disabled = filter.disabled = false;
+  });
+  return h('div', { className: 'toolbar' }, search, filter, table.count, table.pager);
+}
