@@ -56,8 +56,8 @@ class PagedTable {
       [50, 100, 250, 1000].map((size) => h('option', { value: size, selected: size === pageSize }, `${size} / page`)),
     );
     this.pager = h('div', { className: 'pager' }, this.position, this.previous, this.next, sizes);
-    // Text columns keep at least 140px: on a narrow screen the table scrolls sideways rather than squeezing them to nothing.
-    const minWidth = columns.reduce((sum, column) => sum + (column.width ? parseInt(column.width, 10) : 140), 0);
+    // Text columns keep at least 100px: on a narrow screen the table scrolls sideways rather than squeezing them to nothing.
+    const minWidth = columns.reduce((sum, column) => sum + (column.width ? parseInt(column.width, 10) : 100), 0);
     this.element = h(
       'div',
       { className: 'table-scroll' },

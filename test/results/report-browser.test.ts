@@ -45,6 +45,8 @@ test('a report of 2,500 rows: no errors, charts drawn, every row, search, filter
   for (const pixels of painted) assert.ok(pixels > 500, `a chart drew (${pixels} pixels painted)`);
   assert.equal(await count(page), '2,500 rows');
   assert.equal(await page.locator('tbody tr.row').count(), 100, 'one page of rows in the DOM');
+  const table = await page.$eval('.table-scroll', (box) => [box.scrollWidth, box.clientWidth]);
+  assert.ok(table[0]! <= table[1]!, `at 1280 px every column fits without scrolling sideways (${table.join(' > ')})`);
   assert.equal(await page.textContent('#page-position'), '1–100 · page 1 of 25');
 
   await page.fill('#search', 'question 1234');
