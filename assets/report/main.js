@@ -1,8 +1,9 @@
 /* difyrun report, part 5: the page: summary cards, charts and the table, for one run or a compare of two. */
-/* global h, fmt, preview, delta, pill, card, COLORS, histogramPanel, doughnutPanel, barsPanel, PagedTable, singleDetail, pairDetail */
+/* global h, fmt, preview, delta, pill, card, COLORS, histogramPanel, doughnutPanel, barsPanel, PagedTable, toolbar, singleDetail, pairDetail */
 
-const data = JSON.parse(document.getElementById('difyrun-data').textContent);
-const meta = data.meta;
+const meta = JSON.parse(document.getElementById('difyrun-meta').textContent);
+/** The first page of rows; every row (#difyrun-data, after this script) is read once the page is parsed. */
+const firstRows = JSON.parse(document.getElementById('difyrun-first').textContent);
 const app = document.getElementById('app');
 const runs = meta.runs;
 
@@ -50,27 +51,10 @@ function namesOf(rows, key, limit) {
   return [...names].slice(0, limit);
 }
 
-function toolbar(table, options) {
-  const search = h('input', { type: 'search', id: 'search', placeholder: 'Search ids, inputs, outputs, errors…', 'aria-label': 'Search' });
-  const filter = h(
-    'select',
-    { id: 'status-filter', 'aria-label': 'Filter' },
-    options.map(([value, label]) => h('option', { value }, label)),
-  );
-  let timer;
-  const apply = () => table.setFilter(options.find(([value]) => value === filter.value)[2], search.value);
-  search.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(apply, 150);
-  });
-  filter.addEventListener('change', apply);
-  return h('div', { className: 'toolbar' }, search, filter, table.count, table.pager);
-}
-
 function singleReport() {
   const run = runs[0];
   const s = run.stats;
-  const rows = data.rows;
+  const rows = firstRows;
   const hasChecks = s.checks.rows.total > 0;
   document.title = `difyrun report — ${run.label}`;
   const cards = h(
@@ -150,6 +134,7 @@ function singleReport() {
   const table = new PagedTable({
     columns,
     rows,
+    total: s.rows,
     detail: singleDetail,
     searchText: (r) => [r.id, JSON.stringify(r.i), JSON.stringify(r.o), r.e ? `${r.e.code} ${r.e.message}` : ''].join('\n'),
   });
@@ -179,6 +164,7 @@ function singleReport() {
     h('section', { className: 'panel' }, h('h2', {}, 'Rows'), toolbar(table, filters), table.element),
   );
   table.setFilter(() => true, '');
+  return table;
 }
 
 function compareReport() {
@@ -186,7 +172,7 @@ function compareReport() {
   const sa = a.stats;
   const sb = b.stats;
   const c = meta.counts;
-  const rows = data.rows;
+  const rows = firstRows;
   const hasChecks = sa.checks.rows.total > 0 || sb.checks.rows.total > 0;
   const pick = (stats, key, field) => stats[key] && stats[key][field];
   document.title = `difyrun compare — ${a.label} vs ${b.label}`;
@@ -278,6 +264,7 @@ function compareReport() {
   const table = new PagedTable({
     columns,
     rows,
+    total: c.changed + c.unchanged + c.only_a + c.only_b,
     detail: pairDetail,
     searchText: (p) => [p.id, p.a && JSON.stringify([p.a.i, p.a.o, p.a.e]), p.b && JSON.stringify([p.b.o, p.b.e])].join('\n'),
   });
@@ -303,7 +290,13 @@ function compareReport() {
     h('section', { className: 'panel' }, h('h2', {}, 'Rows by id'), toolbar(table, filters), table.element),
   );
   table.setFilter(() => true, '');
+  return table;
 }
 
-if (meta.kind === 'compare') compareReport();
-else singleReport();
+const table = meta.kind === 'compare' ? compareReport() : singleReport();
+/** Every row, once the parser has reached them; after a paint, so the first page shows first. */
+function readAllRows() {
+  setTimeout(() => table.setRows(JSON.parse(document.getElementById('difyrun-data').textContent)), 0);
+}
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', readAllRows);
+else readAllRows();

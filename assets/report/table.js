@@ -6,9 +6,13 @@ class PagedTable {
    * columns: [{ title, value(row) for sorting, cell(row) → text or node, num }]; detail(row) → node
    * shown when a row is clicked; searchText(row) → text the search looks in.
    */
-  constructor({ columns, rows, detail, searchText, pageSize = 100 }) {
+  constructor({ columns, rows, total = rows.length, detail, searchText, pageSize = 100 }) {
     this.columns = columns;
     this.rows = rows;
+    /** Until setRows: only the first rows are here (the page shows them while it reads the rest). */
+    this.total = total;
+    this.loading = rows.length < total;
+    this.whenLoaded = [];
     this.detail = detail;
     this.searchText = searchText;
     this.pageSize = pageSize;
@@ -52,7 +56,23 @@ class PagedTable {
       [50, 100, 250, 1000].map((size) => h('option', { value: size, selected: size === pageSize }, `${size} / page`)),
     );
     this.pager = h('div', { className: 'pager' }, this.position, this.previous, this.next, sizes);
-    this.element = h('div', {}, h('table', { className: 'rows' }, h('thead', {}, this.head), this.body));
+    // Text columns keep at least 100px: on a narrow screen the table scrolls sideways rather than squeezing them to nothing.
+    const minWidth = columns.reduce((sum, column) => sum + (column.width ? parseInt(column.width, 10) : 100), 0);
+    this.element = h(
+      'div',
+      { className: 'table-scroll' },
+      h('table', { className: 'rows', style: `min-width:${minWidth}px` }, h('thead', {}, this.head), this.body),
+    );
+  }
+
+  /** Every row, once the page has read them all: search, filters, sorting and paging then cover them. */
+  setRows(rows) {
+    this.rows = rows;
+    this.total = rows.length;
+    this.haystacks = null;
+    this.loading = false;
+    this.setFilter(this.filter, this.query);
+    for (const callback of this.whenLoaded) callback();
   }
 
   /** Keeps the rows for which `predicate` holds and whose text contains `query` (case-insensitive). */
@@ -101,7 +121,9 @@ class PagedTable {
     const from = this.page * this.pageSize;
     const shown = this.view.slice(from, from + this.pageSize);
     const filtered = this.view.length !== this.rows.length;
-    this.count.textContent = `${fmt.int(this.view.length)} ${this.view.length === 1 ? 'row' : 'rows'}${filtered ? ` (filtered from ${fmt.int(this.rows.length)})` : ''}`;
+    this.count.textContent = this.loading
+      ? `${fmt.int(this.total)} rows (reading them; the first ${fmt.int(this.rows.length)} are shown)`
+      : `${fmt.int(this.view.length)} ${this.view.length === 1 ? 'row' : 'rows'}${filtered ? ` (filtered from ${fmt.int(this.rows.length)})` : ''}`;
     this.position.textContent = this.view.length
       ? `${fmt.int(from + 1)}–${fmt.int(from + shown.length)} · page ${fmt.int(this.page + 1)} of ${fmt.int(pages)}`
       : '';
@@ -145,3 +167,26 @@ class PagedTable {
 }
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Search box, filter menu, row count and pager over `table`; options: [value, label, predicate]. */
+function toolbar(table, options) {
+  const search = h('input', { type: 'search', id: 'search', placeholder: 'Search ids, inputs, outputs, errors…', 'aria-label': 'Search' });
+  const filter = h(
+    'select',
+    { id: 'status-filter', 'aria-label': 'Filter' },
+    options.map(([value, label]) => h('option', { value }, label)),
+  );
+  let timer;
+  const apply = () => table.setFilter(options.find(([value]) => value === filter.value)[2], search.value);
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(apply, 150);
+  });
+  filter.addEventListener('change', apply);
+  // Search, filter and sort wait for every row (a search over the first page alone would mislead).
+  search.disabled = filter.disabled = table.loading;
+  table.whenLoaded.push(() => {
+    search.disabled = filter.disabled = false;
+  });
+  return h('div', { className: 'toolbar' }, search, filter, table.count, table.pager);
+}

@@ -37,6 +37,8 @@ export interface BatchConfig {
   user: string | undefined;
   /** Run this published workflow version (env DIFY_WORKFLOW_ID). */
   workflowId: string | undefined;
+  /** The version the server runs, known before any run (--local's file): resume compares lines with it. */
+  knownWorkflowVersion: string | undefined;
   dryRun: boolean;
   /** Run again every row that already succeeded (a changed workflow, a fresh look). */
   rerunAll: boolean;
@@ -65,6 +67,7 @@ export const BATCH_DEFAULTS = {
   timeoutSeconds: 300,
   user: undefined,
   workflowId: undefined,
+  knownWorkflowVersion: undefined,
   dryRun: false,
   rerunAll: false,
   rerunOlderVersions: false,

@@ -73,7 +73,14 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   };
   const produced = new ProducedBy();
   const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced);
-  const rerun = new RerunPolicy(produced, { rerunAll: config.rerunAll, rerunOlderVersions: config.rerunOlderVersions, workflowId: config.workflowId });
+  const rerun = new RerunPolicy(produced, {
+    rerunAll: config.rerunAll,
+    rerunOlderVersions: config.rerunOlderVersions,
+    workflowId: config.workflowId,
+    knownVersion: config.knownWorkflowVersion,
+  });
+  const versionNotice = rerun.noticeBeforeRun();
+  if (versionNotice && !config.quiet) io.stderr.write(`${versionNotice}\n`);
   if (ledger.badLines.length > 0) {
     io.stderr.write(
       `warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`,

@@ -2,10 +2,9 @@
  * A results file (the batch's output JSONL) read back as one row per id: the last line of each
  * id wins, rows in the order their ids first appear. Every view (export, report, compare) starts here.
  */
-import { forEachLine } from '../batch/record/line-reader.js';
-import { InputError } from '../batch/input/input-error.js';
 import type { RowError } from '../batch/record/outcome.js';
 import { evaluateExpectations, type AssertionResult } from './expectations/evaluate.js';
+import { indexResults, ResultReader } from './result-index.js';
 
 /** `not_run`: an id of the input file with no line in the results (only with --input). */
 export type RowStatus = 'success' | 'failed' | 'not_run';
@@ -37,32 +36,27 @@ export interface ResultSet {
   badLines: number[];
 }
 
-/** Reads `file`; throws InputError when it does not exist or holds no record at all. */
+/** Reads every row of `file` into memory (compare and diff; export and report read rows one at a time). */
 export async function readResults(file: string): Promise<ResultSet> {
-  const byId = new Map<string, ResultRow>();
-  const badLines: number[] = [];
-  const read = await forEachLine(file, ({ buffer, start, end, line }) => {
-    const row = toRow(buffer.toString('utf8', start, end));
-    if (row === undefined) badLines.push(line);
-    else {
-      // A later line replaces the row but keeps its place (where the id first appeared).
-      const earlier = byId.get(row.id);
-      if (earlier) Object.assign(earlier, row);
-      else byId.set(row.id, row);
-    }
-  });
-  if (read === undefined) throw new InputError(file, undefined, 'the results file does not exist');
-  if (byId.size === 0)
-    throw new InputError(
-      file,
-      badLines[0],
-      read.lines === 0 ? 'the results file is empty' : 'no result records in the file (expected the JSONL written by difyrun batch)',
-    );
-  return { file, rows: [...byId.values()], lines: read.lines, badLines };
+  const index = await indexResults(file);
+  const reader = await ResultReader.open(index);
+  try {
+    const rows: ResultRow[] = [];
+    for await (const row of reader.rows()) rows.push(row);
+    return { file, rows, lines: index.lines, badLines: index.badLines };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** One line as a row, or undefined when it is not a result record. */
-function toRow(text: string): ResultRow | undefined {
+export function rowOfLine(text: string): ResultRow | undefined {
+  const record = recordOfLine(text);
+  return record && rowOf(record);
+}
+
+/** A line parsed and checked to be a result record (an object with a string id and status). */
+export function recordOfLine(text: string): (Record<string, unknown> & { id: string; status: string }) | undefined {
   let record: Record<string, unknown>;
   try {
     record = JSON.parse(text) as Record<string, unknown>;
@@ -70,6 +64,10 @@ function toRow(text: string): ResultRow | undefined {
     return undefined;
   }
   if (record === null || typeof record !== 'object' || typeof record.id !== 'string' || typeof record.status !== 'string') return undefined;
+  return record as Record<string, unknown> & { id: string; status: string };
+}
+
+function rowOf(record: Record<string, unknown> & { id: string; status: string }): ResultRow {
   const inputs = isObject(record.inputs) ? { ...record.inputs } : {};
   delete inputs.id;
   const outputs = isObject(record.outputs) ? record.outputs : null;
@@ -111,7 +109,7 @@ export function notRunRow(id: string, inputs: Record<string, unknown>): ResultRo
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

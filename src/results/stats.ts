@@ -40,56 +40,70 @@ export interface ResultStats {
 }
 
 export function computeStats(rows: readonly ResultRow[]): ResultStats {
-  let succeeded = 0;
-  let failed = 0;
-  let first = Infinity;
-  let last = -Infinity;
-  const latencies: number[] = [];
-  const tokens: number[] = [];
-  const prices: number[] = [];
-  let currency: string | null = null;
-  const errors = new Map<string, Map<string, number>>();
-  const checks = emptyTally();
-  const workflowIds = new Map<string, number>();
-  for (const row of rows) {
-    tallyRow(checks, row.checks);
-    if (row.status === 'not_run') continue;
-    if (row.status === 'success') succeeded++;
-    else failed++;
-    if (row.latency_ms !== null && (row.attempts ?? 1) > 0) latencies.push(row.latency_ms);
-    if (row.total_tokens !== null) tokens.push(row.total_tokens);
-    if (row.total_price !== null) prices.push(row.total_price);
-    currency ??= row.currency;
-    if (row.workflow_id) workflowIds.set(row.workflow_id, (workflowIds.get(row.workflow_id) ?? 0) + 1);
+  const collector = new StatsCollector();
+  for (const row of rows) collector.add(row);
+  return collector.stats();
+}
+
+/** The stats of rows seen one at a time (a report does not hold its rows); also their values for the charts. */
+export class StatsCollector {
+  #rows = 0;
+  #succeeded = 0;
+  #failed = 0;
+  #first = Infinity;
+  #last = -Infinity;
+  /** Latency of the rows that ran, tokens and price: for percentiles and histograms. */
+  readonly latencies: number[] = [];
+  readonly tokens: number[] = [];
+  readonly prices: number[] = [];
+  #currency: string | null = null;
+  readonly #errors = new Map<string, Map<string, number>>();
+  readonly #checks = emptyTally();
+  readonly #workflowIds = new Map<string, number>();
+
+  add(row: ResultRow): void {
+    this.#rows++;
+    tallyRow(this.#checks, row.checks);
+    if (row.status === 'not_run') return;
+    if (row.status === 'success') this.#succeeded++;
+    else this.#failed++;
+    if (row.latency_ms !== null && (row.attempts ?? 1) > 0) this.latencies.push(row.latency_ms);
+    if (row.total_tokens !== null) this.tokens.push(row.total_tokens);
+    if (row.total_price !== null) this.prices.push(row.total_price);
+    this.#currency ??= row.currency;
+    if (row.workflow_id) this.#workflowIds.set(row.workflow_id, (this.#workflowIds.get(row.workflow_id) ?? 0) + 1);
     if (row.error) {
-      let messages = errors.get(row.error.code);
-      if (!messages) errors.set(row.error.code, (messages = new Map()));
+      let messages = this.#errors.get(row.error.code);
+      if (!messages) this.#errors.set(row.error.code, (messages = new Map()));
       messages.set(row.error.message, (messages.get(row.error.message) ?? 0) + 1);
     }
     const finished = row.executed_at ? Date.parse(row.executed_at) : NaN;
     if (!Number.isNaN(finished)) {
-      last = Math.max(last, finished);
-      first = Math.min(first, finished - (row.latency_ms ?? 0));
+      this.#last = Math.max(this.#last, finished);
+      this.#first = Math.min(this.#first, finished - (row.latency_ms ?? 0));
     }
   }
-  const ran = succeeded + failed;
-  const wallTimeS = last >= first ? Math.max(0.001, (last - first) / 1000) : null;
-  return {
-    rows: rows.length,
-    succeeded,
-    failed,
-    notRun: rows.length - ran,
-    successRate: ran === 0 ? null : succeeded / ran,
-    wallTimeS,
-    rowsPerS: wallTimeS === null ? null : ran / wallTimeS,
-    latencyMs: distribution(latencies),
-    tokens: distribution(tokens),
-    price: distribution(prices),
-    currency,
-    errors: errorGroups(errors),
-    checks,
-    workflowIds: [...workflowIds].map(([id, count]) => ({ id, rows: count })).sort((a, b) => b.rows - a.rows),
-  };
+
+  stats(): ResultStats {
+    const ran = this.#succeeded + this.#failed;
+    const wallTimeS = this.#last >= this.#first ? Math.max(0.001, (this.#last - this.#first) / 1000) : null;
+    return {
+      rows: this.#rows,
+      succeeded: this.#succeeded,
+      failed: this.#failed,
+      notRun: this.#rows - ran,
+      successRate: ran === 0 ? null : this.#succeeded / ran,
+      wallTimeS,
+      rowsPerS: wallTimeS === null ? null : ran / wallTimeS,
+      latencyMs: distribution(this.latencies),
+      tokens: distribution(this.tokens),
+      price: distribution(this.prices),
+      currency: this.#currency,
+      errors: errorGroups(this.#errors),
+      checks: this.#checks,
+      workflowIds: [...this.#workflowIds].map(([id, count]) => ({ id, rows: count })).sort((a, b) => b.rows - a.rows),
+    };
+  }
 }
 
 /** Exact nearest-rank percentiles (a report reads every row anyway). */

@@ -79,3 +79,33 @@ test('a row whose expectation is not valid is recorded as failed without a run, 
     await server.close();
   }
 });
+
+test("a version known before any run (--local's file) is noticed even when no row needs to run, and --rerun-older-versions uses it", async () => {
+  const input = join(dir, 'known.csv');
+  const output = join(dir, 'known.jsonl');
+  writeFileSync(input, csv('Broken after the update'));
+  const v1 = await startServer({ workflow: V1, port: 0 });
+  const v2 = await startServer({ workflow: V2, port: 0 });
+  try {
+    assert.equal((await batchInProcess(v1, defaultConfig(input, output, { knownWorkflowVersion: v1.app.workflowId }))).exitCode, 0);
+    const same = await batchInProcess(v1, defaultConfig(input, output, { quiet: false, knownWorkflowVersion: v1.app.workflowId }));
+    assert.doesNotMatch(same.stderr, /Dify now runs/);
+    // The bug: a different workflow at the same output said only "Nothing to do".
+    const other = await batchInProcess(v2, defaultConfig(input, output, { quiet: false, knownWorkflowVersion: v2.app.workflowId }));
+    assert.equal(other.summary!.rows_to_process, 0);
+    assert.ok(
+      other.stderr.includes(`Dify now runs workflow version ${v2.app.workflowId}; 3 rows in the output came from other versions (${v1.app.workflowId}: 3)`),
+      other.stderr,
+    );
+    const rerun = await batchInProcess(v2, defaultConfig(input, output, { quiet: false, rerunOlderVersions: true, knownWorkflowVersion: v2.app.workflowId }));
+    assert.equal(rerun.summary!.rows_to_process, 3);
+    assert.ok(
+      readOutput(output)
+        .slice(-3)
+        .every((line) => line.workflow_id === v2.app.workflowId),
+    );
+  } finally {
+    await v1.close();
+    await v2.close();
+  }
+});

@@ -54,6 +54,7 @@ export async function openReport(browser: BrowserContext, file: string, viewport
     if (!request.url().startsWith('file:') && !request.url().startsWith('data:')) problems.push(`network request: ${request.url()}`);
   });
   await page.goto(`file://${file}`);
-  await page.waitForSelector('#row-count');
+  // The first page shows first; search and filters open once every row is read.
+  await page.waitForSelector('#search:enabled');
   return { page, problems };
 }

@@ -34,11 +34,13 @@ test('batch the example with expectations, then export, report and diff it', asy
   const b = join(dir, 'b.jsonl');
   writeFileSync(b, readFileSync(run, 'utf8').replace(/"sentiment":"positive"(.*"id":"r001"|)/, '"sentiment":"neutral"$1'));
   const html = join(dir, 'compare.html');
-  const [report, diff, usage] = await Promise.all([
+  const [report, diff, usage, help] = await Promise.all([
     cli(['report', run, b, '-o', html]).done,
     cli(['diff', run, b]).done,
     cli(['report', run, run, run, '-o', html]).done,
+    cli(['diff', '--help']).done,
   ]);
+  assert.match(help.stdout, /· 5 some rows regressed/, 'the help names the exit code diff returns');
   assert.equal(report.code, 0, report.stderr);
   assert.ok(existsSync(html));
   assert.equal(diff.code, 5, 'a row whose checks passed now fails: exit 5');

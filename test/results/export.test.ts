@@ -143,3 +143,31 @@ test('an empty, missing or record-less results file is one clear error', async (
     /junk\.jsonl:1: no result records/,
   );
 });
+
+test('a CSV field is quoted and formula-escaped exactly as Papa.unparse does it', async () => {
+  const { csvField } = await import('../../src/results/export/csv.js');
+  const FORMULA = /^(?![-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$)[=+\-@\t\r]/i;
+  const cells = [
+    'plain',
+    'a,b',
+    'say "hi"',
+    'two\nlines',
+    'cr\rhere',
+    ' lead',
+    'trail ',
+    '\uFEFFbom',
+    '=SUM(A1)',
+    '+1 555',
+    '-1',
+    '-1 ± 0.25',
+    '@x',
+    '\tx',
+    '1e5',
+    '日本語',
+    '',
+  ];
+  for (const cell of [...cells, 42, -1.5, 0]) {
+    assert.equal(csvField(cell), Papa.unparse([[cell]], { newline: '\r\n', escapeFormulae: FORMULA }), JSON.stringify(cell));
+  }
+  assert.equal(csvField(null), '');
+});

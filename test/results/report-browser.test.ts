@@ -45,6 +45,8 @@ test('a report of 2,500 rows: no errors, charts drawn, every row, search, filter
   for (const pixels of painted) assert.ok(pixels > 500, `a chart drew (${pixels} pixels painted)`);
   assert.equal(await count(page), '2,500 rows');
   assert.equal(await page.locator('tbody tr.row').count(), 100, 'one page of rows in the DOM');
+  const table = await page.$eval('.table-scroll', (box) => [box.scrollWidth, box.clientWidth]);
+  assert.ok(table[0]! <= table[1]!, `at 1280 px every column fits without scrolling sideways (${table.join(' > ')})`);
   assert.equal(await page.textContent('#page-position'), '1–100 · page 1 of 25');
 
   await page.fill('#search', 'question 1234');
@@ -101,5 +103,19 @@ test('a compare: change counts, a filter for changed rows, differences marked si
   await page.waitForFunction(() => document.querySelector('#row-count')!.textContent!.startsWith('1 row'));
   await page.click('tbody tr.row');
   assert.equal(await page.textContent('tr.detail ins'), ' (revised wording)');
+  assert.deepEqual(problems, []);
+});
+
+test('on a phone (390×844) nothing spills out of the page and text columns keep their width (the table scrolls sideways)', { skip }, async () => {
+  if (typeof opened === 'string') return;
+  const results = join(dir, 'phone.jsonl');
+  writeResults(results, 30);
+  const output = join(dir, 'phone.html');
+  await writeReport({ results: [results], output });
+  const { page, problems } = await openReport(opened.browser, output, { width: 390, height: 844 });
+  // Before: the charts' 460 px grid and the table made the page 579 px wide, and text columns 0 px.
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390);
+  const widths = await page.$$eval('tbody tr.row:first-child td', (cells) => cells.map((cell) => cell.getBoundingClientRect().width));
+  assert.ok(Math.min(...widths) >= 60, `every column is readable: ${widths.map(Math.round).join(', ')} px`);
   assert.deepEqual(problems, []);
 });

@@ -12,10 +12,19 @@ import { writeResults, XSS } from './fixtures.js';
 
 const dir = tempDir('difyrun-report-');
 
+/** The page's three data blocks: the meta and the first page (before the scripts), then every row. */
 function embeddedData(html: string): { meta: Record<string, unknown>; rows: Record<string, unknown>[] } {
-  const match = /<script id="difyrun-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
-  assert.ok(match, 'the data block ends at its own </script>');
-  return JSON.parse(match[1]!) as { meta: Record<string, unknown>; rows: Record<string, unknown>[] };
+  const block = (id: string) => {
+    const match = new RegExp(`<script id="${id}" type="application/json">([\\s\\S]*?)</script>`).exec(html);
+    assert.ok(match, `the ${id} block ends at its own </script>`);
+    return { at: match.index, value: JSON.parse(match[1]!) as unknown };
+  };
+  const [meta, first, rows] = [block('difyrun-meta'), block('difyrun-first'), block('difyrun-data')];
+  assert.ok(meta.at < html.indexOf('<script>') && first.at < html.indexOf('<script>'), 'the meta and the first page come before the scripts');
+  assert.ok(rows.at > html.lastIndexOf('<script>'), 'every row comes after them');
+  const all = rows.value as Record<string, unknown>[];
+  assert.deepEqual(first.value, all.slice(0, 100), 'the first page is the first rows');
+  return { meta: meta.value as Record<string, unknown>, rows: all };
 }
 
 test('one self-contained file: scripts inlined and allowed by hash, no network, hostile outputs kept as data', async () => {

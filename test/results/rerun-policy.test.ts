@@ -59,3 +59,18 @@ test('the first outcome from a version other rows did not come from gives one no
   fresh.note('a', undefined, 'v1');
   assert.equal(new RerunPolicy(fresh, { rerunAll: false, rerunOlderVersions: false, workflowId: undefined }).notice(outcome('v1')), undefined);
 });
+
+test('a version known before any run gives the notice up front and is the current one for --rerun-older-versions', () => {
+  const policy = new RerunPolicy(produced(), { rerunAll: false, rerunOlderVersions: false, workflowId: undefined, knownVersion: 'v2' });
+  assert.equal(
+    policy.noticeBeforeRun(),
+    'Dify now runs workflow version v2; 2 rows in the output came from other versions (v1: 2); run again with --rerun-older-versions to redo them',
+  );
+  assert.equal(policy.notice({ workflow_id: 'v2' } as OutcomeRecord), undefined, 'said once');
+  assert.equal(new RerunPolicy(produced(), { rerunAll: false, rerunOlderVersions: false, workflowId: undefined }).noticeBeforeRun(), undefined);
+  const rerun = new RerunPolicy(produced(), { rerunAll: false, rerunOlderVersions: true, workflowId: undefined, knownVersion: 'v2' });
+  assert.deepEqual(
+    ['same', 'new-version'].map((id) => rerun.runsAgain(row(id, { text: id === 'same' ? 'a' : 'c' }))),
+    [true, false],
+  );
+});

@@ -14,6 +14,8 @@ export interface RerunOptions {
   rerunOlderVersions: boolean;
   /** A pinned version (--workflow-id): the current one, known before any run. */
   workflowId: string | undefined;
+  /** The version the server runs, when known before any run (--local's workflow file). */
+  knownVersion?: string | undefined;
 }
 
 export class RerunPolicy {
@@ -27,9 +29,18 @@ export class RerunPolicy {
     private readonly produced: ProducedBy,
     private readonly options: RerunOptions,
   ) {
-    // Without a pinned version, "current" is the version of the newest line: run one row
-    // against a new version first, and the notice below says when that is needed.
-    this.#current = options.workflowId ?? produced.latestVersion;
+    // Without a pinned or known version, "current" is the version of the newest line: run one
+    // row against a new version first, and the notice below says when that is needed.
+    this.#current = options.workflowId ?? options.knownVersion ?? produced.latestVersion;
+  }
+
+  /**
+   * Before anything runs: when the current version is already known (pinned, or --local's file)
+   * and earlier lines came from others, the notice, so a resume with nothing to do still says so.
+   */
+  noticeBeforeRun(): string | undefined {
+    const known = this.options.workflowId ?? this.options.knownVersion;
+    return known === undefined ? undefined : this.#versionNotice(known);
   }
 
   /** For a row whose last line succeeded: whether it runs again. */
@@ -59,7 +70,10 @@ export class RerunPolicy {
    * not produced by, returns a notice (undefined otherwise).
    */
   notice(outcome: OutcomeRecord): string | undefined {
-    const version = outcome.workflow_id;
+    return this.#versionNotice(outcome.workflow_id);
+  }
+
+  #versionNotice(version: string | null | undefined): string | undefined {
     // Asked to redo them already: nothing to tell.
     if (this.#told || !version || this.options.rerunOlderVersions || this.options.rerunAll) return undefined;
     const older = [...this.produced.versionCounts()].filter(([other]) => other !== version);

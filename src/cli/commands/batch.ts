@@ -154,7 +154,7 @@ async function batchCommand(flags: BatchFlags): Promise<number> {
       const io = { client: connection.client, stdout: process.stdout, stderr: process.stderr, interrupt: signals.interrupt, hardStop: signals.hardStop };
       const result =
         queueUrl === undefined
-          ? await runBatch(config, io)
+          ? await runBatch({ ...config, knownWorkflowVersion: connection.workflowVersion }, io)
           : await (await import('../../queue/submit/submit-batch.js')).submitToQueue(queueUrl, config, io, flags.apiKey ?? env.DIFY_API_KEY ?? '');
       if (flags.json && result.summary) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
       if (flags.report && result.summary) {

@@ -11,7 +11,7 @@ export async function runResultsCommand(name: string, flags: { debug?: boolean }
     const path = (error as NodeJS.ErrnoException).path;
     // File system errors name the file and what went wrong, not a stack. Only outputs are
     // written (through a temporary file next to them); any other path was being read.
-    const temp = path === undefined ? null : /^(.*)\.tmp-\d+$/.exec(path);
+    const temp = path === undefined ? null : /^(.*)\.tmp-\d+(?:-rows)?$/.exec(path);
     const fsMessage = temp ? `cannot write ${temp[1]} (${code})` : `cannot read ${path} (${code})`;
     const message = code && path ? fsMessage : error instanceof Error ? error.message : String(error);
     process.stderr.write(`difyrun ${name}: ${message}\n`);

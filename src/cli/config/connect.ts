@@ -24,6 +24,8 @@ export interface Connection {
   baseURL: string;
   /** Where the key and URL came from, for error advice ("check --api-key"). */
   sources: SettingSources;
+  /** The workflow version the server runs, when known before any run (--local: the file's). */
+  workflowVersion?: string;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,8 @@ export async function connect(
       throw error;
     }
     const client = new DifyClient({ ...clientOptions, apiKey: server.apiKey, baseURL: server.baseURL });
-    return { client, baseURL: server.baseURL, sources: { apiKey: '--local', baseURL: '--local' }, close: () => server.close() };
+    const sources = { apiKey: '--local', baseURL: '--local' };
+    return { client, baseURL: server.baseURL, sources, workflowVersion: server.app.workflowId, close: () => server.close() };
   }
   if (flags.apiKey !== undefined) {
     options.warn('warning: --api-key is visible to other users of this machine (ps, shell history); prefer DIFY_API_KEY in the environment or .env');

@@ -22,8 +22,20 @@ const KINDS: Record<string, AssertionKind> = {
 
 const COLUMN = /^(expect(?:_[a-z]+)?):(.+)$/;
 
+/** Names seen, parsed: every row of a results file has the same few columns. */
+const parsed = new Map<string, { kind: AssertionKind; output: string } | null>();
+
 /** An expectation column's kind and the output it is about; undefined for an ordinary input column. */
 export function parseExpectationColumn(name: string): { kind: AssertionKind; output: string } | undefined {
+  let result = parsed.get(name);
+  if (result === undefined) {
+    result = parseColumn(name) ?? null;
+    if (parsed.size < 10_000) parsed.set(name, result);
+  }
+  return result ?? undefined;
+}
+
+function parseColumn(name: string): { kind: AssertionKind; output: string } | undefined {
   const match = COLUMN.exec(name);
   if (!match) return undefined;
   const kind = KINDS[match[1]!];

@@ -3,6 +3,7 @@
  * each), the expectation checks, then error, latency, tokens, cost and the run's ids.
  * Cells are text or numbers; nested values are JSON.
  */
+import { isExpectationColumn } from '../expectations/columns.js';
 import type { ResultRow } from '../result-set.js';
 
 export type Cell = string | number | null;
@@ -36,34 +37,48 @@ const CHECKS: Column[] = [
   },
 ];
 
-/** The columns for `rows`: inputs and outputs in the order they first appear. */
-export function exportColumns(rows: readonly ResultRow[]): Column[] {
-  const inputNames = new Set<string>();
-  const outputNames = new Set<string>();
-  let anyChecks = false;
-  for (const row of rows) {
-    for (const name in row.inputs) inputNames.add(name);
-    if (row.outputs) for (const name in row.outputs) outputNames.add(name);
-    anyChecks ||= row.checks.length > 0;
+/** The names rows use, gathered one row at a time (an export does not hold its rows). */
+export class ColumnNames {
+  readonly #inputs = new Set<string>();
+  readonly #outputs = new Set<string>();
+  #anyChecks = false;
+
+  add(row: ResultRow): void {
+    for (const name in row.inputs) this.#inputs.add(name);
+    if (row.outputs) for (const name in row.outputs) this.#outputs.add(name);
+    this.#anyChecks ||= row.checks.length > 0;
   }
-  const fixed = new Set(['id', 'status', ...TRAILING.map((c) => c.header), ...(anyChecks ? CHECKS.map((c) => c.header) : [])]);
-  const taken = new Set<string>(fixed);
-  // A name used twice (an output called like an input or a fixed column) gets a prefix, so every header is unique.
-  const unique = (name: string, prefix: string) => {
-    const header = taken.has(name) ? `${prefix}.${name}` : name;
-    taken.add(header);
-    return header;
-  };
-  const inputs = [...inputNames].map((name): Column => ({ header: unique(name, 'input'), cell: (row) => cellOf(row.inputs[name]) }));
-  const outputs = [...outputNames].map((name): Column => ({ header: unique(name, 'output'), cell: (row) => cellOf(row.outputs?.[name]) }));
-  return [
-    { header: 'id', cell: (row) => row.id },
-    { header: 'status', cell: (row) => row.status },
-    ...inputs,
-    ...outputs,
-    ...(anyChecks ? CHECKS : []),
-    ...TRAILING,
-  ];
+
+  /** Names known without the rows (a results file's index); checks columns when there are expect… columns. */
+  addNames(inputs: Iterable<string>, outputs: Iterable<string>): void {
+    for (const name of inputs) {
+      this.#inputs.add(name);
+      this.#anyChecks ||= isExpectationColumn(name);
+    }
+    for (const name of outputs) this.#outputs.add(name);
+  }
+
+  columns(): Column[] {
+    const anyChecks = this.#anyChecks;
+    const fixed = new Set(['id', 'status', ...TRAILING.map((c) => c.header), ...(anyChecks ? CHECKS.map((c) => c.header) : [])]);
+    const taken = new Set<string>(fixed);
+    // A name used twice (an output called like an input or a fixed column) gets a prefix, so every header is unique.
+    const unique = (name: string, prefix: string) => {
+      const header = taken.has(name) ? `${prefix}.${name}` : name;
+      taken.add(header);
+      return header;
+    };
+    const inputs = [...this.#inputs].map((name): Column => ({ header: unique(name, 'input'), cell: (row) => cellOf(row.inputs[name]) }));
+    const outputs = [...this.#outputs].map((name): Column => ({ header: unique(name, 'output'), cell: (row) => cellOf(row.outputs?.[name]) }));
+    return [
+      { header: 'id', cell: (row) => row.id },
+      { header: 'status', cell: (row) => row.status },
+      ...inputs,
+      ...outputs,
+      ...(anyChecks ? CHECKS : []),
+      ...TRAILING,
+    ];
+  }
 }
 
 /** A value as a cell: text and numbers as they are, booleans as text, objects and arrays as JSON. */

@@ -10,6 +10,7 @@ import { replaceAtomically } from '../../batch/record/write-atomically.js';
 import type { Cell, Column } from './columns.js';
 
 const MAX_CELL = 32_767;
+const PLAIN: Partial<ExcelJS.Style> = {};
 const CUT_MARK = '…[cut: longer than Excel allows]';
 
 export interface XlsxReport {
@@ -20,7 +21,8 @@ export interface XlsxReport {
 // eslint-disable-next-line no-control-regex
 const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-export async function writeXlsx(path: string, columns: readonly Column[], rows: readonly ResultRow[]): Promise<XlsxReport> {
+/** `sample`: the first rows, to size the columns; `rows`: every row, written as they come. */
+export async function writeXlsx(path: string, columns: readonly Column[], sample: readonly ResultRow[], rows: AsyncIterable<ResultRow>): Promise<XlsxReport> {
   let cutCells = 0;
   const excelCell = (cell: Cell): Cell => {
     if (typeof cell !== 'string') return cell;
@@ -35,7 +37,7 @@ export async function writeXlsx(path: string, columns: readonly Column[], rows: 
   await replaceAtomically(path, async (temp) => {
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: temp, useStyles: true, useSharedStrings: false });
     const sheet = workbook.addWorksheet('results', { views: [{ state: 'frozen', ySplit: 1, xSplit: 1 }] });
-    sheet.columns = columns.map((column) => ({ header: column.header, key: column.header, width: widthOf(column, rows) }));
+    sheet.columns = columns.map((column) => ({ header: column.header, key: column.header, width: widthOf(column, sample) }));
     const header = sheet.getRow(1);
     header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
     header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF1F4E79' } };
@@ -43,7 +45,15 @@ export async function writeXlsx(path: string, columns: readonly Column[], rows: 
     header.height = 20;
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
     header.commit();
-    for (const row of rows) sheet.addRow(columns.map((column) => excelCell(column.cell(row)))).commit();
+    for await (const row of rows) {
+      const added = sheet.addRow(columns.map((column) => excelCell(column.cell(row))));
+      // One style object for every body cell: exceljs caches a style by object, and otherwise
+      // rendered a fresh copy for each of 2,000,000 cells (a quarter of the export's CPU).
+      added.eachCell((cell) => {
+        cell.style = PLAIN;
+      });
+      added.commit();
+    }
     sheet.commit();
     await workbook.commit();
   });
@@ -53,7 +63,7 @@ export async function writeXlsx(path: string, columns: readonly Column[], rows: 
 /** A width from the header and the first rows' cells, between 8 and 60 characters. */
 function widthOf(column: Column, rows: readonly ResultRow[]): number {
   let widest = column.header.length + 4; // room for the filter button
-  for (const row of rows.slice(0, 200)) {
+  for (const row of rows) {
     const cell = column.cell(row);
     if (cell !== null) widest = Math.max(widest, String(cell).split('\n')[0]!.length);
   }

@@ -5,8 +5,8 @@
  * text in outputs cannot run or load anything. Every value reaches the page as text nodes.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,62 @@ const ASSETS = fileURLToPath(new URL('../../../assets/report/', import.meta.url)
 const PAGE_SCRIPTS = ['format.js', 'charts.js', 'table.js', 'details.js', 'main.js'];
 const ROWS_PER_WRITE = 1000;
 
-export async function writeReportPage(path: string, meta: ReportMeta, rows: readonly unknown[]): Promise<void> {
+/** Rows the page shows before it has read the rest (its first page, at the default page size). */
+export const FIRST_ROWS = 100;
+
+/**
+ * The meta and the first rows come before the scripts, and every row after them: the browser
+ * draws the summary, the charts and the first page while it is still reading a large file.
+ * The rows are written first (to a second temporary file, as they come), and the meta is asked
+ * for after them: a report reads its results only once.
+ */
+export async function writeReportPage(
+  path: string,
+  rows: AsyncIterable<unknown> | Iterable<unknown>,
+  describe: () => { meta: ReportMeta; firstRows: readonly unknown[] },
+): Promise<void> {
+  await replaceAtomically(path, async (temp) => {
+    const spool = `${temp}-rows`;
+    try {
+      await writeRows(spool, rows);
+      const handle = await open(temp, 'w');
+      try {
+        const { meta, firstRows } = describe();
+        await handle.write(pageHead(meta, firstRows));
+        for await (const chunk of createReadStream(spool, { highWaterMark: 1 << 20 })) await handle.write(chunk as Buffer);
+        await handle.write(']</script>\n</body></html>\n');
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await rm(spool, { force: true });
+    }
+  });
+}
+
+/** Every row as JSON, comma-separated, safe inside <script>. */
+async function writeRows(path: string, rows: AsyncIterable<unknown> | Iterable<unknown>): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    let chunk: string[] = [];
+    let written = 0;
+    const flush = async () => {
+      await handle.write(`${written > 0 ? ',' : ''}${safeJson(chunk.join(','))}`);
+      written += chunk.length;
+      chunk = [];
+    };
+    for await (const row of rows) if (chunk.push(JSON.stringify(row)) === ROWS_PER_WRITE) await flush();
+    if (chunk.length > 0) await flush();
+  } finally {
+    await handle.close();
+  }
+}
+
+function pageHead(meta: ReportMeta, firstRows: readonly unknown[]): string {
   const scripts = [libraryScript('chart.js', 'chart.umd.min.js'), ...(meta.kind === 'compare' ? [libraryScript('diff', 'diff.min.js')] : []), pageScript()];
   const hashes = scripts.map((script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`);
   const policy = `default-src 'none'; script-src ${hashes.join(' ')}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
-  const head = [
+  return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${policy}">`,
@@ -31,24 +82,11 @@ export async function writeReportPage(path: string, meta: ReportMeta, rows: read
     `<title>difyrun ${meta.kind === 'compare' ? 'compare' : 'report'}</title>`,
     `<style>${readFileSync(join(ASSETS, 'report.css'), 'utf8')}</style>`,
     '</head><body><main id="app"><noscript>This report needs JavaScript to draw its charts and table.</noscript></main>',
-    '<script id="difyrun-data" type="application/json">',
+    `<script id="difyrun-meta" type="application/json">${safeJson(JSON.stringify(meta))}</script>`,
+    `<script id="difyrun-first" type="application/json">${safeJson(JSON.stringify(firstRows))}</script>`,
+    ...scripts.map((script) => `<script>${script}</script>`),
+    '<script id="difyrun-data" type="application/json">[',
   ].join('\n');
-  await replaceAtomically(path, async (temp) => {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.write(`${head}{"meta":${safeJson(JSON.stringify(meta))},"rows":[`);
-      for (let at = 0; at < rows.length; at += ROWS_PER_WRITE) {
-        const chunk = rows
-          .slice(at, at + ROWS_PER_WRITE)
-          .map((row) => JSON.stringify(row))
-          .join(',');
-        await handle.write(`${at > 0 ? ',' : ''}${safeJson(chunk)}`);
-      }
-      await handle.write(`]}</script>\n${scripts.map((script) => `<script>${script}</script>`).join('\n')}\n</body></html>\n`);
-    } finally {
-      await handle.close();
-    }
-  });
 }
 
 /**

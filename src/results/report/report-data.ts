@@ -79,36 +79,35 @@ export function pairEntry(pair: Pair): PairEntry {
   };
 }
 
+/** A run's numbers for the charts: each row's latency (of rows that ran), tokens and price. */
+export interface RunValues {
+  latencies: readonly number[];
+  tokens: readonly number[];
+  prices: readonly number[];
+}
+
 /** The meta of a report on one or two runs: bins are computed over both, so the bars line up. */
 export function reportMeta(
   kind: 'single' | 'compare',
-  runs: { label: string; stats: ResultStats; rows: readonly ResultRow[] }[],
+  runs: { label: string; stats: ResultStats; values: RunValues }[],
   counts?: Comparison['counts'],
 ): ReportMeta {
-  const series = (pick: (row: ResultRow) => number | null) => runs.map((run) => values(run.rows, pick));
-  const latency = series((row) => (row.status === 'not_run' ? null : row.latency_ms));
-  const tokens = series((row) => row.total_tokens);
-  const price = series((row) => row.total_price);
-  const bins = { latency: binsFor(latency.flat()), tokens: binsFor(tokens.flat()), price: binsFor(price.flat()) };
-  const count = (bin: Bins | null, of: number[]) => (bin && of.length > 0 ? binCounts(of, bin) : null);
+  const all = (pick: (values: RunValues) => readonly number[]) => runs.flatMap((run) => pick(run.values));
+  const bins = { latency: binsFor(all((v) => v.latencies)), tokens: binsFor(all((v) => v.tokens)), price: binsFor(all((v) => v.prices)) };
+  const count = (bin: Bins | null, of: readonly number[]) => (bin && of.length > 0 ? binCounts(of, bin) : null);
   return {
     kind,
     generatedAt: new Date().toISOString(),
-    runs: runs.map((run, index) => ({
+    runs: runs.map((run) => ({
       label: run.label,
       stats: { ...run.stats, checks: { ...run.stats.checks, byColumn: [...run.stats.checks.byColumn] } },
-      histograms: { latency: count(bins.latency, latency[index]!), tokens: count(bins.tokens, tokens[index]!), price: count(bins.price, price[index]!) },
+      histograms: {
+        latency: count(bins.latency, run.values.latencies),
+        tokens: count(bins.tokens, run.values.tokens),
+        price: count(bins.price, run.values.prices),
+      },
     })),
     bins,
     ...(counts ? { counts } : {}),
   };
-}
-
-function values(rows: readonly ResultRow[], pick: (row: ResultRow) => number | null): number[] {
-  const out: number[] = [];
-  for (const row of rows) {
-    const value = pick(row);
-    if (value !== null) out.push(value);
-  }
-  return out;
 }
