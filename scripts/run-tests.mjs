@@ -7,6 +7,9 @@
 //   node scripts/run-tests.mjs --real-dify     the suite against the real Dify kit
 //   --checks                                   also npm run lint and typecheck, alongside the tests
 //                                              (npm test: each check is one busy core for ~15-20 s)
+//   --timings                                  after the run, each test file's wall time and CPU time
+//                                              (its own and its reaped children's: CLI spawns, redis,
+//                                              browsers), longest CPU first; Linux only (/proc)
 //
 // Everything runs as plain JavaScript: src/ and test/ are transpiled once here with esbuild
 // (file by file, well under a second), src/ to .test-cli/ and test/ to .test-js/, with the
@@ -17,7 +20,8 @@
 // Files run several at a time: most tests wait on servers, streams and child processes, so on
 // two cores one file at a time (Node 20's default there) leaves the CPU idle.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { build } from 'esbuild';
@@ -61,7 +65,8 @@ function mainCheckoutKit() {
   }
 }
 
-const filters = process.argv.slice(2).filter((arg) => !['--real-dify', '--scale', '--checks'].includes(arg));
+const timings = process.argv.includes('--timings');
+const filters = process.argv.slice(2).filter((arg) => !['--real-dify', '--scale', '--checks', '--timings'].includes(arg));
 const files = find(realDify ? join('test', 'real-dify') : 'test', '.test.ts')
   .filter((f) => realDify || !f.startsWith(join('test', 'real-dify')))
   // A filter naming a scale test runs it too.
@@ -94,6 +99,24 @@ for (const file of find(testDir, '.js')) {
   if (pointed !== code) writeFileSync(file, pointed);
 }
 symlinkSync(resolve('test', 'fixtures'), join(testDir, 'fixtures'));
+// --timings: each test file's process (node --test forwards its --import to them) appends its
+// wall and CPU times at exit; CPU includes its reaped children, read from /proc/self/stat.
+const TIMING_PROBE = `import { appendFileSync, readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+const file = process.argv[1] ?? '';
+if (isMainThread && file.endsWith('.test.js')) {
+  process.on('exit', () => {
+    const ticks = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
+    const cpuMs = (ticks[0] + ticks[1] + ticks[2] + ticks[3]) * 10;
+    const childMs = (ticks[2] + ticks[3]) * 10;
+    const line = { file, wallMs: Math.round(performance.now()), cpuMs, childMs };
+    appendFileSync(process.env.DIFYRUN_TEST_TIMINGS, JSON.stringify(line) + '\\n');
+  });
+}
+`;
+const timingsLog = join(testDir, 'timings.jsonl');
+if (timings) writeFileSync(join(testDir, 'timing-probe.mjs'), TIMING_PROBE);
+
 const compiled = files.map((f) => join(testDir, relative('test', f)).replace(/\.ts$/, '.js'));
 
 // The timeout catches hangs. Node 20 applies it to each whole file as well as to each test, and
@@ -101,15 +124,34 @@ const compiled = files.map((f) => join(testDir, relative('test', f)).replace(/\.
 // A real-Dify file spawns the CLI dozens of times against a live server: minutes, not seconds;
 // those files run one at a time (they share one real server and its single worker).
 const concurrency = realDify ? 1 : Math.max(4, availableParallelism() * 2);
+const startedAt = Date.now();
 const tests = spawn(
   process.execPath,
-  ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, `--test-timeout=${realDify ? 900000 : 300000}`, ...compiled],
-  { stdio: 'inherit', env: { ...process.env, DIFYRUN_TEST_CLI: join(cliDir, 'cli/main.js') } },
+  [...(timings ? ['--import', pathToFileURL(join(testDir, 'timing-probe.mjs')).href] : []), '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, `--test-timeout=${realDify ? 900000 : 300000}`, ...compiled],
+  { stdio: 'inherit', env: { ...process.env, DIFYRUN_TEST_CLI: join(cliDir, 'cli/main.js'), DIFYRUN_TEST_TIMINGS: timingsLog } },
 );
 const testsPassed = await new Promise((resolve) => tests.on('close', (code) => resolve(code === 0)));
+const testsWallMs = Date.now() - startedAt;
 let passed = testsPassed;
 for (const { name, code, output } of await Promise.all(checks)) {
   process.stdout.write(`\nnpm run ${name}: ${code === 0 ? 'ok' : `failed (exit ${code})`}\n${output}`);
   passed &&= code === 0;
 }
+if (timings) reportTimings();
 process.exit(passed ? 0 : 1);
+
+/** The --timings table: every file, most CPU first, then the totals and the load average. */
+function reportTimings() {
+  const rows = existsSync(timingsLog)
+    ? readFileSync(timingsLog, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    : [];
+  rows.sort((a, b) => b.cpuMs - a.cpuMs);
+  const sec = (ms) => (ms / 1000).toFixed(1).padStart(7);
+  console.log(`\n${'cpu s'.padStart(7)} ${'wall s'.padStart(7)} ${'child s'.padStart(7)}  file`);
+  for (const row of rows) console.log(`${sec(row.cpuMs)} ${sec(row.wallMs)} ${sec(row.childMs)}  ${relative(testDir, row.file)}`);
+  const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
+  const allCpuMs = (self[0] + self[1] + self[2] + self[3]) * 10;
+  const fileCpuMs = rows.reduce((sum, row) => sum + row.cpuMs, 0);
+  console.log(`${rows.length} files: ${sec(fileCpuMs).trim()} s CPU in test files; tests wall ${sec(testsWallMs).trim()} s;`);
+  console.log(`whole run (tests, checks, build) ${sec(allCpuMs).trim()} s CPU, ${sec(Date.now() - startedAt).trim()} s wall; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
