@@ -18,7 +18,9 @@
 // worker its own loader. A single file still runs from source: node --import tsx --test FILE.
 //
 // Files run several at a time: most tests wait on servers, streams and child processes, so on
-// two cores one file at a time (Node 20's default there) leaves the CPU idle.
+// two cores one file at a time (Node 20's default there) leaves the CPU idle. Six at a time on
+// two cores: the slowest files start first (slowFirst) and spend about two thirds of their time
+// waiting (--timings: CPU against wall), so four of them left a core idle.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -177,7 +179,7 @@ const compiled = slowFirst(files).map((f) => join(testDir, relative('test', f)).
 // on a shared, overloaded machine a healthy CLI test file can take minutes, so it is generous.
 // A real-Dify file spawns the CLI dozens of times against a live server: minutes, not seconds;
 // those files run one at a time (they share one real server and its single worker).
-const concurrency = realDify ? 1 : Math.max(4, availableParallelism() * 2);
+const concurrency = realDify ? 1 : Math.max(6, availableParallelism() * 3);
 const startedAt = Date.now();
 const tests = spawn(
   process.execPath,
