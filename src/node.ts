@@ -1,7 +1,8 @@
 /**
- * Node-only helpers: upload from a file path. Kept out of the main entry so the SDK core has
+ * Node-only helpers: upload from a file path, a node:http fetch for many runs. Kept out of the main entry so the SDK core has
  * no `node:*` imports and runs in browsers and edge runtimes.
  */
+export { createNodeFetch, type NodeFetchOptions } from './node/http-fetch.js';
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';

@@ -13,6 +13,7 @@ import { RowPreparer } from './prepare/row-preparer.js';
 import { ROW_SUCCEEDED } from './record/ledger.js';
 import type { RerunPolicy } from './record/rerun-policy.js';
 import { UsageError } from './usage-error.js';
+import { plural } from '../util/plural.js';
 
 export interface CheckedInput {
   preparer: RowPreparer;
@@ -75,8 +76,4 @@ function formatProblems(file: string, scan: InputScan): string {
   if (scan.problemCount > scan.problems.length) lines.push(`… and ${scan.problemCount - scan.problems.length} more problems`);
   lines.push(`${plural(scan.problemCount, 'problem')} in ${file}; nothing was run or written.`);
   return lines.join('\n');
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }

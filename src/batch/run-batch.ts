@@ -35,6 +35,7 @@ import { createProgress } from './report/progress.js';
 import { BatchStats, formatSummary, type BatchSummary } from './report/summary.js';
 import { RowScheduler, type SchedulerResult } from './schedule/row-scheduler.js';
 import { UsageError } from './usage-error.js';
+import { plural } from '../util/plural.js';
 
 export interface BatchIO {
   client: DifyClient;
@@ -127,7 +128,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     progress,
   });
   const skipped = scan.alreadySucceeded;
-  if (skipped > 0 && !config.quiet) progress.log(`Resuming: ${skipped} rows already succeeded in ${config.output} are skipped`);
+  if (skipped > 0 && !config.quiet) progress.log(`Resuming: skipping ${plural(skipped, 'row')} that already succeeded in ${config.output}`);
   if (inFlight.size > 0 && !config.quiet) progress.log(`Recovering ${plural(inFlight.size, 'row')} left in flight by an earlier run (no re-execution)`);
   progress.start({ total: scan.rows, done: scan.rows - scan.selected, inFlight: () => scheduler.inFlight });
   let ended: SchedulerResult;
@@ -203,7 +204,9 @@ async function auditDuplicates(client: DifyClient, unresolved: Map<string, numbe
 
 function dryRun(config: BatchConfig, io: BatchIO, scan: InputScan, preparer: RowPreparer): BatchResult {
   const out = io.stdout;
-  out.write(`Dry run: ${scan.rows} rows in ${config.input}, ${scan.rows - scan.invalidCount} valid, ${scan.invalidCount} invalid. Nothing was run.\n`);
+  out.write(
+    `Dry run: ${plural(scan.rows, 'row')} in ${config.input}, ${scan.rows - scan.invalidCount} valid, ${scan.invalidCount} invalid. Nothing was run.\n`,
+  );
   for (const row of scan.firstValid) {
     const prepared = preparer.prepare(row);
     if (!prepared.ok) continue;
@@ -245,8 +248,4 @@ async function checkWritable(file: string): Promise<void> {
   } catch (error) {
     throw new UsageError(`--output ${file}: cannot create the file in ${dirname(file)} (${(error as NodeJS.ErrnoException).code})`);
   }
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }

@@ -76,11 +76,11 @@ run a Dify DSL file on difyrun's own server with no account (runs, logs and uplo
 
 ${EXIT_CODES_HELP}`;
 
-/** Commander's help, with numeric defaults shown as numbers: `(default: 5)`, not `(default: "5")`. */
+/** Commander's help, with defaults as typed on the command line: `(default: 5)`, `(default: 127.0.0.1)`, not `(default: "5")`. */
 const HELP: Partial<Help> = {
   optionDescription(this: Help, option: Option): string {
     const value: unknown = option.defaultValue;
-    if (typeof value === 'string' && option.defaultValueDescription === undefined && /^-?\d+(\.\d+)?$/.test(value)) {
+    if (typeof value === 'string' && value !== '' && option.defaultValueDescription === undefined) {
       option.defaultValueDescription = value;
     }
     return Help.prototype.optionDescription.call(this, option);

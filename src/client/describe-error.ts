@@ -35,6 +35,10 @@ export function describeError(error: unknown, baseURL: string, sources: SettingS
   if (error instanceof APITimeoutError) return `${error.message} from ${baseURL} — raise --timeout or check the server`;
   if (error instanceof APIConnectionError) {
     const code = causeCode(error.cause);
+    // fetch never connects to the ports on the WHATWG "bad ports" list (6000, 6665-6669, 5060…).
+    if (code === undefined && causeMessage(error.cause) === 'bad port') {
+      return `Cannot reach ${baseURL}: fetch refuses port ${portOf(baseURL)} (on its list of unsafe ports) — run the server on another port`;
+    }
     return `Cannot reach ${baseURL} (${code ?? error.message}) — check ${sources.baseURL} and that the server is running`;
   }
   if (error instanceof APIUserAbortError) return 'Interrupted';
@@ -50,6 +54,21 @@ export function isNoSuchRoute(error: APIError): boolean {
 }
 
 /** The first system error code (ECONNREFUSED, ENOTFOUND, …) along an error's cause chain. */
+/** The innermost cause's message (undici nests the reason: TypeError "fetch failed" → Error "bad port"). */
+function causeMessage(error: unknown, depth = 0): string | undefined {
+  if (!(error instanceof Error) || depth > 5) return undefined;
+  return causeMessage(error.cause, depth + 1) ?? error.message;
+}
+
+function portOf(baseURL: string): string {
+  try {
+    const url = new URL(baseURL);
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+  } catch {
+    return '?';
+  }
+}
+
 function causeCode(error: unknown, depth = 0): string | undefined {
   if (!error || typeof error !== 'object' || depth > 5) return undefined;
   const code = (error as { code?: unknown }).code;

@@ -42,12 +42,18 @@ export interface ServerOptions {
   pingIntervalMs?: number | undefined;
   /**
    * Reproduce the real Dify 1.13.2's flaws that clients must survive (default true): a
-   * streaming run with rejected inputs pings then stays silent, a stopped run stays `running`
-   * in run detail and logs, a run id that is not a UUID or a body that is not a JSON object
+   * streaming run with rejected inputs pings then stays silent, stops are taken as Dify takes
+   * them (`stopFlagCacheMs`; most stay `running` in run detail and logs), a run id that is not a UUID or a body that is not a JSON object
    * gets a 500, an unknown path Flask's HTML 404. False (`serve --no-flaws`) answers them with
    * plain errors instead, for local DSL development.
    */
   flaws?: boolean | undefined;
+  /**
+   * With the flaws on: how long Dify's stream caches its read of a task's stop flag (Dify: 1 s).
+   * A stop during a node that finishes sooner is seen by the graph engine (stream `failed`,
+   * run recorded `stopped`); otherwise by the stream (stream `stopped`, run left `running`).
+   */
+  stopFlagCacheMs?: number | undefined;
   /** How long a rejected streaming run stays open and silent before it ends (Dify: 300 s). */
   rejectedStreamMs?: number | undefined;
   llm?: Partial<LlmSettings>;
@@ -91,7 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tenantId = stableUuid(`tenant:${app.workflowId}`);
   const llm: LlmSettings = { tokensPerSecond: 100, pricePer1kTokens: 0.002, currency: 'USD', ...options.llm };
   const flaws = options.flaws ?? true;
-  const runs = new RunManager(app, appId, store, sandbox, llm, !flaws);
+  const runs = new RunManager(app, appId, store, sandbox, llm, !flaws, options.stopFlagCacheMs);
   let baseURL = '';
   const parts: ServerParts = {
     app,

@@ -3,8 +3,10 @@
  * connection, so a client that disconnects does not stop it, as on Dify), fans its events
  * out to subscribers, stops it by task id, and records the outcome in the store.
  *
- * Like Dify, a stopped run is not recorded: its stream ends with workflow_finished
- * `stopped`, but the store keeps it `running` for good (unless `recordStops` is set).
+ * Stops reach a run as on Dify 1.13.2 (engine/stop-race.ts): one that the graph engine sees
+ * first ends the stream `failed` and is recorded `stopped`; one that the stream sees first ends
+ * it `stopped` and the store keeps the run `running` for good. With `recordStops` (the flaws
+ * off) a stop acts at once and is recorded `stopped`.
  */
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +14,7 @@ import type { WorkflowFinishedData } from '../protocol/index.js';
 import type { WorkflowApp } from './dsl/types.js';
 import type { LlmSettings } from './engine/node-context.js';
 import { runGraph, type EngineEvent } from './engine/run-graph.js';
+import { STOP_FLAG_CACHE_MS, StopRace } from './engine/stop-race.js';
 import type { Sandbox } from './engine/sandbox/sandbox.js';
 import type { RunRecord, RunStore } from './store/types.js';
 import { abortableDelay } from '../util/abortable-delay.js';
@@ -25,6 +28,8 @@ export interface ActiveRun {
   subscribers: Set<(event: EngineEvent) => void>;
   done: Promise<WorkflowFinishedData>;
   controller: AbortController;
+  /** How the stop API reaches the run when the flaws are on. */
+  stopRace: StopRace;
 }
 
 export interface StartRunOptions {
@@ -47,8 +52,10 @@ export class RunManager {
     private readonly store: RunStore,
     private readonly sandbox: Sandbox,
     private readonly llm: LlmSettings,
-    /** Record stopped runs as `stopped` (Dify does not: they stay `running`). */
+    /** Stops act at once and are recorded `stopped` (the flaws off); else as on Dify. */
     private readonly recordStops = false,
+    /** The stop flag cache of Dify's stream (engine/stop-race.ts). */
+    private readonly stopFlagCacheMs = STOP_FLAG_CACHE_MS,
   ) {}
 
   get activeCount(): number {
@@ -92,7 +99,16 @@ export class RunManager {
     };
     this.store.putRun(record);
 
-    const active: ActiveRun = { runId, taskId, events: [], subscribers: new Set(), controller, done: undefined as unknown as Promise<WorkflowFinishedData> };
+    const stopRace = new StopRace(this.stopFlagCacheMs);
+    const active: ActiveRun = {
+      runId,
+      taskId,
+      events: [],
+      subscribers: new Set(),
+      controller,
+      stopRace,
+      done: undefined as unknown as Promise<WorkflowFinishedData>,
+    };
     const emit = (event: EngineEvent) => {
       active.events.push(event);
       for (const subscriber of active.subscribers) subscriber(event);
@@ -112,6 +128,7 @@ export class RunManager {
           sandbox: this.sandbox,
           llm: this.llm,
           signal: controller.signal,
+          ...(this.recordStops ? {} : { stop: stopRace }),
           emit,
           readUpload: async (id) => {
             const upload = this.store.getUpload(id);
@@ -119,8 +136,13 @@ export class RunManager {
             return upload.bytes instanceof Uint8Array ? upload.bytes : readFile(upload.bytes.path);
           },
         });
+        // The node a cut stream left running is dropped (on Dify it runs on unseen, its result lost).
+        if (stopRace.outcome === 'cut') controller.abort();
         if (finished.status === 'stopped' && !this.recordStops) this.store.putRun({ ...record, stoppedAtMs: Date.now() });
-        else this.store.putRun({ ...record, ...runFields(finished), outputs: finished.outputs ?? {}, exceptions_count: finished.exceptions_count ?? 0 });
+        else {
+          const stored = stopRace.outcome === 'aborted' ? { ...finished, status: 'stopped' as const } : finished;
+          this.store.putRun({ ...record, ...runFields(stored), outputs: stored.outputs ?? {}, exceptions_count: stored.exceptions_count ?? 0 });
+        }
         return finished;
       } finally {
         this.#active.delete(runId);
@@ -134,7 +156,9 @@ export class RunManager {
 
   /** Stops a run by task id; unknown or finished tasks are ignored (Dify answers success anyway). */
   stop(taskId: string): void {
-    this.#byTask.get(taskId)?.controller.abort();
+    const run = this.#byTask.get(taskId);
+    if (this.recordStops) run?.controller.abort();
+    else run?.stopRace.request();
   }
 
   get(runId: string): ActiveRun | undefined {

@@ -1,7 +1,8 @@
 /** The progress line: fits the terminal, counts the whole file, and an ETA only once the pace is known. */
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { progressLine, progressView, type ProgressStart } from '../../src/batch/report/progress.js';
+import { createProgress, progressLine, progressView, type ProgressStart } from '../../src/batch/report/progress.js';
 import { BatchStats } from '../../src/batch/report/summary.js';
 import type { OutcomeRecord } from '../../src/batch/record/outcome.js';
 
@@ -58,4 +59,23 @@ test('the line fits the terminal: fields drop from the end, the bar goes first o
     assert.match(line, /12% 12000\/95863/);
   }
   assert.match(progressLine(view, 120), /^\[#+-+\] 12% 12000\/95863 \| 8 in flight \| elapsed 1m05s \| ETA … \| - rows\/s \| failed 0$/);
+});
+
+test('on a narrow terminal a message printed while the bar runs wraps whole, it is not cut at the edge', async () => {
+  const written: string[] = [];
+  const terminal = Object.assign(new PassThrough(), { isTTY: true, columns: 50, rows: 20 });
+  terminal.on('data', (chunk: Buffer) => written.push(chunk.toString()));
+  const progress = createProgress(new BatchStats(), { quiet: false, stream: terminal as unknown as NodeJS.WriteStream });
+  progress.start(start(40, 0));
+  const message = "Mode: blocking, streaming runs waited 0.21 s (median) in Dify's queue for runs of 0.23 s";
+  progress.log(message);
+  progress.update();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  progress.stop();
+  const output = written.join('');
+  const at = output.indexOf(message);
+  assert.ok(at >= 0, 'the message is written whole');
+  // DECAWM: ESC[?7l turns the terminal's line wrapping off, ESC[?7h on; the last switch before the message counts.
+  const before = output.slice(0, at);
+  assert.ok(before.lastIndexOf('\x1b[?7l') <= before.lastIndexOf('\x1b[?7h'), 'line wrapping is on where the message is printed');
 });

@@ -1,6 +1,7 @@
 /** Resume after a crash and Ctrl-C, in process: what is recovered first, what is recorded as stopped, what is said. */
 import assert from 'node:assert/strict';
 import { writeFileSync, existsSync } from 'node:fs';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -108,5 +109,52 @@ test('Ctrl-C during a blocking run: the run (which Dify cannot stop) is let fini
     assert.equal(existsSync(`${output}.journal`), false, 'nothing left to recover');
   } finally {
     await slow.close();
+  }
+});
+
+test('Ctrl-C, a stop the server ignores, the run finishes: recorded as finished, not claimed as stopped', async () => {
+  const hold = await startHold();
+  const slow = await startServer({ workflow: 'test/fixtures/workflows/held-request.yml', port: 0 });
+  // In front of the server: answers every stop with success and forwards nothing (a stop that lost the race with the run's end).
+  let stopAsked: () => void = () => {};
+  const stopSeen = new Promise<void>((resolve) => (stopAsked = resolve));
+  const upstream = new URL(slow.baseURL);
+  const proxy = createServer((req, res) => {
+    if (/\/workflows\/tasks\/[^/]+\/stop$/.test(req.url ?? '')) {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"result":"success"}');
+      stopAsked();
+      return;
+    }
+    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const dir = tempDir();
+    const input = join(dir, 'in.csv');
+    const output = join(dir, 'out.jsonl');
+    writeFileSync(input, `id,url\nt1,${hold.url}\n`);
+    const interrupt = new AbortController();
+    const front = { apiKey: slow.apiKey, baseURL: `http://127.0.0.1:${(proxy.address() as { port: number }).port}/v1` };
+    const running = batchInProcess(front, defaultConfig(input, output, { mode: 'streaming' }), { interrupt: interrupt.signal });
+    const deadline = Date.now() + 20_000;
+    while (slow.activeRuns < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    interrupt.abort();
+    await stopSeen;
+    hold.release('finished anyway');
+    const result = await running;
+    assert.deepEqual(
+      readOutput(output).map((row) => [row.id, row.status, row.outputs]),
+      [['t1', 'success', { body: 'finished anyway' }]],
+    );
+    assert.equal(result.summary!.stopped_reason, 'interrupted (Ctrl-C): 1 row in flight finished and recorded; run the same command again to resume');
+  } finally {
+    proxy.closeAllConnections();
+    proxy.close();
+    await slow.close();
+    await hold.close();
   }
 });

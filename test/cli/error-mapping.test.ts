@@ -1,6 +1,7 @@
 /** Every SDK error class → one line a person understands, and the documented exit code. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DifyClient } from '../../src/index.js';
 import { describeError } from '../../src/client/describe-error.js';
 import {
   APIConnectionError,
@@ -94,3 +95,10 @@ for (const [name, error, message, exitCode] of cases) {
     assert.equal(exitCodeFor(error), exitCode);
   });
 }
+
+test('a port fetch refuses to use (6000, on the unsafe-ports list) is named, not "fetch failed"', async () => {
+  const client = new DifyClient({ apiKey: 'app-k', baseURL: 'http://127.0.0.1:6000/v1', maxRetries: 0 });
+  const error: unknown = await client.app.info().catch((caught: unknown) => caught);
+  assert.match(describeError(error, 'http://127.0.0.1:6000/v1'), /^Cannot reach http:\/\/127\.0\.0\.1:6000\/v1: fetch refuses port 6000 /);
+  assert.equal(exitCodeFor(error), 4);
+});

@@ -80,6 +80,15 @@ describe('--local keeps runs, logs and uploads between commands', () => {
   });
 });
 
+describe("the README's commands leave the clone clean", () => {
+  const inGit = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { encoding: 'utf8' }).stdout.trim() === 'true';
+  test('results.jsonl and the files beside it, and .difyrun/, are git-ignored', { skip: !inGit && 'not a git checkout' }, () => {
+    const paths = ['results.jsonl', 'results.jsonl.summary.json', 'results.jsonl.journal', 'results.jsonl.retry', '.difyrun/review-triage-0/difyrun.db'];
+    const ignored = spawnSync('git', ['check-ignore', '--no-index', ...paths], { encoding: 'utf8' });
+    assert.deepEqual(ignored.stdout.trim().split('\n'), paths);
+  });
+});
+
 describe('exit codes', () => {
   test('a server that cannot be reached or used is 4, for single commands and for batch', async () => {
     const dir = tempDir();
@@ -123,6 +132,22 @@ describe('help, defaults and advice', () => {
     const serve = await cli(['serve', '--help']).done;
     assert.match(serve.stdout, /\(default: 5090\)/);
     assert.doesNotMatch(serve.stdout, /default: "?5001/);
+  });
+
+  test("every command's help: exit code 4 only for the server, 5 only for expectations; no empty or quoted defaults", async () => {
+    const commands = ['batch', 'run', 'status', 'stop', 'logs', 'upload', 'info', 'params', 'init', 'export', 'report', 'diff', 'serve', 'worker'];
+    const helps = await Promise.all([[], ...commands.map((name) => [name])].map((args) => cli([...args, '--help']).done));
+    for (const [index, help] of helps.entries()) {
+      const name = index === 0 ? 'difyrun' : commands[index - 1];
+      assert.equal(help.code, 0, `${name}: ${help.stderr}`);
+      const text = help.stdout.replace(/\s+/g, ' ');
+      const codes = /Exit codes: (.*?)\.(?: |$)/.exec(text)?.[1] ?? '';
+      for (const item of codes.split(/ · /)) {
+        if (item.startsWith('4 ')) assert.match(item, /^4 could not reach or use the server/, `${name}: "${item}"`);
+        if (item.startsWith('5 ')) assert.match(item, /expect/, `${name}: "${item}"`);
+      }
+      assert.doesNotMatch(help.stdout, /\(default: \[\]\)|\(default: "/, `${name}: an empty list or a quoted value as a default`);
+    }
   });
 
   test('after init --local the suggested batch command keeps --local', async () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { build } from 'esbuild';
@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/batch-harness.js';
 
 const root = process.cwd();
 let out: string;
+let dist: string;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
@@ -21,7 +22,7 @@ function files(dir: string): string[] {
 
 before(async () => {
   const work = tempDir('difyrun-packages-');
-  const dist = join(work, 'dist');
+  dist = join(work, 'dist');
   await build({
     entryPoints: files('src').filter((f) => f.endsWith('.ts')),
     outdir: dist,
@@ -86,4 +87,18 @@ test('the CLI package: the difyrun command, difyrun-cli/server, the example work
   );
   for (const name of ['commander', 'pyodide', 'node-sqlite3-wasm', 'eventsource-parser']) assert.ok(manifest.dependencies[name], name);
   assert.ok(!files(cli).some((file) => file.endsWith('.map')));
+});
+
+test('a declaration comment that points at a document the package does not ship fails the build', () => {
+  const declaration = join(dist, 'index.d.ts');
+  writeFileSync(declaration, "/** How retries work: see research/retries.md */\nexport * from './client/client.js';\n");
+  try {
+    const assembled = spawnSync(process.execPath, ['scripts/assemble-packages.mjs', '--dist', dist, '--out', join(tempDir('difyrun-packages-'), 'out')], {
+      encoding: 'utf8',
+    });
+    assert.notEqual(assembled.status, 0);
+    assert.match(assembled.stderr, /index\.d\.ts points at research\/retries\.md, which the package does not ship/);
+  } finally {
+    rmSync(declaration);
+  }
 });

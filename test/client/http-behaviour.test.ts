@@ -13,12 +13,17 @@ import {
   StreamIdleTimeoutError,
 } from '../../src/index.js';
 import { uploadFromPath } from '../../src/node.js';
+import { createNodeFetch } from '../../src/node/http-fetch.js';
 import { hang, json, reset, startScriptServer, text, type ScriptServer } from '../helpers/script-server.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { getEventListeners } from 'node:events';
+
+// The same contract for the CLI's node:http fetch: http-behaviour-node-fetch.test.ts runs this file with it.
+const TEST_FETCH = process.env['DIFYRUN_TEST_FETCH'] === 'node' ? createNodeFetch() : undefined;
+const baseFetch = TEST_FETCH ?? fetch;
 
 /** A loopback port with nothing listening (bound, then released). */
 async function freePort(): Promise<number> {
@@ -56,7 +61,7 @@ after(() => server.close());
 beforeEach(() => {
   server.clear();
   // Short backoff so retry tests stay fast: Retry-After headers below say 0.
-  dify = new DifyClient({ apiKey: 'app-secret-key', baseURL: server.baseURL, maxRetries: 2 });
+  dify = new DifyClient({ fetch: TEST_FETCH, apiKey: 'app-secret-key', baseURL: server.baseURL, maxRetries: 2 });
 });
 
 describe('error envelopes', () => {
@@ -96,7 +101,7 @@ describe('error envelopes', () => {
   test('Cloudflare HTML 429 maps to RateLimitError with a short message', async () => {
     const page = `<!DOCTYPE html><html><head><title>Access denied | api.dify.ai used Cloudflare to restrict access</title></head><body>${'<div>x</div>'.repeat(500)}<p>error code: 1015</p></body></html>`;
     server.script(...Array.from({ length: 3 }, () => (_req: unknown, res: import('node:http').ServerResponse) => text(res, 429, page)));
-    const noRetry = new DifyClient({ apiKey: 'k', baseURL: server.baseURL, maxRetries: 0 });
+    const noRetry = new DifyClient({ fetch: TEST_FETCH, apiKey: 'k', baseURL: server.baseURL, maxRetries: 0 });
     const error = await noRetry.app.parameters().catch((e: unknown) => e);
     assert.ok(error instanceof RateLimitError);
     assert.equal(error.code, undefined);
@@ -190,8 +195,8 @@ describe('retries', { timeout: 10000 }, () => {
       fetch: async (input, init) => {
         calls++;
         // First attempt: a closed port on loopback, so the refusal is real.
-        if (calls === 1) return fetch(`http://127.0.0.1:${closedPort}/v1/workflows/run`, init);
-        return fetch(input, init);
+        if (calls === 1) return baseFetch(`http://127.0.0.1:${closedPort}/v1/workflows/run`, init);
+        return baseFetch(input, init);
       },
     });
     server.script((_req, res) => json(res, 200, RUN_OK));
@@ -601,13 +606,18 @@ describe('configuration', () => {
   });
 
   test('the key does not appear when the client is logged or serialised', () => {
-    const client = new DifyClient({ apiKey: 'app-very-secret', baseURL: 'http://127.0.0.1:9/v1' });
+    const client = new DifyClient({ fetch: TEST_FETCH, apiKey: 'app-very-secret', baseURL: 'http://127.0.0.1:9/v1' });
     assert.ok(!JSON.stringify(client).includes('very-secret'));
   });
 
   test('defaultHeaders are sent and cannot replace Authorization', async () => {
     server.script((_req, res) => json(res, 200, { tool_icons: {} }));
-    const client = new DifyClient({ apiKey: 'app-k', baseURL: server.baseURL, defaultHeaders: { 'X-Team': 'ml', Authorization: 'Bearer other' } });
+    const client = new DifyClient({
+      fetch: TEST_FETCH,
+      apiKey: 'app-k',
+      baseURL: server.baseURL,
+      defaultHeaders: { 'X-Team': 'ml', Authorization: 'Bearer other' },
+    });
     await client.app.meta();
     assert.equal(server.requests[0]!.headers['x-team'], 'ml');
     assert.equal(server.requests[0]!.headers['authorization'], 'Bearer app-k');

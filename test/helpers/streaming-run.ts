@@ -45,3 +45,25 @@ export async function startHold(): Promise<{ url: string; release(body: string):
   };
   return { url, release, close };
 }
+
+export type StreamFrame = { event: string; task_id: string; workflow_run_id: string; data: Record<string, unknown> };
+
+/** Reads an SSE response to its end, event by event (pings left out); `onFrame` sees each as it arrives. */
+export async function readFrames(response: Response, onFrame: (frame: StreamFrame) => Promise<void> | void = () => {}): Promise<StreamFrame[]> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const frames: StreamFrame[] = [];
+  let buffer = '';
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    buffer += decoder.decode(read.value, { stream: true });
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const text = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!text.startsWith('data: ')) continue;
+      const frame = JSON.parse(text.slice(6)) as StreamFrame;
+      frames.push(frame);
+      await onFrame(frame);
+    }
+  }
+  return frames;
+}

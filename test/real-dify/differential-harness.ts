@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 
 export interface Target {
@@ -26,8 +26,11 @@ export interface Observed {
 /** The kit directory (shared with the integration suite). */
 export { findKitDir as findKit } from './integration-kit.js';
 
-/** The real server's app for a DSL file, imported (idempotent: same file name, same app and key). */
-export function realApp(kit: string, dsl: string): Target {
+/**
+ * The real server's app for a DSL file, imported (idempotent: same file name, same app and key).
+ * `reuse`: a file that never changes (one of Dify's own fixtures) is not imported again once the kit has it.
+ */
+export function realApp(kit: string, dsl: string, reuse = false): Target {
   const root = process.env['REAL_DIFY_ROOT'] ?? '/tmp/real-dify';
   const appsFile = join(root, 'apps.json');
   const find = () => {
@@ -36,7 +39,8 @@ export function realApp(kit: string, dsl: string): Target {
     return Object.values(apps).find((app) => app.dsl === basename(dsl));
   };
   let app = find();
-  if (!app || !dsl.includes('/real-dify/dsl/')) {
+  // The kit's own apps are imported by its setup; any other DSL is imported again (2 s) so an edit reaches the kit.
+  if (!app || (!reuse && dirname(resolve(dsl)) !== resolve(kit, 'dsl'))) {
     execFileSync('bash', [join(kit, 'setup.sh'), '--import', resolve(dsl)], { stdio: 'ignore', timeout: 300_000 });
     app = find();
   }

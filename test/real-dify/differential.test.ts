@@ -5,7 +5,7 @@
  * Prints "matched N / total" (the README's numbers). Skips when the kit is absent.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '../../src/server/index.js';
 import { CASES, type AppName } from './differential-cases.js';
@@ -15,7 +15,8 @@ import { realDifyKit } from './integration-kit.js';
 // Started here when it is down (CI checks out with the kit stopped), or a one-line skip reason.
 const opened = await realDifyKit();
 const kit = typeof opened === 'string' ? undefined : opened.dir;
-const APPS: AppName[] = ['echo', 'branch', 'code'];
+const APPS: AppName[] = ['echo', 'branch', 'code', 'held'];
+const dslOf = (app: AppName) => (app === 'held' ? resolve('test/real-dify/dsl/held-stop.yml') : join(kit!, 'dsl', `${app}.yml`));
 
 describe('differential: difyrun serve against the real Dify 1.13.2', { skip: typeof opened === 'string' ? opened : false }, () => {
   const real = new Map<AppName, Target>();
@@ -25,7 +26,7 @@ describe('differential: difyrun serve against the real Dify 1.13.2', { skip: typ
 
   before(async () => {
     for (const app of APPS) {
-      const dsl = join(kit!, 'dsl', `${app}.yml`);
+      const dsl = dslOf(app);
       real.set(app, realApp(kit!, dsl));
       const started = await localApp(dsl);
       servers.push(started.server);

@@ -232,7 +232,15 @@ describe('logs, parameters, files', () => {
 describe('long streams', () => {
   let slow: RunningServer;
   before(async () => {
-    slow = await startServer({ workflow: 'examples/workflows/translate-stream.yml', port: 0, pingIntervalMs: 100, llm: { tokensPerSecond: 20 } });
+    // The stop test wants the stream to see its stop (test/server/stops.test.ts has the other way):
+    // a 1 ms stop flag cache makes the next event after the stop end the stream, however slow the machine.
+    slow = await startServer({
+      workflow: 'examples/workflows/translate-stream.yml',
+      port: 0,
+      pingIntervalMs: 100,
+      llm: { tokensPerSecond: 20 },
+      stopFlagCacheMs: 1,
+    });
   });
   after(() => slow.close());
   const inputs = { text: 'A sentence long enough to stream for a while', target_language: 'French' };

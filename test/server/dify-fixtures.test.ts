@@ -15,10 +15,11 @@ import { DifyClient } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { tempDir } from '../helpers/batch-harness.js';
 import { streamSignatures } from '../helpers/event-signature.js';
+import { findKitDir } from '../real-dify/integration-kit.js';
 
-/** ../shared next to the repository, or DIFYRUN_SHARED_DIR (a worktree elsewhere). */
-const SHARED = process.env['DIFYRUN_SHARED_DIR'] ?? new URL('../../../shared/', import.meta.url).pathname;
-const TARBALL = join(SHARED, 'real-dify/dify-api-1.13.2.tar.gz');
+/** DIFYRUN_SHARED_DIR, else the kit next to this checkout or, from a git worktree, next to the main checkout. */
+const KIT = process.env['DIFYRUN_SHARED_DIR'] ? join(process.env['DIFYRUN_SHARED_DIR'], 'real-dify') : (findKitDir() ?? '../shared/real-dify');
+const TARBALL = join(KIT, 'dify-api-1.13.2.tar.gz');
 const FIXTURES = 'api/tests/fixtures/workflow';
 const present = existsSync(TARBALL);
 

@@ -248,6 +248,14 @@ describe('branching and events', () => {
       },
     );
   });
+
+  test('DSL 0.6.0 (what Dify 1.13 imports and exports) loads; a version past 0.6 is refused naming it', () => {
+    const withVersion = (version: string) => branchingWorkflow().replace(/^version: .*$/m, `version: ${version}`);
+    assert.match(withVersion('0.6.0'), /^version: 0\.6\.0$/m);
+    assert.equal(parseWorkflow(withVersion('0.6.0')).name, 'branching');
+    assert.equal(parseWorkflow(withVersion("'0.6.0'")).name, 'branching');
+    assert.throws(() => parseWorkflow(withVersion('0.7.0')), /DSL version 0\.7\.0 is not supported \(0\.1\.x–0\.6\.x are\)/);
+  });
 });
 
 /** start(mode) → JavaScript code node → grouped aggregator → end. */

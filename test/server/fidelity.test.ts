@@ -127,6 +127,22 @@ describe('HTTP details', () => {
     assert.equal((await upload(faithful, 'レポート.txt')).name, 'レポート.txt');
   });
 
+  test('node events carry the fields the real server sends: extras and agent_strategy on node_started only', async () => {
+    // Measured on the kit's Dify 1.13.2 (the differential suite compares the values too).
+    const started = 'agent_strategy created_at extras id index inputs inputs_truncated iteration_id loop_id node_id node_type predecessor_node_id title';
+    const finished =
+      'created_at elapsed_time error execution_metadata files finished_at id index inputs inputs_truncated iteration_id loop_id node_id node_type outputs outputs_truncated predecessor_node_id process_data process_data_truncated status title';
+    const res = await postJson(faithful, '/workflows/run', { inputs: REVIEW, user: 'u', response_mode: 'streaming' });
+    const nodeEvents = dataFrames(await res.text()).filter((frame) => frame.event === 'node_started' || frame.event === 'node_finished');
+    assert.ok(nodeEvents.length >= 4);
+    for (const frame of nodeEvents) {
+      const keys = Object.keys(frame['data'] as object)
+        .sort()
+        .join(' ');
+      assert.equal(keys, frame.event === 'node_started' ? started : finished, frame.event);
+    }
+  });
+
   test('log items carry details: null', async () => {
     await postJson(faithful, '/workflows/run', { inputs: REVIEW, user: 'logger' });
     const logs = await (await call(faithful, '/workflows/logs?created_by_end_user_session_id=logger')).json();

@@ -180,7 +180,9 @@ export class RowScheduler {
 
   async #settle(job: PreparedRow, outcome: RowOutcome): Promise<void> {
     const { stats, client } = this.#deps;
-    if (outcome.stopRequested) this.#stoppedRuns++;
+    // A stop can lose the race with the run's end: a run that succeeded anyway was not stopped.
+    const stopped = outcome.stopRequested && outcome.record?.status !== 'success';
+    if (stopped) this.#stoppedRuns++;
     if (outcome.stopBatch?.kind === 'fatal') this.#halt('fatal', describeError(outcome.stopBatch.cause, client.baseURL));
     if (outcome.stopBatch?.kind === 'quota') {
       this.#halt(
@@ -196,7 +198,7 @@ export class RowScheduler {
       return;
     }
     if (outcome.timing) stats.ranIn(outcome.timing.mode);
-    if (this.#deps.interrupt.aborted && !outcome.stopRequested && outcome.record.attempts > 0) this.#finishedAfterInterrupt++;
+    if (this.#deps.interrupt.aborted && !stopped && outcome.record.attempts > 0) this.#finishedAfterInterrupt++;
     await this.#record(outcome.record);
     this.#observe(outcome, outcome.record);
   }

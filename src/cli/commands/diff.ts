@@ -20,8 +20,8 @@ Examples:
   difyrun diff v1.jsonl v2.jsonl --limit 50 --input data.csv
   difyrun diff v1.jsonl v2.jsonl --json | jq .regressed
 
-Exit codes: 0 compared · 4 some rows regressed (their checks passed in A and fail in B) ·
-1 with --fail-on-change: some row changed or is only in one file · 2 bad option or file.`;
+Exit codes: 0 compared · 1 with --fail-on-change: some row changed or is only in one file ·
+2 bad option or file · ${EXIT.checks} some rows regressed (their expectations passed in A and fail in B).`;
 
 interface DiffFlags {
   input?: string;

@@ -11,23 +11,24 @@ import { EXIT } from '../../exit-codes.js';
 import { colour, runCommand, withCommonOptions, type CommonFlags } from '../command-kit.js';
 
 interface RunFlags extends CommonFlags {
-  input: string[];
+  input?: string[];
   inputsJson?: string;
-  file: string[];
+  file?: string[];
   user?: string;
   blocking?: boolean;
   workflowId?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+// No default list: commander would print it in the help as `(default: [])`.
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerRun(program: Command): void {
   const command = program
     .command('run')
     .description('run the workflow once; streams text and node progress as they happen')
-    .option('--input <key=value>', "an input value, converted by the workflow's declared type (repeatable)", collect, [])
+    .option('--input <key=value>', "an input value, converted by the workflow's declared type (repeatable)", collect)
     .option('--inputs-json <json|@file>', 'all inputs as a JSON object (typed values)')
-    .option('--file <var=path|url>', 'a file input: a local path (uploaded) or an http(s) URL (repeatable)', collect, [])
+    .option('--file <var=path|url>', 'a file input: a local path (uploaded) or an http(s) URL (repeatable)', collect)
     .option('--user <name>', 'end-user id sent to Dify (env DIFY_USER, default difyrun-cli)')
     .option('--blocking', 'wait for the whole result instead of streaming (cut at ~100 s on Dify Cloud)')
     .option('--workflow-id <id>', 'run this published workflow version (env DIFY_WORKFLOW_ID)');
@@ -58,13 +59,13 @@ Exit codes: 0 succeeded · 1 the run failed or was stopped · 2 bad input or opt
 async function buildInputs(client: DifyClient, flags: RunFlags, user: string): Promise<WorkflowInputs> {
   const values: Record<string, unknown> = {};
   if (flags.inputsJson !== undefined) Object.assign(values, parseInputsJson(flags.inputsJson));
-  for (const pair of flags.input) {
+  for (const pair of flags.input ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new OptionError(`--input "${pair}": expected key=value`);
     values[pair.slice(0, at)] = pair.slice(at + 1);
   }
   const variables = inputVariables(await client.app.parameters({ user }));
-  for (const pair of flags.file) {
+  for (const pair of flags.file ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new OptionError(`--file "${pair}": expected var=path or var=https://…`);
     const name = pair.slice(0, at);

@@ -37,6 +37,7 @@ import { OutcomeSink } from './outcome-sink.js';
 import { preflight, type Preflight } from './preflight.js';
 import { RowFeeder } from './row-feeder.js';
 import { Serial } from './serial.js';
+import { plural } from '../../util/plural.js';
 
 export interface QueueTarget {
   connection: QueueConnection;
@@ -88,9 +89,9 @@ export async function submitBatch(config: BatchConfig, io: BatchIO, target: Queu
     await queue.setGlobalConcurrency(config.concurrency);
     await GlobalRateGate.configure(redis, app.appId, { rpm: config.rpm, minSpacingMs: config.waitSeconds * 1000 });
 
-    if (scan.alreadySucceeded > 0 && !config.quiet) progress.log(`Resuming: ${scan.alreadySucceeded} rows already succeeded in ${config.output} are skipped`);
-    if (inFlight.size > 0 && !config.quiet)
-      progress.log(`${inFlight.size} rows are in flight on workers since an earlier run; they are recovered, not run again`);
+    if (scan.alreadySucceeded > 0 && !config.quiet)
+      progress.log(`Resuming: skipping ${plural(scan.alreadySucceeded, 'row')} that already succeeded in ${config.output}`);
+    if (inFlight.size > 0 && !config.quiet) progress.log(`${plural(inFlight.size, 'row')} in flight on workers since an earlier run: recovered, not run again`);
     const feeder = new RowFeeder(queue, sink, serial, Math.max(500, config.concurrency * 4));
     watch = new BatchWatch({ redis, batchId, generation, app, sink, feeder, queue, serial, interrupt: io.interrupt, log: (message) => progress.log(message) });
     progress.start({ total: scan.rows, done: scan.rows - scan.selected, inFlight: () => sink.outstanding.size });

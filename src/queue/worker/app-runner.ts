@@ -4,6 +4,7 @@
  * skipped when its outcome already exists, left unstarted when its batch was stopped,
  * recovered when an earlier worker died with it in flight, else run.
  */
+import { createNodeFetch } from '../../node/http-fetch.js';
 import { Worker, type Job } from 'bullmq';
 import { DifyClient } from '../../client/client.js';
 import { unsentOutcome } from '../../batch/index.js';
@@ -52,7 +53,7 @@ export class AppRunner {
     const redis = shared.connection.redis;
     this.#queue = appQueue(redis, app.appId);
     this.#services = {
-      client: new DifyClient({ apiKey, baseURL: app.baseURL, maxRetries: 3 }),
+      client: new DifyClient({ apiKey, baseURL: app.baseURL, maxRetries: 3, fetch: createNodeFetch() }),
       window: new GlobalWindow(
         redis,
         app.appId,

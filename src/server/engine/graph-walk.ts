@@ -87,6 +87,8 @@ export class GraphWalk {
     const containerStart = kind.describeStart?.(node, ctx);
     const silent = containerStart === null;
     if (!silent) this.#emit(startedEvent(exec, containerStart));
+    // A stop the real server's engine saw: the node made ready next starts, and only a quick one also finishes.
+    if (this.parentId === null && this.run.abortsAfterStart() && !kind.quick) return void this.run.untrack(exec);
 
     let result: NodeResult | undefined;
     let error: NodeError | undefined;
@@ -151,6 +153,7 @@ export class GraphWalk {
     if (outcome) this.#emit(finishedEvent(exec, outcome));
     if (exec.container) stream();
     this.#ready.push(...ready);
+    if (this.parentId === null) this.run.topLevelNodeFinished();
   }
 
   #context(exec: NodeExecution): NodeContext {

@@ -12,11 +12,14 @@ import { seconds, type NodeExecution } from './node-events.js';
 import { isEndNode } from './nodes/end.js';
 import type { RunState } from './run-state.js';
 import type { Sandbox } from './sandbox/sandbox.js';
+import type { StopRace } from './stop-race.js';
 import { VariablePool } from './variable-pool.js';
 
 /** Dify's WORKFLOW_MAX_EXECUTION_STEPS and WORKFLOW_MAX_EXECUTION_TIME defaults. */
 export const MAX_STEPS = 500;
 export const MAX_EXECUTION_SECONDS = 1200;
+/** The error of a run the real server's graph engine aborted on a stop (stream: failed; record: stopped). */
+export const ABORTED_BY_STOP = 'Aborted: User requested stop';
 
 /** The events a run emits: the protocol's own types, as the HTTP layer sends them. */
 export type EngineEvent = Exclude<KnownWorkflowEvent, { event: 'error' | 'tts_message' | 'tts_message_end' }>;
@@ -35,8 +38,10 @@ export interface RunGraphOptions {
   llm: LlmSettings;
   /** The bytes of an upload by id (the document extractor reads local files with it); undefined when unknown. */
   readUpload?: (id: string) => Promise<Uint8Array | undefined>;
-  /** Aborted by the stop API. */
+  /** Aborted to stop the run at once (server shutdown; the stop API with the flaws off). */
   signal: AbortSignal;
+  /** The stop API as the real server takes it (its two mechanisms racing); absent when stops act at once. */
+  stop?: StopRace;
   emit: (event: EngineEvent) => void;
   now?: () => number;
 }
@@ -60,6 +65,11 @@ class GraphRun implements RunState {
   #exceptions = 0;
   #failure: string | undefined;
   #stopped = false;
+  /** The stream saw the stop flag: it ended, nothing more is sent. */
+  #cut = false;
+  /** The graph engine saw the stop: the node made ready next still starts, then the run aborts. */
+  #abort: 'none' | 'next-starts' | 'done' = 'none';
+  #halt: () => void = () => {};
 
   constructor(options: RunGraphOptions) {
     this.options = options;
@@ -83,8 +93,13 @@ class GraphRun implements RunState {
       reason: 'initial',
     });
     const stopped = new Promise<void>((resolve) => {
+      this.#halt = resolve;
       if (o.signal.aborted) resolve();
       o.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    o.stop?.onCut(() => {
+      this.#cut = true;
+      this.#halt();
     });
     // Past the time limit nothing new starts; the nodes already running are waited for.
     const timer = setTimeout(() => (this.#failure ??= `Max execution time ${MAX_EXECUTION_SECONDS}s reached.`), MAX_EXECUTION_SECONDS * 1000);
@@ -93,11 +108,17 @@ class GraphRun implements RunState {
     });
     await Promise.race([walked, stopped]);
     clearTimeout(timer);
-    if (o.signal.aborted && this.#running.size > 0) this.#abandonRunningNodes();
+    if ((o.signal.aborted || this.#cut) && this.#running.size > 0) this.#abandonRunningNodes();
     return this.#finish();
   }
 
   emit(event: string, data: Record<string, unknown>): void {
+    if (this.#cut) return; // the real server's run thread dies at its first event after the stream saw the stop
+    this.#send(event, data);
+    this.options.stop?.eventSent();
+  }
+
+  #send(event: string, data: Record<string, unknown>): void {
     // Payloads are built in one place (node-events.ts, end-stream.ts, here) to the protocol's shapes; the fidelity tests check them on the wire.
     this.options.emit({ event, workflow_run_id: this.options.runId, task_id: this.options.taskId, data } as EngineEvent);
   }
@@ -111,7 +132,17 @@ class GraphRun implements RunState {
   }
 
   halted(): boolean {
-    return this.#stopped || this.options.signal.aborted || this.#failure !== undefined;
+    return this.#stopped || this.#cut || this.#abort === 'done' || this.options.signal.aborted || this.#failure !== undefined;
+  }
+
+  topLevelNodeFinished(): void {
+    if (this.#abort === 'none' && this.options.stop?.engineSeesStop()) this.#abort = 'next-starts';
+  }
+
+  abortsAfterStart(): boolean {
+    if (this.#abort !== 'next-starts') return false;
+    this.#abort = 'done';
+    return true;
   }
 
   track(exec: NodeExecution): void {
@@ -152,13 +183,18 @@ class GraphRun implements RunState {
   #finish(): WorkflowFinishedData {
     const o = this.options;
     const finishedAt = this.now();
-    const status = this.#stopped || o.signal.aborted ? 'stopped' : this.#failure ? 'failed' : this.#exceptions > 0 ? 'partial-succeeded' : 'succeeded';
+    const stopped = this.#cut || this.#stopped || o.signal.aborted;
+    const aborted = !stopped && this.#abort !== 'none';
+    if (aborted) o.stop?.aborted();
+    o.stop?.dispose();
+    const status = stopped ? 'stopped' : aborted || this.#failure ? 'failed' : this.#exceptions > 0 ? 'partial-succeeded' : 'succeeded';
     const data: WorkflowFinishedData = {
       id: o.runId,
       workflow_id: o.app.workflowId,
       status,
-      outputs: status === 'failed' || status === 'stopped' ? {} : (this.#outputs as WorkflowFinishedData['outputs']),
-      error: status === 'stopped' ? 'Stopped by user.' : (this.#failure ?? null),
+      // An engine abort keeps what End nodes already wrote (an End that finished after the stop, on Dify too).
+      outputs: stopped || (this.#failure && !aborted) ? {} : (this.#outputs as WorkflowFinishedData['outputs']),
+      error: stopped ? 'Stopped by user.' : aborted ? ABORTED_BY_STOP : (this.#failure ?? null),
       elapsed_time: (finishedAt - this.#startedAt) / 1000,
       total_tokens: this.#totalTokens,
       total_steps: this.#steps,
@@ -168,7 +204,7 @@ class GraphRun implements RunState {
       exceptions_count: this.#exceptions,
       files: [],
     };
-    this.emit('workflow_finished', data as unknown as Record<string, unknown>);
+    this.#send('workflow_finished', data as unknown as Record<string, unknown>);
     return data;
   }
 }

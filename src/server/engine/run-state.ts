@@ -17,6 +17,10 @@ export interface RunState {
   nextStep(): number | undefined;
   /** True once the run was stopped or failed: nothing new starts. */
   halted(): boolean;
+  /** A top-level node finished: the real server's graph engine reads its commands (a stop among them) here. */
+  topLevelNodeFinished(): void;
+  /** A top-level node just started: true when the engine aborts the run now (the node never runs). */
+  abortsAfterStart(): boolean;
   /** Running node executions; a stop abandons them without a finish event, as the real server does. */
   track(exec: NodeExecution): void;
   /** False when the run was stopped while the execution ran. */

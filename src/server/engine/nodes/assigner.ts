@@ -23,6 +23,7 @@ const OPERATIONS = ['over-write', 'clear', 'append', 'extend', 'set', '+=', '-='
 
 export const assignerNode = defineNode<AssignerNode>({
   types: ['assigner'],
+  quick: true,
   parse: (data, fail) => {
     if (!Array.isArray(data['items'])) {
       // v1: one target, written from one variable.

@@ -10,6 +10,7 @@ export interface EndNode extends NodeBase {
 
 export const endNode = defineNode<EndNode>({
   types: ['end'],
+  quick: true,
   parse: (data, fail) => ({
     outputs: listOf(data['outputs']).map((o) => ({
       variable: String(o['variable'] ?? fail('an output has no variable name')),

@@ -14,6 +14,7 @@ export interface IfElseNode extends NodeBase {
 
 export const ifElseNode = defineNode<IfElseNode>({
   types: ['if-else'],
+  quick: true,
   parse: (data, fail) => ({ cases: parseCases(data, fail) }),
   selectors: (node) => node.cases.flatMap((c) => c.conditions.map((cond) => cond.variable_selector)),
   run: (node, ctx) => {

@@ -13,6 +13,12 @@ export interface NodeKind<N extends NodeBase = NodeBase> {
   readonly container?: 'iteration' | 'loop';
   /** Runs nothing and sends no events; the walk just follows its edges (iteration-start, loop-start). */
   readonly passThrough?: boolean;
+  /**
+   * Runs inside the real server's worker with no sandbox, network or model call, so when a stop
+   * aborts the run just after this node started, it still finishes there (measured on 1.13.2:
+   * an End node does; a code or template node, which call the sandbox, do not).
+   */
+  readonly quick?: boolean;
   /** The node-type fields from the node's `data` (common fields are read by the loader). */
   parse(data: Record<string, unknown>, fail: Fail): Omit<N, keyof NodeBase>;
   /** Selectors the node reads, checked at load time to point at existing nodes. */

@@ -25,6 +25,7 @@ const section = (data: Record<string, unknown>, name: string): Record<string, un
 
 export const listOperatorNode = defineNode<ListOperatorNode>({
   types: ['list-operator'],
+  quick: true,
   parse: (data, fail) => {
     const filter = section(data, 'filter_by');
     const extract = section(data, 'extract_by');

@@ -8,6 +8,7 @@ const INPUT_TYPES = ['text-input', 'paragraph', 'select', 'number', 'checkbox', 
 
 export const startNode = defineNode<StartNode>({
   types: ['start'],
+  quick: true,
   parse: (data, fail) => ({ variables: listOf(data['variables']).map((v) => parseVariable(v, fail)) }),
   selectors: () => [],
   run: (_node, ctx) => {

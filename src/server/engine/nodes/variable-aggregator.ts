@@ -13,6 +13,7 @@ export interface AggregatorNode extends NodeBase {
 export const aggregatorNode = defineNode<AggregatorNode>({
   // 'variable-assigner' is what DSL 0.1 called the aggregator.
   types: ['variable-aggregator', 'variable-assigner'],
+  quick: true,
   parse: (data, fail) => {
     const advanced = isObject(data['advanced_settings']) ? data['advanced_settings'] : {};
     const groups = advanced['group_enabled']
