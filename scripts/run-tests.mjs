@@ -7,6 +7,9 @@
 //   node scripts/run-tests.mjs --real-dify     the suite against the real Dify kit
 //   --checks                                   also npm run lint and typecheck, alongside the tests
 //                                              (npm test: each check is one busy core for ~15-20 s)
+//   --timings                                  after the run, each test file's wall time and CPU time
+//                                              (its own and its reaped children's: CLI spawns, redis,
+//                                              browsers), longest CPU first; Linux only (/proc)
 //
 // Everything runs as plain JavaScript: src/ and test/ are transpiled once here with esbuild
 // (file by file, well under a second), src/ to .test-cli/ and test/ to .test-js/, with the
@@ -15,9 +18,11 @@
 // worker its own loader. A single file still runs from source: node --import tsx --test FILE.
 //
 // Files run several at a time: most tests wait on servers, streams and child processes, so on
-// two cores one file at a time (Node 20's default there) leaves the CPU idle.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+// two cores one file at a time (Node 20's default there) leaves the CPU idle. (Six at a time
+// was tried: at load 20 it starved the queue tests' workers into timeouts; four it stays.)
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { build } from 'esbuild';
@@ -37,6 +42,58 @@ function find(dir, suffix) {
  * (npm test) but in `npm run test:scale`, which CI (.ci/run) runs after npm test. Issue 14
  * requires the first at full size; npm test keeps the smaller fault and crash tests.
  */
+/**
+ * The files that take longest on their own (many CLI spawns, Pyodide boots, real sleeps and
+ * timeouts), slowest first, from `--timings` on a quiet machine. They start first so that the
+ * run does not end with one long file on one core; a checkout that has run the suite before
+ * orders by its own last durations instead (node_modules/.cache/run-tests/durations.json).
+ */
+const SLOW_FILES = [
+  'cli/commands',
+  'cli/first-contact',
+  'server/sandbox',
+  'queue/redis-restart',
+  'queue/hosts',
+  'queue/interrupt',
+  'queue/app-stop',
+  'batch/cli.',
+  'client/sse-conformance',
+  'server/conformance',
+  'batch/cli-stops',
+  'batch/input-init',
+  'batch/recovery-crashes',
+  'batch/input-resume',
+  'batch/input-formats',
+  'server/pyodide-location',
+].map((name) => join('test', `${name}`));
+const DURATIONS = join('node_modules', '.cache', 'run-tests', 'durations.json');
+
+/** The files, the longest-running first: by their last measured wall time, else by SLOW_FILES. */
+function slowFirst(files) {
+  let last = {};
+  try {
+    last = JSON.parse(readFileSync(DURATIONS, 'utf8'));
+  } catch {
+    // First run in this checkout: the static list decides.
+  }
+  const hinted = (file) => SLOW_FILES.findIndex((prefix) => file.startsWith(prefix));
+  const weight = (file) => last[file] ?? (hinted(file) >= 0 ? 1e9 - hinted(file) : 0);
+  return [...files].sort((a, b) => weight(b) - weight(a));
+}
+
+/** Keeps each file's latest wall time for the next run's order. */
+function saveDurations(measured) {
+  let durations = {};
+  try {
+    durations = JSON.parse(readFileSync(DURATIONS, 'utf8'));
+  } catch {
+    // None yet.
+  }
+  for (const { file, wallMs } of measured) durations[join('test', relative(testDir, file)).replace(/\.js$/, '.ts')] = wallMs;
+  mkdirSync(dirname(DURATIONS), { recursive: true });
+  writeFileSync(DURATIONS, `${JSON.stringify(durations, null, 1)}\n`);
+}
+
 const SCALE_TESTS = [join('test', 'queue', 'scale-out.test.ts'), join('test', 'batch', 'recovery-fault-mix.test.ts')];
 
 // test/real-dify needs the real Dify kit and runs only with --real-dify (npm run test:real-dify).
@@ -61,7 +118,8 @@ function mainCheckoutKit() {
   }
 }
 
-const filters = process.argv.slice(2).filter((arg) => !['--real-dify', '--scale', '--checks'].includes(arg));
+const timings = process.argv.includes('--timings');
+const filters = process.argv.slice(2).filter((arg) => !['--real-dify', '--scale', '--checks', '--timings'].includes(arg));
 const files = find(realDify ? join('test', 'real-dify') : 'test', '.test.ts')
   .filter((f) => realDify || !f.startsWith(join('test', 'real-dify')))
   // A filter naming a scale test runs it too.
@@ -94,22 +152,88 @@ for (const file of find(testDir, '.js')) {
   if (pointed !== code) writeFileSync(file, pointed);
 }
 symlinkSync(resolve('test', 'fixtures'), join(testDir, 'fixtures'));
-const compiled = files.map((f) => join(testDir, relative('test', f)).replace(/\.ts$/, '.js'));
+// Each test file's process (node --test forwards its --import to them) appends its wall and CPU
+// times at exit; CPU includes its reaped children, read from /proc/self/stat (so Linux only).
+// They order the next run (see slowFirst) and make the --timings table.
+const TIMING_PROBE = `import { appendFileSync, readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+const file = process.argv[1] ?? '';
+if (isMainThread && file.endsWith('.test.js')) {
+  process.on('exit', () => {
+    const ticks = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
+    const cpuMs = (ticks[0] + ticks[1] + ticks[2] + ticks[3]) * 10;
+    const childMs = (ticks[2] + ticks[3]) * 10;
+    const line = { file, wallMs: Math.round(performance.now()), cpuMs, childMs };
+    appendFileSync(process.env.DIFYRUN_TEST_TIMINGS, JSON.stringify(line) + '\\n');
+  });
+}
+`;
+const probed = existsSync('/proc/self/stat');
+const timingsLog = join(testDir, 'timings.jsonl');
+if (probed) writeFileSync(join(testDir, 'timing-probe.mjs'), TIMING_PROBE);
+
+const compiled = slowFirst(files).map((f) => join(testDir, relative('test', f)).replace(/\.ts$/, '.js'));
 
 // The timeout catches hangs. Node 20 applies it to each whole file as well as to each test, and
-// on a shared, overloaded machine a healthy CLI test file can take minutes, so it is generous.
+// on a shared, overloaded machine a healthy CLI test file can take minutes, so it is generous
+// (at load 20-24 on two cores, cli/commands took 273 s and then over 300 s: 600 s since).
 // A real-Dify file spawns the CLI dozens of times against a live server: minutes, not seconds;
 // those files run one at a time (they share one real server and its single worker).
 const concurrency = realDify ? 1 : Math.max(4, availableParallelism() * 2);
+const startedAt = Date.now();
 const tests = spawn(
   process.execPath,
-  ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, `--test-timeout=${realDify ? 900000 : 300000}`, ...compiled],
-  { stdio: 'inherit', env: { ...process.env, DIFYRUN_TEST_CLI: join(cliDir, 'cli/main.js') } },
+  [
+    ...(probed ? ['--import', pathToFileURL(join(testDir, 'timing-probe.mjs')).href] : []),
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${concurrency}`,
+    `--test-timeout=${realDify ? 900000 : 600000}`,
+    ...compiled,
+  ],
+  { stdio: 'inherit', env: { ...process.env, DIFYRUN_TEST_CLI: join(cliDir, 'cli/main.js'), DIFYRUN_TEST_TIMINGS: timingsLog } },
 );
 const testsPassed = await new Promise((resolve) => tests.on('close', (code) => resolve(code === 0)));
+const testsWallMs = Date.now() - startedAt;
 let passed = testsPassed;
 for (const { name, code, output } of await Promise.all(checks)) {
   process.stdout.write(`\nnpm run ${name}: ${code === 0 ? 'ok' : `failed (exit ${code})`}\n${output}`);
   passed &&= code === 0;
 }
+const measured = probed ? readTimings() : [];
+if (measured.length > 0) saveDurations(measured);
+if (timings) reportTimings(measured);
 process.exit(passed ? 0 : 1);
+
+/** The --timings table: every file, most CPU first, then the totals and the load average. */
+function reportTimings() {
+  const rows = existsSync(timingsLog)
+    ? readFileSync(timingsLog, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+    : [];
+  rows.sort((a, b) => b.cpuMs - a.cpuMs);
+  const sec = (ms) => (ms / 1000).toFixed(1).padStart(7);
+  console.log(`\n${'cpu s'.padStart(7)} ${'wall s'.padStart(7)} ${'child s'.padStart(7)}  file`);
+  for (const row of rows) console.log(`${sec(row.cpuMs)} ${sec(row.wallMs)} ${sec(row.childMs)}  ${relative(testDir, row.file)}`);
+  const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
+  const allCpuMs = (self[0] + self[1] + self[2] + self[3]) * 10;
+  const fileCpuMs = rows.reduce((sum, row) => sum + row.cpuMs, 0);
+  console.log(`${rows.length} files: ${sec(fileCpuMs).trim()} s CPU in test files; tests wall ${sec(testsWallMs).trim()} s;`);
+  console.log(
+    `whole run (tests, checks, build) ${sec(allCpuMs).trim()} s CPU, ${sec(Date.now() - startedAt).trim()} s wall; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
+/** What the probe wrote: one record per test file that exited. */
+function readTimings() {
+  if (!existsSync(timingsLog)) return [];
+  return readFileSync(timingsLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}

@@ -95,22 +95,24 @@ describe('ping then silence', () => {
     assert.ok(stream.startedAt! >= stream.firstPingAt!);
   });
 
-  test('the client timeout caps the stream deadlines (a 60 s idle default does not outlast timeout: 300)', async () => {
+  // The timeouts below also bound the wait for the response headers: 300 ms was too short for
+  // them on a machine at load 20 (APITimeoutError), so they are seconds, still far below 60 s.
+  test('the client timeout caps the stream deadlines (a 60 s idle default does not outlast timeout: 2000)', async () => {
     server.script(pingThenSilence);
-    const dify = new DifyClient({ apiKey: 'k', baseURL: server.baseURL, timeout: 300 });
+    const dify = new DifyClient({ apiKey: 'k', baseURL: server.baseURL, timeout: 2000 });
     const error = await dify.workflows.runViaStream({ inputs: {}, user: 'u' }).catch((e: unknown) => e);
     assert.ok(error instanceof StreamIdleTimeoutError, String(error));
-    assert.equal(error.timeoutMs, 300);
+    assert.equal(error.timeoutMs, 2000);
   });
 
   test('a per-call timeout caps them too', async () => {
     server.script(pingThenSilence);
     const dify = new DifyClient({ apiKey: 'k', baseURL: server.baseURL });
     const error = await dify.workflows
-      .runViaStream({ inputs: {}, user: 'u' }, { timeout: 250, streamIdleTimeout: 60_000, eventTimeout: 60_000 })
+      .runViaStream({ inputs: {}, user: 'u' }, { timeout: 1500, streamIdleTimeout: 60_000, eventTimeout: 60_000 })
       .catch((e: unknown) => e);
     assert.ok(error instanceof StreamIdleTimeoutError, String(error));
-    assert.equal(error.timeoutMs, 250);
+    assert.equal(error.timeoutMs, 1500);
   });
 });
 

@@ -24,6 +24,37 @@ const finished = {
   finished_at: 1,
 };
 
+/**
+ * fetch, with each response body passed through a stream that reports when its reader finished
+ * with it (read to the end or cancelled): the next run starts only then, whatever the machine's
+ * load. Undici frees the socket in the event-loop turn that delivered the body's end, so the wait
+ * also lets that turn finish (setImmediate), an order of events rather than a time.
+ */
+function watchedFetch(): { fetch: typeof fetch; bodyDone: () => Promise<void> } {
+  let done = Promise.resolve();
+  const watched: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const reader = response.body!.getReader();
+    let settle!: () => void;
+    done = new Promise((resolve) => (settle = resolve));
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done: ended, value } = await reader.read();
+        if (ended) {
+          controller.close();
+          settle();
+        } else controller.enqueue(value);
+      },
+      async cancel(reason) {
+        settle();
+        await reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return { fetch: watched, bodyDone: () => done.then(() => new Promise((resolve) => setImmediate(resolve))) };
+}
+
 test('consecutive streams that finished normally share one keep-alive connection', async () => {
   let connections = 0;
   const server = createServer((_req, res) => {
@@ -39,11 +70,13 @@ test('consecutive streams that finished normally share one keep-alive connection
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const dify = new DifyClient({ apiKey: 'k', baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` });
+    const { fetch, bodyDone } = watchedFetch();
+    const dify = new DifyClient({ apiKey: 'k', baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, fetch });
     for (let i = 0; i < 3; i++) {
       const result = await dify.workflows.stream({ inputs: {}, user: 'u' }).finalResult();
       assert.equal(result.data.status, 'succeeded');
-      await new Promise((resolve) => setTimeout(resolve, 60)); // the body's end arrives and is read
+      // Once the client has read the body's end (or cancelled it, the bug: then the connection is gone).
+      await bodyDone();
     }
     assert.equal(connections, 1);
   } finally {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { readOutput, tempDir } from '../helpers/batch-harness.js';
 import { queueFixture, startWorker, submit, waitFor } from './queue-harness.js';
 
-const fixture = queueFixture({ workflow: 'examples/workflows/translate-stream.yml', llm: { tokensPerSecond: 3 } });
+const fixture = queueFixture({ workflow: 'test/fixtures/workflows/translate-stream-js.yml', llm: { tokensPerSecond: 3 } });
 const { missing } = fixture;
 
 test(
