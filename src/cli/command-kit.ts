@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { describeError, isNoSuchRoute } from '../client/describe-error.js';
-import stringWidth from 'string-width';
 import {
   APIConnectionError,
   APIError,
@@ -99,18 +98,6 @@ export function colour(stream: NodeJS.WriteStream): {
   const on = Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   const wrap = (code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
   return { dim: wrap('2'), bold: wrap('1'), red: wrap('31'), green: wrap('32') };
-}
-
-/** Formats rows as an aligned plain-text table, padded by display width (CJK and emoji take two columns). */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, i) => Math.max(stringWidth(title), ...rows.map((row) => stringWidth(row[i] ?? ''))));
-  const pad = (cell: string, width: number) => cell + ' '.repeat(Math.max(0, width - stringWidth(cell)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => pad(cell, widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 export function printJson(value: unknown): void {

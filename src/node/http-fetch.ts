@@ -6,9 +6,9 @@
  * objects, web streams made transferable, an AbortSignal chain per request. At hundreds of rows
  * a second that is most of a batch's CPU. This implements the part of fetch the SDK uses:
  *
- * - `text/event-stream` requests get a light response whose `body` has only `getReader()`
- *   (read, cancel, releaseLock: all the stream layer calls) over the socket's chunks;
- * - every other response is a standard `Response` (downloads keep `.body`, `.blob()`, …);
+ * - responses are Response-shaped (node-response.ts): an event stream's `body` has only
+ *   `getReader()` over the socket's chunks; neither undici nor web streams are loaded for a
+ *   batch's requests;
  * - a FormData body (uploads) or a redirect is handed to the global fetch, which knows both;
  * - a failed connection rejects as fetch does: a TypeError "fetch failed" whose `cause` has the
  *   system error's `code`, which is what the transport reads to tell "never sent" apart.
@@ -17,9 +17,9 @@
  * hint, so a request is rarely written to a socket the server is closing (undici does the same).
  */
 import http from 'node:http';
-import https from 'node:https';
-import { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
 import type { FetchLike } from '../client/transport.js';
+import { NodeResponse } from './node-response.js';
 
 export interface NodeFetchOptions {
   /** Close an idle kept-alive socket after this many ms. Default 4000. */
@@ -30,14 +30,19 @@ export interface NodeFetchOptions {
 
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
   const idleMs = options.idleSocketMs ?? 4000;
-  const fallback = options.fallback ?? globalThis.fetch.bind(globalThis);
-  const agents = { 'http:': new IdleClosingAgent(http.Agent, idleMs), 'https:': new IdleClosingAgent(https.Agent, idleMs) };
+  // Looked up at use: reading the global fetch loads undici.
+  const fallback: FetchLike = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
+  const agents: Partial<Record<string, IdleClosingAgent>> = { 'http:': new IdleClosingAgent(http.Agent, idleMs) };
+  // node:https (and TLS under it) is loaded at the first https: request, not at start-up.
+  const agentFor = (protocol: string) =>
+    protocol === 'https:' ? (agents[protocol] ??= new IdleClosingAgent(https().Agent, idleMs)) : protocol === 'http:' ? agents[protocol] : undefined;
 
   return async (input, init = {}) => {
     const body = init.body ?? null;
-    if (input instanceof Request || (body !== null && typeof body !== 'string')) return fallback(input, init);
+    // A Request object goes to the fallback (no `instanceof Request`: reading that global loads undici).
+    if ((typeof input !== 'string' && !(input instanceof URL)) || (body !== null && typeof body !== 'string')) return fallback(input, init);
     const url = typeof input === 'string' ? new URL(input) : input;
-    const agent = url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : undefined;
+    const agent = agentFor(url.protocol);
     if (!agent) return fallback(input, init);
     const headers = plainHeaders(init.headers);
     if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
@@ -47,11 +52,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
       response.resume();
       return fallback(input, init);
     }
-    const statusText = response.statusMessage ?? '';
-    const responseHeaders = fromRaw(response.rawHeaders);
-    if (headers['accept'] === 'text/event-stream') return lightResponse(response, status, statusText, responseHeaders);
-    const stream = status === 204 || status === 304 || init.method === 'HEAD' ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>);
-    return new Response(stream, { status, statusText, headers: responseHeaders });
+    const empty = status === 204 || status === 304 || init.method === 'HEAD';
+    return new NodeResponse(response, url.href, { eventStream: headers['accept'] === 'text/event-stream', empty }) as unknown as Response;
   };
 }
 
@@ -59,7 +61,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
 function send(url: URL, request: http.RequestOptions, body: string | null, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const module = url.protocol === 'https:' ? https : http;
+    const module = url.protocol === 'https:' ? https() : http;
     const req = module.request(url, request, (response) => {
       // From here an abort ends the body: the reader sees the error.
       resolve(response);
@@ -72,28 +74,8 @@ function send(url: URL, request: http.RequestOptions, body: string | null, signa
   });
 }
 
-/** Just enough of a Response for an SSE stream and for the error path of a failed one. */
-function lightResponse(message: http.IncomingMessage, status: number, statusText: string, headers: Headers): Response {
-  const text = async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of message) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  };
-  const body = {
-    getReader() {
-      const chunks = message[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-      return {
-        read: () => chunks.next(),
-        cancel: async () => {
-          message.destroy();
-          await chunks.return?.();
-        },
-        releaseLock() {},
-      };
-    },
-  };
-  const light = { ok: status >= 200 && status < 300, status, statusText, headers, body, bodyUsed: false, text, json: async () => JSON.parse(await text()) };
-  return light as unknown as Response;
+function https(): typeof import('node:https') {
+  return createRequire(import.meta.url)('node:https') as typeof import('node:https');
 }
 
 /** Keep-alive sockets that close when idle; a reused socket has no timer while it works. */
@@ -115,14 +97,11 @@ class IdleClosingAgent {
   }
 }
 
+/** Lower-case names, as node:http sends them; a plain record is copied without building a Headers (which loads undici). */
 function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of new Headers(init)) out[key] = value;
+  // A Headers or an array of pairs iterates; a record does not. (No `instanceof Headers`: reading that global loads undici.)
+  const entries = init === undefined ? [] : Symbol.iterator in init ? (init as Iterable<[string, string]>) : Object.entries(init);
+  for (const [key, value] of entries) out[key.toLowerCase()] = value;
   return out;
-}
-
-function fromRaw(raw: string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  return headers;
 }

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import stringWidth from 'string-width';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { table } from '../../src/cli/command-kit.js';
+import { table } from '../../src/cli/text-table.js';
 import { cli, cliEntry, tempDir } from '../helpers/batch-harness.js';
 
 const TRIAGE = resolve('examples/workflows/review-triage.yml');

@@ -9,6 +9,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { createNodeFetch } from '../../src/node/http-fetch.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 let handler: (req: IncomingMessage, res: ServerResponse) => void = () => {};
 const sockets = new Set<Socket>();
@@ -39,7 +43,7 @@ test('an event-stream request reads its body chunk by chunk through getReader()'
   assert.deepEqual(chunks, ['data: {"a":1}\n\n', 'data: {"a":2}\n\n']);
 });
 
-test('any other request gets a standard Response: json(), arrayBuffer(), a web ReadableStream body', async () => {
+test('any other request gets a Response-shaped answer: status, headers, json(), arrayBuffer(), blob(), a web ReadableStream body', async () => {
   handler = (req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -50,14 +54,53 @@ test('any other request gets a standard Response: json(), arrayBuffer(), a web R
   };
   const fetch = createNodeFetch();
   const response = await fetch(`${base}/j`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"é":1}' });
-  assert.ok(response instanceof Response);
   assert.equal(response.status, 201);
+  assert.equal(response.ok, true);
   assert.equal(response.statusText, 'Made');
   assert.equal(response.headers.get('x-seen'), 'application/json');
   // Content-Length counts bytes, not characters.
   assert.deepEqual(await response.json(), { echo: '{"é":1}', length: '8' });
+  await assert.rejects(response.text(), /already been read/);
   const bytes = await (await fetch(`${base}/j`, { method: 'POST', body: 'x' })).arrayBuffer();
   assert.ok(bytes.byteLength > 0);
+  const blob = await (await fetch(`${base}/j`, { method: 'POST', body: 'x' })).blob();
+  assert.equal(blob.type, 'application/json');
+  const stream = (await fetch(`${base}/j`, { method: 'POST', body: 'x' })).body!;
+  assert.ok(stream instanceof ReadableStream, 'a download keeps a real web stream');
+  assert.match(await new Response(stream).text(), /"echo":"x"/);
+});
+
+test('text() decodes as fetch does: a leading BOM dropped, bad bytes as U+FFFD', async () => {
+  handler = (_req, res) => res.end(Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0xff, 0x62]));
+  assert.equal(await (await createNodeFetch()(`${base}/t`)).text(), 'a\ufffdb');
+});
+
+test("a batch's requests load neither undici nor web streams: no global fetch, Headers, Request or Response is touched", async () => {
+  handler = (req, res) => {
+    req.resume();
+    if (req.headers.accept === 'text/event-stream') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"event":"workflow_started"}\n\n');
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    }
+  };
+  const script = `
+    for (const name of ['fetch', 'Headers', 'Request', 'Response']) {
+      Object.defineProperty(globalThis, name, { get() { throw new Error(name + ' was touched'); }, configurable: true });
+    }
+    const { createNodeFetch } = await import(${JSON.stringify(new URL('../../.test-cli/node/http-fetch.js', import.meta.url).href)});
+    const fetch = createNodeFetch();
+    const json = await fetch(process.argv[1] + '/p', { headers: { accept: 'application/json' } });
+    if (!json.ok || (await json.json()).ok !== true) throw new Error('json');
+    const sse = await fetch(process.argv[1] + '/s', { method: 'POST', headers: { accept: 'text/event-stream' }, body: '{}' });
+    const reader = sse.body.getReader();
+    while (!(await reader.read()).done);
+    console.log('clean');
+  `;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, base]);
+  assert.equal(stdout.trim(), 'clean');
 });
 
 test('FormData bodies and redirects go to the fallback fetch', async () => {

@@ -6,7 +6,8 @@ import { abortableDelay } from '../../util/abortable-delay.js';
 import { numberOption, OptionError } from '../config/environment.js';
 import { EXIT } from '../../exit-codes.js';
 import { staleRunNote } from './stale-run.js';
-import { colour, printJson, runCommand, table, unixTime, withCommonOptions, type CommonFlags } from '../command-kit.js';
+import { colour, printJson, runCommand, unixTime, withCommonOptions, type CommonFlags } from '../command-kit.js';
+import { table } from '../text-table.js';
 
 export function registerInspect(program: Command): void {
   const status = program
