@@ -8,21 +8,32 @@ import { hash } from 'node:crypto';
 import { isExpectationColumn } from './expectations/columns.js';
 
 /**
- * The sent columns of the last key list seen, sorted. Every row of a CSV has the same columns,
- * so a resume over a million rows sorts and filters them once, not once a row.
+ * The last key list seen, with its sent columns sorted and each one's `"key":` already written.
+ * Every row of a CSV has the same columns, so a resume over a million rows does that once.
  */
-let lastColumns: { signature: string; sent: string[] } | undefined;
+let lastColumns: { keys: string[]; sent: string[]; prefixes: string[] } | undefined;
 
 /** 16 hex digits of SHA-256 over the canonical JSON of the sent inputs (keys sorted at every depth). */
 export function inputFingerprint(values: Record<string, unknown>): string {
   const keys = Object.keys(values);
-  const signature = keys.join('\u0000');
-  if (lastColumns?.signature !== signature) {
-    lastColumns = { signature, sent: keys.filter((key) => key !== 'id' && !isExpectationColumn(key)).sort() };
+  if (!lastColumns || !sameKeys(lastColumns.keys, keys)) {
+    const sent = keys.filter((key) => key !== 'id' && !isExpectationColumn(key)).sort();
+    lastColumns = { keys, sent, prefixes: sent.map((key, i) => `${i === 0 ? '' : ','}${JSON.stringify(key)}:`) };
   }
-  const members = lastColumns.sent.map((key) => `${JSON.stringify(key)}:${canonicalJson(values[key])}`);
+  const { sent, prefixes } = lastColumns;
+  let json = '{';
+  for (let i = 0; i < sent.length; i++) {
+    const value = values[sent[i]!];
+    json += prefixes[i]! + (typeof value === 'string' ? JSON.stringify(value) : canonicalJson(value));
+  }
   // crypto.hash (Node 20.12+): a third of createHash().update().digest()'s cost for one string.
-  return hash('sha256', `{${members.join(',')}}`, 'hex').slice(0, 16);
+  return hash('sha256', `${json}}`, 'hex').slice(0, 16);
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** JSON with object keys sorted at every depth. */
