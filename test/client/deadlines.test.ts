@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { DifyClient, InvalidRunIdError, StreamIdleTimeoutError } from '../../src/index.js';
-import { json, startScriptServer, type ScriptServer } from '../helpers/script-server.js';
+import { finishedRun, json, startScriptServer, type ScriptServer } from '../helpers/script-server.js';
 
 const RUN = '6f1c2a3b-0000-4000-8000-00000000000a';
 const TASK = '6f1c2a3b-0000-4000-8000-00000000000b';
@@ -68,24 +68,7 @@ describe('ping then silence', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('event: ping\n\n');
       res.write(ev('workflow_started', { id: RUN, workflow_id: 'w', inputs: {}, created_at: 1 }));
-      setTimeout(
-        () =>
-          res.end(
-            ev('workflow_finished', {
-              id: RUN,
-              workflow_id: 'w',
-              status: 'succeeded',
-              outputs: {},
-              error: null,
-              elapsed_time: 1,
-              total_tokens: 0,
-              total_steps: 1,
-              created_at: 1,
-              finished_at: 2,
-            }),
-          ),
-        300,
-      );
+      setTimeout(() => res.end(ev('workflow_finished', finishedRun(RUN))), 300);
     });
     const dify = new DifyClient({ apiKey: 'k', baseURL: server.baseURL });
     const stream = dify.workflows.stream({ inputs: {}, user: 'u' }, { startTimeout: 100 });

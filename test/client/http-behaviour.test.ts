@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { uploadFromPath } from '../../src/node.js';
 import { createNodeFetch } from '../../src/node/http-fetch.js';
-import { hang, json, reset, startScriptServer, text, type ScriptServer } from '../helpers/script-server.js';
+import { finishedRun, hang, json, reset, startScriptServer, text, type ScriptServer } from '../helpers/script-server.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -390,20 +390,7 @@ describe('streaming over HTTP', () => {
       (req, res) => {
         json(res, 200, { result: 'success' });
         streamRes!.write(ev('node_finished', { id: 'e', node_id: 'n', node_type: 'llm', title: 'LLM', index: 2, status: 'stopped', error: null }));
-        streamRes!.end(
-          ev('workflow_finished', {
-            id: RUN,
-            workflow_id: 'w',
-            status: 'stopped',
-            outputs: {},
-            error: 'Stopped by user.',
-            elapsed_time: 1,
-            total_tokens: 0,
-            total_steps: 2,
-            created_at: 1,
-            finished_at: 2,
-          }),
-        );
+        streamRes!.end(ev('workflow_finished', finishedRun(RUN, { status: 'stopped', error: 'Stopped by user.', total_steps: 2 })));
         assert.equal(req.url, `/v1/workflows/tasks/${TASK}/stop`);
       },
     );
@@ -426,20 +413,7 @@ describe('streaming over HTTP', () => {
     for (let i = 0; i < 3; i++) {
       server.script((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(
-          ev('workflow_finished', {
-            id: RUN,
-            workflow_id: 'w',
-            status: 'succeeded',
-            outputs: {},
-            error: null,
-            elapsed_time: 1,
-            total_tokens: 0,
-            total_steps: 1,
-            created_at: 1,
-            finished_at: 2,
-          }),
-        );
+        res.end(ev('workflow_finished', finishedRun(RUN)));
       });
       await dify.workflows.stream({ inputs: {}, user: 'u' }, { signal: shared.signal }).finalResult();
     }
@@ -496,24 +470,7 @@ describe('streaming over HTTP', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(ev('workflow_started', { id: RUN, workflow_id: 'w', inputs: {}, created_at: 1 }));
       res.write(ev('text_chunk', { text: 'a', from_variable_selector: null }));
-      setTimeout(
-        () =>
-          res.end(
-            ev('workflow_finished', {
-              id: RUN,
-              workflow_id: 'w',
-              status: 'succeeded',
-              outputs: {},
-              error: null,
-              elapsed_time: 1,
-              total_tokens: 0,
-              total_steps: 2,
-              created_at: 1,
-              finished_at: 2,
-            }),
-          ),
-        20,
-      );
+      setTimeout(() => res.end(ev('workflow_finished', finishedRun(RUN, { total_steps: 2 }))), 20);
     });
     const stream = dify.workflows.stream({ inputs: {}, user: 'u' }, { streamIdleTimeout: 150, eventTimeout: 150 });
     const seen: string[] = [];
@@ -556,20 +513,7 @@ describe('streaming over HTTP', () => {
   test('events() reattaches with GET /workflow/{id}/events', async () => {
     server.script((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(
-        ev('workflow_finished', {
-          id: RUN,
-          workflow_id: 'w',
-          status: 'succeeded',
-          outputs: { a: 1 },
-          error: null,
-          elapsed_time: 1,
-          total_tokens: 0,
-          total_steps: 2,
-          created_at: 1,
-          finished_at: 2,
-        }),
-      );
+      res.end(ev('workflow_finished', finishedRun(RUN, { outputs: { a: 1 }, total_steps: 2 })));
     });
     const result = await dify.workflows.events(RUN, { user: 'u' }).finalResult();
     assert.deepEqual(result.data.outputs, { a: 1 });

@@ -76,3 +76,20 @@ export function reset(_req: RecordedRequest, res: ServerResponse): void {
 
 /** Never answers (until the server closes). */
 export function hang(): void {}
+
+/** The `data` of a `workflow_finished` event for run `id`: succeeded, one step, unless `overrides` say otherwise. */
+export function finishedRun(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    workflow_id: 'w',
+    status: 'succeeded',
+    outputs: {},
+    error: null,
+    elapsed_time: 1,
+    total_tokens: 0,
+    total_steps: 1,
+    created_at: 1,
+    finished_at: 2,
+    ...overrides,
+  };
+}

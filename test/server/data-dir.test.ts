@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { cliEntry, tempDir } from '../helpers/batch-harness.js';
 import { startHold, startRunAndHangUp } from '../helpers/streaming-run.js';
+import { runRecord } from '../helpers/run-record.js';
 
 const TRIAGE = 'examples/workflows/review-triage.yml';
 const HELD = 'test/fixtures/workflows/held-request.yml';
@@ -130,26 +131,9 @@ async function printedBaseURL(stdout: NodeJS.ReadableStream): Promise<string> {
 test('a stopped run that, as on Dify, is still recorded running stays running after a restart (not turned into a failure)', async () => {
   const { SqliteStore } = await import('../../src/server/store/sqlite.js');
   const dataDir = tempDir();
-  const base = {
-    workflow_id: 'w',
-    outputs: null,
-    error: null,
-    elapsed_time: 0,
-    total_tokens: 0,
-    total_steps: 0,
-    created_at: 1,
-    finished_at: null,
-    exceptions_count: 0,
-    taskId: 't',
-    logId: 'l',
-    inputs: {},
-    user: 'u',
-    endUserId: 'e',
-    createdAtMs: 1000,
-  } as const;
   let store = SqliteStore.open(dataDir);
-  store.putRun({ ...base, id: 'stopped-run', status: 'running', stoppedAtMs: 2000 });
-  store.putRun({ ...base, id: 'cut-run', status: 'running' });
+  store.putRun(runRecord('stopped-run', { stoppedAtMs: 2000 }));
+  store.putRun(runRecord('cut-run'));
   store.close();
   store = SqliteStore.open(dataDir);
   try {

@@ -3,26 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryStore } from '../../src/server/store/memory.js';
 import type { RunRecord } from '../../src/server/store/types.js';
+import { runRecord } from '../helpers/run-record.js';
 
-const base = {
-  workflow_id: 'w',
-  outputs: null,
-  error: null,
-  elapsed_time: 0,
-  total_tokens: 0,
-  total_steps: 0,
-  created_at: 1,
-  finished_at: null,
-  exceptions_count: 0,
-  taskId: 't',
-  logId: 'l',
-  inputs: {},
-  user: 'u',
-  endUserId: 'e',
-  createdAtMs: 1000,
-} as const;
-const running = (id: string): RunRecord => ({ ...base, id, status: 'running' });
-const finished = (id: string): RunRecord => ({ ...base, id, status: 'succeeded', outputs: { id } });
+const running = (id: string): RunRecord => runRecord(id);
+const finished = (id: string): RunRecord => runRecord(id, { status: 'succeeded', outputs: { id } });
 const page = { page: 1, limit: 100 };
 
 test('with maxSettledRuns, the oldest finished runs are forgotten and running ones kept', () => {
