@@ -35,7 +35,8 @@ export function describeError(error: unknown, baseURL: string, sources: SettingS
   if (error instanceof APITimeoutError) return `${error.message} from ${baseURL} — raise --timeout or check the server`;
   if (error instanceof APIConnectionError) {
     const code = causeCode(error.cause);
-    // fetch never connects to the ports on the WHATWG "bad ports" list (6000, 6665-6669, 5060…).
+    // The global fetch never connects to the ports on the WHATWG "bad ports" list (6000, 6665-6669, 5060…);
+    // the CLI's node:http fetch does, so only SDK users on the global fetch meet this.
     if (code === undefined && causeMessage(error.cause) === 'bad port') {
       return `Cannot reach ${baseURL}: fetch refuses port ${portOf(baseURL)} (on its list of unsafe ports) — run the server on another port`;
     }
@@ -53,7 +54,6 @@ export function isNoSuchRoute(error: APIError): boolean {
   return error.status === 404 && (error.code === undefined || error.message.startsWith('The requested URL was not found on the server'));
 }
 
-/** The first system error code (ECONNREFUSED, ENOTFOUND, …) along an error's cause chain. */
 /** The innermost cause's message (undici nests the reason: TypeError "fetch failed" → Error "bad port"). */
 function causeMessage(error: unknown, depth = 0): string | undefined {
   if (!(error instanceof Error) || depth > 5) return undefined;
@@ -69,6 +69,7 @@ function portOf(baseURL: string): string {
   }
 }
 
+/** The first system error code (ECONNREFUSED, ENOTFOUND, …) along an error's cause chain. */
 function causeCode(error: unknown, depth = 0): string | undefined {
   if (!error || typeof error !== 'object' || depth > 5) return undefined;
   const code = (error as { code?: unknown }).code;
