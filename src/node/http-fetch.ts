@@ -32,21 +32,24 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
   const idleMs = options.idleSocketMs ?? 4000;
   // Looked up at use: reading the global fetch loads undici.
   const fallback: FetchLike = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
-  const agents: Partial<Record<string, IdleClosingAgent>> = { 'http:': new IdleClosingAgent(http.Agent, idleMs) };
-  // node:https (and TLS under it) is loaded at the first https: request, not at start-up.
-  const agentFor = (protocol: string) =>
-    protocol === 'https:' ? (agents[protocol] ??= new IdleClosingAgent(https().Agent, idleMs)) : protocol === 'http:' ? agents[protocol] : undefined;
+  const clients: Partial<Record<string, HttpClient>> = { 'http:': { module: http, agent: idleClosingAgent(http.Agent, idleMs) } };
+  const clientFor = (protocol: string): HttpClient | undefined => {
+    if (protocol !== 'https:' || clients[protocol]) return clients[protocol];
+    // node:https (and TLS under it) is loaded at the first https: request, not at start-up.
+    const https = createRequire(import.meta.url)('node:https') as typeof import('node:https');
+    return (clients[protocol] = { module: https, agent: idleClosingAgent(https.Agent, idleMs) });
+  };
 
   return async (input, init = {}) => {
     const body = init.body ?? null;
     // A Request object goes to the fallback (no `instanceof Request`: reading that global loads undici).
     if ((typeof input !== 'string' && !(input instanceof URL)) || (body !== null && typeof body !== 'string')) return fallback(input, init);
     const url = typeof input === 'string' ? new URL(input) : input;
-    const agent = agentFor(url.protocol);
-    if (!agent) return fallback(input, init);
+    const client = clientFor(url.protocol);
+    if (!client) return fallback(input, init);
     const headers = plainHeaders(init.headers);
     if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
-    const response = await send(url, { method: init.method ?? 'GET', headers, agent: agent.agent }, body, init.signal ?? undefined);
+    const response = await send(client, url, { method: init.method ?? 'GET', headers }, body, init.signal ?? undefined);
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location !== undefined) {
       response.resume();
@@ -58,11 +61,10 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
 }
 
 /** Resolves with the response once its headers arrived; the signal aborts the request at any point. */
-function send(url: URL, request: http.RequestOptions, body: string | null, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
+function send(client: HttpClient, url: URL, request: http.RequestOptions, body: string | null, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const module = url.protocol === 'https:' ? https() : http;
-    const req = module.request(url, request, (response) => {
+    const req = client.module.request(url, { ...request, agent: client.agent }, (response) => {
       // From here an abort ends the body: the reader sees the error.
       resolve(response);
     });
@@ -74,27 +76,25 @@ function send(url: URL, request: http.RequestOptions, body: string | null, signa
   });
 }
 
-function https(): typeof import('node:https') {
-  return createRequire(import.meta.url)('node:https') as typeof import('node:https');
+interface HttpClient {
+  module: Pick<typeof http, 'request'>;
+  agent: http.Agent;
 }
 
-/** Keep-alive sockets that close when idle; a reused socket has no timer while it works. */
-class IdleClosingAgent {
-  readonly agent: http.Agent;
-  constructor(Base: typeof http.Agent, idleMs: number) {
-    this.agent = new (class extends Base {
-      override keepSocketAlive(socket: import('node:net').Socket): boolean {
-        // Node returns whether the socket may be kept (false when the server's hint is too short); its types say void.
-        const keep = (super.keepSocketAlive(socket) as unknown) !== false;
-        if (keep && (socket.timeout === undefined || socket.timeout === 0 || socket.timeout > idleMs)) socket.setTimeout(idleMs);
-        return keep;
-      }
-      override reuseSocket(socket: import('node:net').Socket, request: http.ClientRequest): void {
-        socket.setTimeout(0);
-        super.reuseSocket(socket, request);
-      }
-    })({ keepAlive: true });
-  }
+/** A keep-alive agent whose idle sockets close after `idleMs`; a reused socket has no timer while it works. */
+function idleClosingAgent(Base: typeof http.Agent, idleMs: number): http.Agent {
+  return new (class extends Base {
+    override keepSocketAlive(socket: import('node:net').Socket): boolean {
+      // Node returns whether the socket may be kept (false when the server's hint is too short); its types say void.
+      const keep = (super.keepSocketAlive(socket) as unknown) !== false;
+      if (keep && (socket.timeout === undefined || socket.timeout === 0 || socket.timeout > idleMs)) socket.setTimeout(idleMs);
+      return keep;
+    }
+    override reuseSocket(socket: import('node:net').Socket, request: http.ClientRequest): void {
+      socket.setTimeout(0);
+      super.reuseSocket(socket, request);
+    }
+  })({ keepAlive: true });
 }
 
 /** Lower-case names, as node:http sends them; a plain record is copied without building a Headers (which loads undici). */
