@@ -36,8 +36,12 @@ export interface StartRunOptions {
   user: string;
   inputs: Record<string, unknown>;
   files: unknown[];
-  /** Extra latency before the graph runs (fault injection). */
-  latencyMs: number;
+  /**
+   * The latency fault: the graph starts no sooner than this (performance.now() time), which is
+   * the request's arrival plus the latency, so the server's own work on the request (reading
+   * the body, the checks) is part of the latency instead of added to it.
+   */
+  startAt?: number | undefined;
 }
 
 export class RunManager {
@@ -115,7 +119,8 @@ export class RunManager {
     };
     active.done = (async () => {
       try {
-        if (options.latencyMs > 0) await abortableDelay(options.latencyMs, controller.signal);
+        const wait = options.startAt === undefined ? 0 : options.startAt - performance.now();
+        if (wait > 0) await abortableDelay(wait, controller.signal);
         const finished = await runGraph({
           app: this.app,
           appId: this.appId,
