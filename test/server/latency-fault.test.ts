@@ -1,7 +1,8 @@
 /**
  * The `latencyMs` fault counts from the request's arrival: a server set to answer in 250 ms
  * answers in 250 ms, whatever part of them it spent reading the request and checking it,
- * instead of adding its own work on top. setTimeout is mocked, so no assertion is about time.
+ * instead of adding its own work on top. The clock and setTimeout are mocked once the request's
+ * headers are in, so no assertion is about time.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -36,7 +37,7 @@ test('latencyMs counts from the request’s arrival: time spent receiving the re
     req.flushHeaders();
     // The headers arrive now; the body only after BODY_HELD_MS of real time.
     void sleep(BODY_HELD_MS).then(() => {
-      t.mock.timers.enable({ apis: ['setTimeout'] });
+      t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
       req.end(body);
     });
   });

@@ -48,7 +48,7 @@ export interface RequestContext {
   /** The end-user session id (`user`), when the endpoint reads one. */
   user: string | undefined;
   parts: ServerParts;
-  /** When the request arrived (performance.now()): the latency fault counts from here. */
+  /** When the request arrived (Date.now()): the latency fault counts from here. */
   arrivedAt: number;
 }
 

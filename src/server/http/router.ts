@@ -45,7 +45,7 @@ const MAX_JSON_BYTES = 10 * 1024 * 1024;
 
 export function createRequestHandler(parts: ServerParts, apiKey: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const arrivedAt = performance.now();
+    const arrivedAt = Date.now();
     setBaseHeaders(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
