@@ -49,8 +49,9 @@ export function requestParameters(client: DifyClient): { result: Promise<AppPara
 }
 
 /**
- * The app's input variables (asked of the client, or already asked for), then every row of the input checked (structure, ids, values):
- * any problem is one UsageError listing them, and nothing is run or written.
+ * The app's input variables (asked of the client, or already asked for), then every row of the
+ * input checked (structure, ids, values): any problem is one UsageError listing them, and
+ * nothing is run or written.
  */
 export async function checkInput(config: BatchConfig, source: DifyClient | Promise<AppParameters>, select: RowSelection): Promise<CheckedInput> {
   const parameters = await (source instanceof Promise ? source : source.app.parameters());
