@@ -182,7 +182,7 @@ export async function load(url, context, next) {
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n");
     const log = join(dir, 'loaded.txt');
-    const result = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...cliEntry(), ...args], {
+    const result = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...cliEntry({ modules: true }), ...args], {
       encoding: 'utf8',
       env: { ...process.env, LOADED_LOG: log },
     });
