@@ -174,6 +174,7 @@ const probed = existsSync('/proc/self/stat');
 const timingsLog = join(testDir, 'timings.jsonl');
 if (probed) writeFileSync(join(testDir, 'timing-probe.mjs'), TIMING_PROBE);
 
+const pyodideSnapshot = await preparePyodideSnapshot();
 const compiled = slowFirst(files).map((f) => join(testDir, relative('test', f)).replace(/\.ts$/, '.js'));
 
 // The timeout catches hangs. Node 20 applies it to each whole file as well as to each test, and
@@ -200,6 +201,7 @@ const tests = spawn(
       DIFYRUN_TEST_CLI: join(bundleDir, 'main.js'),
       DIFYRUN_TEST_CLI_MODULES: join(cliDir, 'cli/main.js'),
       DIFYRUN_TEST_TIMINGS: timingsLog,
+      DIFYRUN_PYODIDE_SNAPSHOT: pyodideSnapshot,
     },
   },
 );
@@ -242,6 +244,26 @@ async function bundleCli() {
     // The bundled CommonJS packages call require(); ES modules have none of their own.
     banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
   });
+}
+
+/**
+ * Python code nodes start Pyodide from one snapshot (src/server/engine/sandbox/python-snapshot.ts):
+ * ~1 s of CPU a start instead of ~5 s, for the half-dozen starts in the suite (the sandbox test
+ * restarts it twice). Made here once per Pyodide version, through the sandbox itself, so that test
+ * files starting together do not each make it. test/server/pyodide-location starts in full, as users do.
+ */
+async function preparePyodideSnapshot() {
+  const { version } = JSON.parse(readFileSync(join('node_modules', 'pyodide', 'package.json'), 'utf8'));
+  const file = resolve('node_modules', '.cache', 'run-tests', `pyodide-${version}.snapshot`);
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    process.env.DIFYRUN_PYODIDE_SNAPSHOT = file;
+    const { Sandbox } = await import(pathToFileURL(join(cliDir, 'server', 'engine', 'sandbox', 'sandbox.js')).href);
+    const sandbox = new Sandbox();
+    await sandbox.warmPython();
+    await sandbox.close();
+  }
+  return file;
 }
 
 /** The --timings table: every file, most CPU first, then the totals and the load average. */
