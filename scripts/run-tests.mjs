@@ -51,21 +51,23 @@ function find(dir, suffix) {
  */
 const SLOW_FILES = [
   'cli/commands',
-  'cli/first-contact',
-  'server/sandbox',
   'queue/redis-restart',
+  'cli/first-contact',
   'queue/hosts',
+  'server/sandbox',
+  'server/pyodide-location',
   'queue/interrupt',
   'queue/app-stop',
-  'batch/cli.',
-  'client/sse-conformance',
-  'server/conformance',
-  'batch/cli-stops',
-  'batch/input-init',
   'batch/recovery-crashes',
+  'results/report-browser',
+  'client/sse-conformance',
   'batch/input-resume',
+  'batch/cli-stops',
+  'batch/recovery-faults',
+  'batch/cli.',
+  'server/conformance',
+  'batch/input-init',
   'batch/input-formats',
-  'server/pyodide-location',
 ].map((name) => join('test', `${name}`));
 const DURATIONS = join('node_modules', '.cache', 'run-tests', 'durations.json');
 
