@@ -6,7 +6,7 @@
  * `difyrun --help` load none of them. The others appear as light stubs that
  * carry their name and summary for the command list. A new command is one entry in COMMANDS.
  */
-import { Command, Help, type Option } from 'commander';
+import { Command, Help, type Option, type OutputConfiguration } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { selectedCommand } from './heap-tuning.js';
@@ -87,8 +87,10 @@ const HELP: Partial<Help> = {
   },
 };
 
-export async function buildProgram(argv: readonly string[]): Promise<Command> {
+/** `output` replaces process.stdout/stderr for help and usage errors (every command inherits it): tests read help in-process. */
+export async function buildProgram(argv: readonly string[], output: OutputConfiguration = {}): Promise<Command> {
   const program = new Command()
+    .configureOutput(output)
     .name('difyrun')
     .description('Run Dify workflow apps from the command line.')
     .version(VERSION)

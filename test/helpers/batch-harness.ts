@@ -67,11 +67,14 @@ export interface CliRun {
 }
 
 /**
- * The node arguments that start the CLI: the JavaScript scripts/run-tests.mjs transpiled from
- * src/ once (DIFYRUN_TEST_CLI), far cheaper per spawn than tsx; tsx and the source otherwise.
+ * The node arguments that start the CLI: the JavaScript scripts/run-tests.mjs built from src/ once,
+ * far cheaper per spawn than tsx; tsx and the source otherwise. By default that is the bundled CLI
+ * (DIFYRUN_TEST_CLI, a few chunks); `modules` asks for src/'s own module files, one per source file
+ * (DIFYRUN_TEST_CLI_MODULES), for a test of which modules a command loads.
  */
-export function cliEntry(): string[] {
-  return process.env.DIFYRUN_TEST_CLI ? [process.env.DIFYRUN_TEST_CLI] : ['--import', TSX, CLI_ENTRY];
+export function cliEntry(options: { modules?: boolean } = {}): string[] {
+  const built = options.modules ? process.env.DIFYRUN_TEST_CLI_MODULES : process.env.DIFYRUN_TEST_CLI;
+  return built ? [built] : ['--import', TSX, CLI_ENTRY];
 }
 
 /** Spawns the CLI from source. `env` replaces DIFY_* variables so the developer's own never leak in. */

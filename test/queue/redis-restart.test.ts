@@ -82,9 +82,13 @@ test(
     // Holds no key of this app: idle, but still connected to Redis.
     const idle = startWorker(fixture.redis().url, { DIFY_API_KEY: 'app-of-nobody' });
     const batch = submit(server, fixture.redis().url, ['-i', input, '-o', output, '-c', '4', '--mode', 'streaming', '--quiet']);
+    let idleLog = '';
+    idle.child.stderr!.on('data', (chunk: Buffer) => (idleLog += chunk.toString()));
     let second: CliRun | undefined;
     try {
       await waitFor(() => server.activeRuns >= 2, 60_000, 'rows in flight');
+      // Ctrl-C before the idle worker has set up its handler would simply kill it (exit code null).
+      await waitFor(() => idleLog.includes('waiting for rows'), 60_000, 'the idle worker to be ready');
       await fixture.redis().crash();
       first.child.kill('SIGINT');
       idle.child.kill('SIGINT');

@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/batch-harness.js';
 
 // A generous limit so ordinary checks hold on a loaded machine; the time-limit checks pass a short one.
 const sandbox = new Sandbox({ timeoutMs: 30_000, memoryMb: 64 });
-const SHORT_MS = 1000;
+const SHORT_MS = 500;
 after(() => sandbox.close());
 const marker = join(tempDir(), 'escaped');
 
@@ -60,7 +60,7 @@ describe('python3 (Pyodide in a worker)', () => {
   });
 
   test('CPU time and memory limits; the sandbox keeps working afterwards', async () => {
-    await assert.rejects(sandbox.runPython('def main():\n    while True:\n        pass\n', {}, SHORT_MS), /Code execution timed out after 1 s/);
+    await assert.rejects(sandbox.runPython('def main():\n    while True:\n        pass\n', {}, SHORT_MS), /Code execution timed out after 0.5 s/);
     await assert.rejects(
       python("def main():\n    x = []\n    while True:\n        x.append('x' * 10_000_000)"),
       /Code execution exceeded the memory limit of 64 MB/,
@@ -79,7 +79,7 @@ describe('javascript (QuickJS)', () => {
   });
 
   test('CPU time and memory limits', async () => {
-    await assert.rejects(sandbox.runJavaScript('function main() { while (true) {} }', {}, SHORT_MS), /Code execution timed out after 1 s/);
+    await assert.rejects(sandbox.runJavaScript('function main() { while (true) {} }', {}, SHORT_MS), /Code execution timed out after 0.5 s/);
     await assert.rejects(
       javascript("function main() { return { n: 'x'.repeat(100 * 1024 * 1024).length } }"),
       /Code execution exceeded the memory limit of 64 MB/,
@@ -90,7 +90,7 @@ describe('javascript (QuickJS)', () => {
   test('the time limit holds under memory pressure (QuickJS stuck in native calls near its cap)', async () => {
     // Each 'x'.repeat(1e6) is one native call; QuickJS's own interrupt check barely runs, so the host ends it.
     const bomb = sandbox.runJavaScript("function main() { const a = []; while (true) a.push('x'.repeat(1e6)); }", {}, SHORT_MS);
-    await assert.rejects(bomb, /Code execution (timed out after 1 s|exceeded the memory limit of 64 MB)/);
+    await assert.rejects(bomb, /Code execution (timed out after 0.5 s|exceeded the memory limit of 64 MB)/);
     assert.deepEqual(await javascript('function main() { return { after: true } }'), { after: true });
   });
 

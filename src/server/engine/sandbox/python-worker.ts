@@ -7,6 +7,9 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPyodide, type PyodideInterface } from 'pyodide';
 import { pyodideDirectory } from './pyodide-location.js';
+import type { SnapshotStart } from './python-snapshot.js';
+
+type PythonWorkerData = SnapshotStart & { maxHeapBytes: number };
 
 /**
  * Emscripten's system() spawns a host shell through node:child_process: this worker may not
@@ -85,10 +88,39 @@ def __difyrun_run(code, args_json):
             builtins.__dict__.update(_BUILTINS)
 `;
 
+/** Pyodide's snapshot header starts with this number (its restoreSnapshot checks it too, but only after sizing the heap from the file). */
+const SNAPSHOT_MAGIC = 1886286592;
+
+/** Whether the bytes can be handed to Pyodide: on anything else (a stray file) it aborts the worker instead of throwing. */
+function looksLikeSnapshot(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 1024 * 1024 && bytes.byteLength % 4 === 0 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === SNAPSHOT_MAGIC;
+}
+
+/** Pyodide as it is right after loading: restored from a snapshot when given one (python-snapshot.ts). */
+async function loadRuntime({ snapshot, makeSnapshot }: SnapshotStart): Promise<PyodideInterface> {
+  const indexURL = pyodideDirectory();
+  if (snapshot && !looksLikeSnapshot(snapshot)) return loadRuntime({ makeSnapshot: true });
+  if (snapshot) {
+    try {
+      return await loadPyodide({ indexURL, _loadSnapshot: snapshot });
+    } catch {
+      // Another Pyodide build's snapshot (or not one at all): start in full and replace it.
+      return loadRuntime({ makeSnapshot: true });
+    }
+  }
+  const pyodide = await loadPyodide({ indexURL, _makeSnapshot: makeSnapshot });
+  if (makeSnapshot) {
+    const bytes = pyodide.makeMemorySnapshot();
+    parentPort!.postMessage({ type: 'snapshot', bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+  return pyodide;
+}
+
 async function start(): Promise<PyodideInterface> {
+  const data = workerData as PythonWorkerData;
   forbidProcesses();
-  capWasmMemory((workerData as { maxHeapBytes: number }).maxHeapBytes);
-  const pyodide = await loadPyodide({ indexURL: pyodideDirectory() });
+  capWasmMemory(data.maxHeapBytes);
+  const pyodide = await loadRuntime(data);
   pyodide.runPython(PRELUDE);
   for (const name of HOST_GLOBALS) {
     try {

@@ -3,6 +3,7 @@
  * access, with CPU-time and memory limits. JavaScript runs in QuickJS (WebAssembly);
  * Python (Dify's default) in Pyodide (CPython in WebAssembly) inside a worker thread.
  */
+import { keepSnapshot, snapshotStart } from './python-snapshot.js';
 import { WorkerSandbox } from './worker-sandbox.js';
 
 export interface SandboxLimits {
@@ -34,7 +35,8 @@ function pythonSandbox(limits: SandboxLimits): WorkerSandbox {
   return new WorkerSandbox(limits, {
     script: 'python-worker',
     runtime: 'Python',
-    workerData: { maxHeapBytes },
+    workerData: () => ({ maxHeapBytes, ...snapshotStart() }),
+    keepSnapshot,
     // The worker caps its heap, so running out shows as MemoryError (or a heap past the cap).
     outOfMemory: (reply) => reply.heapBytes > maxHeapBytes || (!reply.ok && /^MemoryError\b/.test(reply.error ?? '')),
     graceMs: 0,
@@ -45,7 +47,7 @@ function javaScriptSandbox(limits: SandboxLimits): WorkerSandbox {
   return new WorkerSandbox(limits, {
     script: 'javascript-worker',
     runtime: 'JavaScript',
-    workerData: { limits },
+    workerData: () => ({ limits }),
     outOfMemory: (reply) => !reply.ok && reply.error === 'out of memory',
     // QuickJS interrupts itself at the deadline; the worker is terminated only if it could not.
     graceMs: 500,

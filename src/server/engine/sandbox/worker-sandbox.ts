@@ -3,7 +3,8 @@
  * (the worker is terminated at the deadline) and the server's event loop never waits on it.
  * One worker serves executions one at a time; it is restarted after a timeout or when the
  * execution ran out of memory. The worker script (python-worker, javascript-worker) answers
- * {type:'ready'} once loaded and {type:'result', id, ok, json | error, heapBytes} per job.
+ * {type:'ready'} once loaded and {type:'result', id, ok, json | error, heapBytes} per job
+ * (python-worker may send {type:'snapshot', bytes} before 'ready': python-snapshot.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { CodeExecutionError, type SandboxLimits } from './sandbox.js';
@@ -21,15 +22,18 @@ type WorkerReply =
   | { type: 'ready' }
   | { type: 'result'; id: number; ok: true; json: string; heapBytes: number }
   | { type: 'result'; id: number; ok: false; error: string; heapBytes: number }
-  | { type: 'fatal'; error: string };
+  | { type: 'fatal'; error: string }
+  | { type: 'snapshot'; bytes: Uint8Array };
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 export interface WorkerSpec {
   /** The worker module next to this one, without extension. */
   script: 'python-worker' | 'javascript-worker';
-  /** Read by the worker (its own limits). */
-  workerData: Record<string, unknown>;
+  /** Read by the worker (its own limits), asked for at each start. */
+  workerData(): Record<string, unknown>;
+  /** Keeps a start-up snapshot a worker sent ({type:'snapshot'}) for the workers after it. */
+  keepSnapshot?(bytes: Uint8Array): void;
   /** Names the runtime in errors ("Python runtime failed to start"). */
   runtime: string;
   /** True when the execution ran out of memory (the worker is then replaced). */
@@ -78,13 +82,14 @@ export class WorkerSandbox {
       const worker = new Worker(workerEntry(this.spec.script), {
         // The runtime's own heap is WebAssembly memory, capped inside the worker; this caps the JS side.
         resourceLimits: { maxOldGenerationSizeMb: 256 },
-        workerData: this.spec.workerData,
+        workerData: this.spec.workerData(),
         stdout: true,
         stderr: true,
       });
       this.#worker = worker;
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') resolve();
+        else if (reply.type === 'snapshot') this.spec.keepSnapshot?.(reply.bytes);
         else if (reply.type === 'fatal') reject(new CodeExecutionError(`${this.spec.runtime} runtime failed to start: ${reply.error}`));
         else this.#finish(reply);
       });
