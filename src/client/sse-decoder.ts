@@ -74,15 +74,15 @@ export class SSEDecoder {
       if (!this.#midLine && isPingLine(this.#lineHead + text.slice(0, end))) this.#onPing();
       from = end + 1;
     }
-    let i = text.indexOf('event:', from);
+    // 'ping' is searched for, not 'event:': 'p' is rare in JSON where 'e' starts half its keys,
+    // and the search stops at each first letter (bench/sse-decode.ts: a third of the time).
+    let i = text.indexOf('ping', from);
     while (i !== -1) {
-      const before = i === 0 ? 10 : text.charCodeAt(i - 1);
-      if (i >= from && (before === 10 || before === 13 || i === from)) {
-        const end = firstLineBreak(text, i + 6);
-        if (end === -1) break; // incomplete: carried below
-        if (isPingLine(text.slice(i, end))) this.#onPing();
-      }
-      i = text.indexOf('event:', i + 6);
+      const end = i + 4;
+      if (end === text.length) break; // incomplete: carried below
+      const next = text.charCodeAt(end);
+      if ((next === 10 || next === 13) && isPingLineAt(text, i, from)) this.#onPing();
+      i = text.indexOf('ping', end);
     }
     const lastBreak = lastLineBreak(text, from);
     if (lastBreak === -1) this.#carry(text.slice(from), false);
@@ -103,6 +103,17 @@ export class SSEDecoder {
 
 function isPingLine(line: string): boolean {
   return line === 'event: ping' || line === 'event:ping';
+}
+
+/**
+ * Whether the 'ping' at `at` (a line break after it) ends a line that is exactly "event: ping"
+ * or "event:ping" and starts at or after `from` (a chunk's first line may have begun earlier).
+ */
+function isPingLineAt(s: string, at: number, from: number): boolean {
+  const start = s.charCodeAt(at - 1) === 32 ? at - 7 : at - 6;
+  if (start < from || !s.startsWith('event:', start)) return false;
+  const before = start === 0 ? 10 : s.charCodeAt(start - 1);
+  return before === 10 || before === 13;
 }
 
 /** Index of the last CR or LF at or after `from`, scanning back from the end (lines are short). */
