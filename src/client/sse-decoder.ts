@@ -17,48 +17,43 @@ export interface SSEMessage {
 /** Longest incomplete line worth remembering: "event: ping" plus slack. */
 const MAX_PING_LINE = 16;
 
-export class SSEDecoder {
+/** Where an SSEFramer hands each message and heartbeat as it completes. */
+export interface FrameSink {
+  message(event: string | undefined, data: string): void;
+  ping(): void;
+}
+
+/**
+ * The decoding itself, handing messages to a sink as the parser completes them: no object or
+ * array per message (a stream's events go straight on to JSON.parse; see bench/sse-decode.ts).
+ */
+export class SSEFramer {
   readonly #decoder = new TextDecoder('utf-8');
   readonly #parser: EventSourceParser;
   readonly #onPing: () => void;
-  #messages: SSEMessage[] = [];
   /** Start of the current, incomplete line (kept only while it could still be a ping line). */
   #lineHead = '';
   /** True when the current line began in text we no longer hold (so it is not a ping). */
   #midLine = false;
 
-  constructor(onPing: () => void = () => {}) {
-    this.#onPing = onPing;
-    this.#parser = createParser({
-      onEvent: (message) => {
-        this.#messages.push({ event: message.event, data: message.data });
-      },
-    });
+  constructor(sink: FrameSink) {
+    this.#onPing = () => sink.ping();
+    this.#parser = createParser({ onEvent: (message) => sink.message(message.event, message.data) });
   }
 
-  /** Feeds one network chunk; returns the messages it completed. */
-  push(bytes: Uint8Array): SSEMessage[] {
+  /** Feeds one network chunk: its pings, then the messages it completed, go to the sink. */
+  push(bytes: Uint8Array): void {
     const text = this.#decoder.decode(bytes, { stream: true });
-    if (text.length === 0) return [];
+    if (text.length === 0) return;
     this.#scanPings(text);
     this.#parser.feed(text);
-    return this.#take();
   }
 
   /** Ends the stream: flushes the decoder and dispatches an unterminated final event. */
-  end(): SSEMessage[] {
-    const rest = this.#decoder.decode();
-    const text = `${rest}\n\n`;
+  end(): void {
+    const text = `${this.#decoder.decode()}\n\n`;
     this.#scanPings(text);
     this.#parser.feed(text);
-    return this.#take();
-  }
-
-  #take(): SSEMessage[] {
-    if (this.#messages.length === 0) return [];
-    const out = this.#messages;
-    this.#messages = [];
-    return out;
   }
 
   #scanPings(text: string): void {
@@ -98,6 +93,35 @@ export class SSEDecoder {
       this.#lineHead = '';
       this.#midLine = true;
     }
+  }
+}
+
+/** Bytes → SSE messages, handed back per network chunk. */
+export class SSEDecoder {
+  readonly #framer: SSEFramer;
+  #messages: SSEMessage[] = [];
+
+  constructor(onPing: () => void = () => {}) {
+    this.#framer = new SSEFramer({ message: (event, data) => void this.#messages.push({ event, data }), ping: onPing });
+  }
+
+  /** Feeds one network chunk; returns the messages it completed. */
+  push(bytes: Uint8Array): SSEMessage[] {
+    this.#framer.push(bytes);
+    return this.#take();
+  }
+
+  /** Ends the stream: flushes the decoder and returns an unterminated final event. */
+  end(): SSEMessage[] {
+    this.#framer.end();
+    return this.#take();
+  }
+
+  #take(): SSEMessage[] {
+    if (this.#messages.length === 0) return [];
+    const out = this.#messages;
+    this.#messages = [];
+    return out;
   }
 }
 
