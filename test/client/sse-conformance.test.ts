@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { DifyClient, DifyStreamError, StreamEndedError, type WorkflowStream } from '../../src/index.js';
 import { everyChunking, randomChunks, seededRandom } from '../helpers/chunking.js';
 import { sseFetch } from '../helpers/fake-fetch.js';
+import { finishedRun } from '../helpers/script-server.js';
 import { SSE_FIXTURES, type SSEFixture } from './sse-fixtures.js';
 
 interface Observed {
@@ -110,18 +111,7 @@ describe('WorkflowStream ids and helpers', () => {
 
   test('text() of a long stream: every chunk in order, and text_replace replaces all before it', async () => {
     const data = (event: string, fields: Record<string, unknown>) => `data: ${JSON.stringify({ event, task_id: 't', workflow_run_id: 'r', data: fields })}\n\n`;
-    const finished = data('workflow_finished', {
-      id: 'r',
-      workflow_id: 'w',
-      status: 'succeeded',
-      outputs: {},
-      error: null,
-      elapsed_time: 1,
-      total_tokens: 0,
-      total_steps: 1,
-      created_at: 1,
-      finished_at: 2,
-    });
+    const finished = data('workflow_finished', finishedRun('r'));
     const texts = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${from + i}✓ `);
     const textOf = async (frames: string[]) => {
       const body = new TextEncoder().encode(frames.join(''));
