@@ -38,11 +38,10 @@ export class EventStream {
   #open: OpenResponse | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #abortReason: Error | undefined;
+  /** The body has ended: a frame that fails to parse now was cut off. */
   #bodyEnded = false;
   /** Closed by its owner (the run ended): the rest of a chunk being decoded is not its events. */
   #closed = false;
-  /** The body has ended: a frame that fails to parse now was cut off. */
-  #atEnd = false;
 
   /** `abortedBefore`: the caller's signal had already fired, so nothing may be sent. */
   constructor(open: (signal: AbortSignal) => Promise<OpenResponse>, observer: ConnectionObserver, progress: () => StreamProgress, abortedBefore?: Error) {
@@ -51,7 +50,7 @@ export class EventStream {
     this.#framer = new SSEFramer({
       message: (event, data) => {
         if (this.#closed) return;
-        const raw = parseEvent(data, this.#atEnd, progress);
+        const raw = parseEvent(data, this.#bodyEnded, progress);
         observer.event(eventName(raw, event), raw);
       },
       ping: () => observer.ping(),
@@ -98,11 +97,8 @@ export class EventStream {
     this.#observer.readEnded(!chunk.done);
     if (this.#abortReason) throw this.#abortReason;
     this.#bodyEnded = chunk.done;
-    if (!chunk.done) this.#framer.push(chunk.value);
-    else {
-      this.#atEnd = true;
-      this.#framer.end();
-    }
+    if (chunk.done) this.#framer.end();
+    else this.#framer.push(chunk.value);
     return chunk.done;
   }
 
