@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { DifyClient } from '../client/client.js';
-import { inputVariables } from '../protocol/index.js';
+import { inputVariables, type AppParameters } from '../protocol/index.js';
 import type { BatchConfig } from './config.js';
 import type { IdTable } from './input/id-table.js';
 import type { InputRow } from './input/read-rows.js';
@@ -40,12 +40,21 @@ export function selectRows(parts: SelectionParts): RowSelection {
   };
 }
 
+/** GET /parameters, sent at once, for checkInput; `abandon` cancels it when the batch ends before its pre-flight. */
+export function requestParameters(client: DifyClient): { result: Promise<AppParameters>; abandon(): void } {
+  const controller = new AbortController();
+  const result = client.app.parameters({}, { signal: controller.signal });
+  result.catch(() => {}); // the pre-flight awaits it and sees any failure
+  return { result, abandon: () => controller.abort() };
+}
+
 /**
- * The app's input variables, then every row of the input checked (structure, ids, values):
- * any problem is one UsageError listing them, and nothing is run or written.
+ * The app's input variables (asked of the client, or already asked for), then every row of the
+ * input checked (structure, ids, values): any problem is one UsageError listing them, and
+ * nothing is run or written.
  */
-export async function checkInput(config: BatchConfig, client: DifyClient, select: RowSelection): Promise<CheckedInput> {
-  const parameters = await client.app.parameters();
+export async function checkInput(config: BatchConfig, source: DifyClient | Promise<AppParameters>, select: RowSelection): Promise<CheckedInput> {
+  const parameters = await (source instanceof Promise ? source : source.app.parameters());
   const preparer = new RowPreparer(inputVariables(parameters), dirname(resolve(config.input)), { rowIds: true });
   const scan = await scanInput(config.input, preparer, select, config.inputOptions);
   if (scan.problemCount > 0) throw new UsageError(formatProblems(config.input, scan));

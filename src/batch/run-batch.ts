@@ -20,7 +20,7 @@ import { rowUser } from './execute/row-user.js';
 import { InputError } from './input/input-error.js';
 import { readRowBatches, type InputRow } from './input/read-rows.js';
 import type { InputScan } from './input/scan-input.js';
-import { checkInput, inputWarnings, invalidRowWarnings, selectRows } from './preflight.js';
+import { checkInput, inputWarnings, invalidRowWarnings, requestParameters, selectRows } from './preflight.js';
 import { FileUploader } from './prepare/file-inputs.js';
 import { describeInputs, type RowPreparer } from './prepare/row-preparer.js';
 import { DurableAppender, repairTornTail } from './record/durable-appender.js';
@@ -61,36 +61,17 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   await checkReadable(config.input);
   await checkWritable(config.output);
 
-  // 1. What already happened: repair a torn last line, rebuild state, find rows left in flight.
-  const torn = config.dryRun ? 0 : await repairTornTail(output);
-  if (torn > 0) io.stderr.write(`warning: removed a torn last line (${torn} bytes) left by a crash; kept in ${config.output}.torn\n`);
-  const inFlight = await Journal.load(`${output}.journal`);
-  // Rows left in flight whose outcome did reach the output are no longer in flight.
-  const settleInFlight = (line: LedgerLine) => {
-    const entry = inFlight.get(line.id)!;
-    const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
-    if (resolved) inFlight.delete(line.id);
-  };
-  const produced = new ProducedBy();
-  const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced);
-  const rerun = new RerunPolicy(produced, {
-    rerunAll: config.rerunAll,
-    rerunOlderVersions: config.rerunOlderVersions,
-    workflowId: config.workflowId,
-    knownVersion: config.knownWorkflowVersion,
+  // The app's inputs are asked for now, while the output is read (long on a resume; a round trip to Dify either way).
+  const parameters = requestParameters(io.client);
+  const earlier = await readEarlierRuns(config, output, io).catch((error: unknown) => {
+    parameters.abandon();
+    throw error;
   });
-  const versionNotice = rerun.noticeBeforeRun();
-  if (versionNotice && !config.quiet) io.stderr.write(`${versionNotice}\n`);
-  if (ledger.badLines.length > 0) {
-    io.stderr.write(
-      `warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`,
-    );
-  }
-  const retryIds = config.retryOnly ? await readRetryFile(`${output}.retry`) : undefined;
-  if (config.retryOnly && retryIds === undefined && inFlight.size === 0) {
-    io.stderr.write(`Nothing to retry: ${config.output}.retry does not exist (no failed rows).\n`);
+  if (earlier === undefined) {
+    parameters.abandon();
     return { exitCode: EXIT.ok, summary: undefined };
   }
+  const { inFlight, ledger, rerun, retryIds } = earlier;
 
   // 2. Pre-flight: the app's inputs, then every row checked before anything runs.
   // Rows left in flight are recovered first; the scan finds them in the file.
@@ -100,7 +81,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     if (inFlight.has(row.id)) leftInFlight.push(row);
     return choose(row);
   };
-  const checked = await checkInput(config, io.client, select);
+  const checked = await checkInput(config, parameters.result, select);
   const { scan, preparer } = checked;
   rerun.stopCounting();
   if (!config.quiet) for (const line of rerun.describe()) io.stderr.write(`${line}\n`);
@@ -153,8 +134,8 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   } finally {
     ended = await scheduler.finish();
     progress.stop();
-    await ledgerOut.close();
-    await journal.close(ended.abandoned === 0);
+    // Every outcome line was synced before its row settled, so the journal need not wait for the output's close.
+    await Promise.all([ledgerOut.close(), journal.close(ended.abandoned === 0)]);
   }
   // With a fixed --user every row shares one user, so the logs cannot say which runs were whose.
   if (config.user === undefined) await auditDuplicates(io.client, ended.unresolved, stats);
@@ -183,6 +164,43 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
           ? EXIT.checks
           : EXIT.ok;
   return { exitCode, summary };
+}
+
+/**
+ * 1. What already happened: repair a torn last line, rebuild the output's state, find rows left
+ * in flight. Undefined: --retry with nothing to retry (said on stderr).
+ */
+async function readEarlierRuns(config: BatchConfig, output: string, io: BatchIO) {
+  const torn = config.dryRun ? 0 : await repairTornTail(output);
+  if (torn > 0) io.stderr.write(`warning: removed a torn last line (${torn} bytes) left by a crash; kept in ${config.output}.torn\n`);
+  const inFlight = await Journal.load(`${output}.journal`);
+  // Rows left in flight whose outcome did reach the output are no longer in flight.
+  const settleInFlight = (line: LedgerLine) => {
+    const entry = inFlight.get(line.id)!;
+    const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
+    if (resolved) inFlight.delete(line.id);
+  };
+  const produced = new ProducedBy();
+  const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced);
+  const rerun = new RerunPolicy(produced, {
+    rerunAll: config.rerunAll,
+    rerunOlderVersions: config.rerunOlderVersions,
+    workflowId: config.workflowId,
+    knownVersion: config.knownWorkflowVersion,
+  });
+  const versionNotice = rerun.noticeBeforeRun();
+  if (versionNotice && !config.quiet) io.stderr.write(`${versionNotice}\n`);
+  if (ledger.badLines.length > 0) {
+    io.stderr.write(
+      `warning: ${config.output} has ${ledger.badLines.length} lines that are not JSON records (first: line ${ledger.badLines[0]}); they are left as they are\n`,
+    );
+  }
+  const retryIds = config.retryOnly ? await readRetryFile(`${output}.retry`) : undefined;
+  if (config.retryOnly && retryIds === undefined && inFlight.size === 0) {
+    io.stderr.write(`Nothing to retry: ${config.output}.retry does not exist (no failed rows).\n`);
+    return undefined;
+  }
+  return { inFlight, ledger, rerun, retryIds };
 }
 
 /** Why scheduling stopped, saying what happened to the runs that were in flight. */

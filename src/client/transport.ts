@@ -195,8 +195,9 @@ function encodeBody(body: unknown): BodyInit | undefined {
   return JSON.stringify(body);
 }
 
+/** By its tag, not `instanceof FormData`: on Node, reading the global FormData loads undici (~50 ms of CPU before a batch's first request). */
 function isFormData(body: unknown): body is FormData {
-  return typeof FormData !== 'undefined' && body instanceof FormData;
+  return Object.prototype.toString.call(body) === '[object FormData]';
 }
 
 /** Collects `code`s along an error's cause chain (and AggregateError members). */

@@ -4,7 +4,8 @@
  *
  * Spec (JSON, or a path to a JSON file; every field optional):
  *   seed                     PRNG seed (default 1)
- *   latencyMs                per-run latency: N, {min,max} uniform, or {mean,stddev} normal
+ *   latencyMs                per-run latency: N, {min,max} uniform, or {mean,stddev} normal; counted from the
+ *                            request's arrival (reading and checking it is part of it), then the graph runs
  *   maxActiveRequests        concurrent runs; more → 400 invalid_param "Too many requests…" (as Dify's APP_MAX_ACTIVE_REQUESTS)
  *   rate429                  probability of 429 too_many_requests (run not executed)
  *   rate500                  probability of 500 internal_server_error (run not executed)
@@ -129,7 +130,7 @@ export class FaultInjector {
     return this.spec.unpublishAfterRuns !== undefined && executedRuns >= this.spec.unpublishAfterRuns;
   }
 
-  /** Milliseconds of extra latency for one run. */
+  /** Milliseconds of latency for one run, counted from its request's arrival (run-manager.ts). */
   latencyMs(): number {
     const latency = this.spec.latencyMs;
     if (latency === undefined) return 0;

@@ -36,8 +36,12 @@ export interface StartRunOptions {
   user: string;
   inputs: Record<string, unknown>;
   files: unknown[];
-  /** Extra latency before the graph runs (fault injection). */
-  latencyMs: number;
+  /**
+   * The latency fault: the graph starts no sooner than this (Date.now() time), which is
+   * the request's arrival plus the latency, so the server's own work on the request (reading
+   * the body, the checks) is part of the latency instead of added to it.
+   */
+  startAt?: number | undefined;
 }
 
 export class RunManager {
@@ -115,7 +119,7 @@ export class RunManager {
     };
     active.done = (async () => {
       try {
-        if (options.latencyMs > 0) await abortableDelay(options.latencyMs, controller.signal);
+        if (options.startAt !== undefined) await waitUntil(options.startAt, controller.signal);
         const finished = await runGraph({
           app: this.app,
           appId: this.appId,
@@ -171,4 +175,13 @@ export class RunManager {
     for (const run of runs) run.controller.abort();
     await Promise.allSettled(runs.map((run) => run.done));
   }
+}
+
+/**
+ * Resolves once the clock (Date.now()) reaches `time`, or at once on abort. A timer counts from the
+ * event loop's cached clock, which lags while a callback runs, so it can fire early: the rest is
+ * waited out again.
+ */
+async function waitUntil(time: number, signal: AbortSignal): Promise<void> {
+  for (let left = time - Date.now(); left > 0 && !signal.aborted; left = time - Date.now()) await abortableDelay(Math.ceil(left), signal);
 }

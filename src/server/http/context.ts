@@ -48,6 +48,8 @@ export interface RequestContext {
   /** The end-user session id (`user`), when the endpoint reads one. */
   user: string | undefined;
   parts: ServerParts;
+  /** When the request arrived (Date.now()): the latency fault counts from here. */
+  arrivedAt: number;
 }
 
 /** Every JSON body the server sends is one of the protocol's wire types. */

@@ -45,6 +45,7 @@ const MAX_JSON_BYTES = 10 * 1024 * 1024;
 
 export function createRequestHandler(parts: ServerParts, apiKey: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const arrivedAt = Date.now();
     setBaseHeaders(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -66,7 +67,7 @@ export function createRequestHandler(parts: ServerParts, apiKey: string) {
       authenticate(req, apiKey);
       const body = route.json ? await readJsonBody(req, parts.flaws) : {};
       const user = readUser(route, body, url);
-      await route.handler({ req, res, url, params, body, user, parts });
+      await route.handler({ req, res, url, params, body, user, parts, arrivedAt });
     } catch (error) {
       sendError(res, error);
     }

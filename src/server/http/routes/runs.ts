@@ -35,7 +35,7 @@ export async function runWorkflow(ctx: RequestContext): Promise<void> {
     return rejectStream(ctx, checked.message); // Dify: the worker raises it, the stream never hears
   }
 
-  const run = parts.runs.start({ user: ctx.user!, inputs: checked.values, files, latencyMs: parts.faults.latencyMs() });
+  const run = parts.runs.start({ user: ctx.user!, inputs: checked.values, files, startAt: ctx.arrivedAt + parts.faults.latencyMs() });
   if (fault.kind === 'gateway') return sendGatewayPage(ctx, fault.status);
   if (fault.kind === 'reset') {
     ctx.res.socket?.destroy();
