@@ -1,35 +1,29 @@
 /**
  * The connection under a stream: SSE bytes in, parsed JSON events out. It opens the response
- * at once (like a fetch), reads the body one network chunk at a time and hands back the events
- * each chunk completed. It knows nothing of Dify's event names; the workflow layer above does.
+ * at once (like a fetch), reads the body one network chunk at a time and hands each event the
+ * chunk completed to its observer as it is parsed (no array or wrapper object per event: this is
+ * the SDK's hottest path). It knows nothing of Dify's event names; the workflow layer above does.
  *
  * State: opening → reading → closed. The first reason it is aborted for (the consumer, the
  * idle watchdog) is what every later read throws.
  */
 import { DifyError, StreamEndedError, type StreamProgress } from './errors.js';
-import { SSEDecoder, type SSEMessage } from './sse-decoder.js';
+import { SSEFramer } from './sse-decoder.js';
 import type { OpenResponse } from './transport.js';
 
-/** One SSE message parsed as a JSON object, with its event name. */
-export interface RawEvent {
-  /** The JSON's `event` key, else the SSE `event:` field, else "message". */
-  name: string;
-  raw: Record<string, unknown>;
-}
-
-/** Who is told about reads and heartbeats (the idle watchdog, the ping counter). */
+/** Who is told about events, reads and heartbeats (the workflow layer, the idle watchdog, the ping counter). */
 export interface ConnectionObserver {
   /** The response headers arrived (a 2xx). */
   opened(): void;
   readStarted(): void;
   readEnded(gotBytes: boolean): void;
   ping(): void;
-}
-
-/** What one read produced: the messages of one network chunk, and whether the body ended. */
-export interface ChunkRead {
-  messages: SSEMessage[];
-  ended: boolean;
+  /**
+   * One event, parsed: `name` is the JSON's `event` key, else the SSE `event:` field, else
+   * "message". What this throws ends the read that decoded the event (the rest of its chunk
+   * is not decoded): the observer keeps the events it already took.
+   */
+  event(name: string, raw: Record<string, unknown>): void;
 }
 
 /** How long the end of a body is awaited after the run's last event before the connection is cut. */
@@ -40,17 +34,27 @@ export class EventStream {
   readonly #opening: Promise<OpenResponse>;
   readonly #observer: ConnectionObserver;
   readonly #progress: () => StreamProgress;
-  readonly #decoder: SSEDecoder;
+  readonly #framer: SSEFramer;
   #open: OpenResponse | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #abortReason: Error | undefined;
+  /** The body has ended: a frame that fails to parse now was cut off. */
   #bodyEnded = false;
+  /** Closed by its owner (the run ended): the rest of a chunk being decoded is not its events. */
+  #closed = false;
 
   /** `abortedBefore`: the caller's signal had already fired, so nothing may be sent. */
   constructor(open: (signal: AbortSignal) => Promise<OpenResponse>, observer: ConnectionObserver, progress: () => StreamProgress, abortedBefore?: Error) {
     this.#observer = observer;
     this.#progress = progress;
-    this.#decoder = new SSEDecoder(() => observer.ping());
+    this.#framer = new SSEFramer({
+      message: (event, data) => {
+        if (this.#closed) return;
+        const raw = parseEvent(data, this.#bodyEnded, progress);
+        observer.event(eventName(raw, event), raw);
+      },
+      ping: () => observer.ping(),
+    });
     if (abortedBefore) this.abort(abortedBefore);
     this.#opening = open(this.#controller.signal).then((response) => {
       this.#open = response;
@@ -79,8 +83,8 @@ export class EventStream {
     this.#open?.controller.abort();
   }
 
-  /** Reads one network chunk and returns the SSE messages it completed. */
-  async read(): Promise<ChunkRead> {
+  /** Reads one network chunk and hands the events it completed to the observer; true once the body has ended. */
+  async read(): Promise<boolean> {
     const reader = this.#reader ?? (await this.#startReading());
     let chunk: ReadableStreamReadResult<Uint8Array>;
     this.#observer.readStarted();
@@ -93,8 +97,9 @@ export class EventStream {
     this.#observer.readEnded(!chunk.done);
     if (this.#abortReason) throw this.#abortReason;
     this.#bodyEnded = chunk.done;
-    if (chunk.done) return { messages: this.#decoder.end(), ended: true };
-    return { messages: this.#decoder.push(chunk.value), ended: false };
+    if (chunk.done) this.#framer.end();
+    else this.#framer.push(chunk.value);
+    return chunk.done;
   }
 
   /**
@@ -104,6 +109,7 @@ export class EventStream {
    * than the rest of closing, and loses the connection for reuse).
    */
   close(abortConnection: boolean): void {
+    this.#closed = true;
     if (abortConnection) this.#open?.controller.abort();
     const reader = this.#reader;
     this.#reader = undefined;
@@ -131,23 +137,27 @@ export class EventStream {
 }
 
 /**
- * Parses one SSE message as a JSON object. A torn frame at the end of the body is a dropped
- * connection (StreamEndedError); a bad frame mid-stream is a server fault (DifyError).
+ * Parses one SSE message's data as a JSON object. A torn frame at the end of the body is a
+ * dropped connection (StreamEndedError); a bad frame mid-stream is a server fault (DifyError).
  */
-export function parseEvent(message: SSEMessage, atEnd: boolean, progress: () => StreamProgress): RawEvent {
+export function parseEvent(data: string, atEnd: boolean, progress: () => StreamProgress): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(message.data);
+    parsed = JSON.parse(data);
   } catch {
     if (atEnd) throw new StreamEndedError(progress(), 'the last event was cut off');
-    throw new DifyError(`The server sent an event that is not JSON: ${message.data.slice(0, 120)}`);
+    throw new DifyError(`The server sent an event that is not JSON: ${data.slice(0, 120)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new DifyError(`The server sent an event that is not a JSON object: ${message.data.slice(0, 120)}`);
+    throw new DifyError(`The server sent an event that is not a JSON object: ${data.slice(0, 120)}`);
   }
-  const raw = parsed as Record<string, unknown>;
-  const name = typeof raw['event'] === 'string' ? raw['event'] : (message.event ?? 'message');
-  return { name, raw };
+  return parsed as Record<string, unknown>;
+}
+
+/** An event's name: the JSON's `event` key, else the SSE `event:` field, else "message". */
+export function eventName(raw: Record<string, unknown>, sseEvent: string | undefined): string {
+  const name = raw['event'];
+  return typeof name === 'string' ? name : (sseEvent ?? 'message');
 }
 
 /** Reads a body to its end (cancelled if it has not ended within DRAIN_MS), then releases it. */

@@ -129,7 +129,9 @@ export class IdleWatchdog {
 
   #schedule(): void {
     if (this.#fired) return;
-    const due = Math.min(...this.#deadlines().map((d) => d.at), this.#quietDueAt() ?? Infinity);
+    // Runs on every read: no list of deadlines is built here.
+    const events = this.#limits.eventTimeout === undefined ? Infinity : this.#dueAt('events');
+    const due = Math.min(this.#dueAt(this.#silenceKind()), events, this.#quietDueAt() ?? Infinity);
     // A pending timer stands unless something is now due before it (the quiet check, once the run started).
     if (this.#timer !== undefined) {
       if (this.#timerAt <= due) return;
@@ -143,10 +145,12 @@ export class IdleWatchdog {
     this.#timer = undefined;
     if (!this.#reading || this.#fired) return; // readStarted() schedules again
     const now = this.#clock.now();
-    const passed = this.#deadlines().find((d) => now >= d.at);
+    // When several have passed at once, silence is reported before events.
+    const silence = this.#silenceKind();
+    const passed = now >= this.#dueAt(silence) ? silence : this.#limits.eventTimeout !== undefined && now >= this.#dueAt('events') ? 'events' : undefined;
     if (passed) {
       this.#fired = true;
-      this.#onIdle(passed.kind, passed.timeoutMs);
+      this.#onIdle(passed, this.#timeoutOf(passed));
       return;
     }
     const quietAt = this.#quietDueAt();
@@ -164,20 +168,24 @@ export class IdleWatchdog {
     return this.#quietAt ?? this.#lastByteAt + this.quietAfterMs;
   }
 
-  /** The deadlines in force, in the order they are reported when several pass at once. */
-  #deadlines(): { kind: IdleKind; at: number; timeoutMs: number }[] {
+  /**
+   * The silence deadline in force. Before its run starts, a run waiting for a worker is silent
+   * on real Dify (no pings): a bytes deadline there would give up a row that is merely queued,
+   * and a retry would run it twice. The start deadline alone applies until then.
+   */
+  #silenceKind(): 'start' | 'bytes' {
+    return this.#limits.startTimeout !== undefined && !this.#started ? 'start' : 'bytes';
+  }
+
+  /** When `kind`'s deadline passes (`events` and `start` only when their timeout is set). */
+  #dueAt(kind: IdleKind): number {
+    const mark = kind === 'bytes' ? this.#lastByteAt : kind === 'events' ? this.#lastEventAt : this.#openedAt;
+    return mark + this.#timeoutOf(kind);
+  }
+
+  #timeoutOf(kind: IdleKind): number {
     const { byteTimeout, eventTimeout, startTimeout } = this.#limits;
-    const list: { kind: IdleKind; at: number; timeoutMs: number }[] = [];
-    // Before its run starts, a run waiting for a worker is silent on real Dify (no pings): a
-    // bytes deadline there would give up a row that is merely queued, and a retry would run it
-    // twice. The start deadline alone applies until then.
-    if (startTimeout !== undefined && !this.#started) {
-      list.push({ kind: 'start', at: this.#openedAt + startTimeout, timeoutMs: startTimeout });
-    } else {
-      list.push({ kind: 'bytes', at: this.#lastByteAt + byteTimeout, timeoutMs: byteTimeout });
-    }
-    if (eventTimeout !== undefined) list.push({ kind: 'events', at: this.#lastEventAt + eventTimeout, timeoutMs: eventTimeout });
-    return list;
+    return (kind === 'bytes' ? byteTimeout : kind === 'events' ? eventTimeout : startTimeout) ?? Infinity;
   }
 
   #clear(): void {

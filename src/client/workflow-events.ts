@@ -5,7 +5,6 @@
 import type { ErrorEvent, JsonObject, KnownWorkflowEvent } from '../protocol/index.js';
 import { WORKFLOW_EVENT_NAMES } from '../protocol/index.js';
 import { DifyStreamError, type StreamProgress } from './errors.js';
-import type { RawEvent } from './event-stream.js';
 
 /**
  * An event this SDK does not know yet, passed through with its JSON untouched. Its `event` is
@@ -26,7 +25,7 @@ export type WorkflowEvent<O extends object = JsonObject> = Exclude<KnownWorkflow
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(WORKFLOW_EVENT_NAMES);
 
 /** Types a raw event by its name; throws DifyStreamError for an `error` event. */
-export function toWorkflowEvent<O extends object>({ name, raw }: RawEvent, progress: () => StreamProgress): WorkflowEvent<O> {
+export function toWorkflowEvent<O extends object>(name: string, raw: Record<string, unknown>, progress: () => StreamProgress): WorkflowEvent<O> {
   if (name === 'error') {
     const error = raw as unknown as ErrorEvent;
     throw new DifyStreamError(

@@ -16,11 +16,10 @@
 import type { JsonObject, StopResponse } from '../protocol/index.js';
 import { deferred } from './deferred.js';
 import { APIUserAbortError, DifyError, StreamEndedError, StreamIdleTimeoutError, type StreamProgress } from './errors.js';
-import { EventStream, parseEvent } from './event-stream.js';
+import { EventStream } from './event-stream.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { RunAccumulator, type WorkflowRunResult } from './run-result.js';
 import { QuietRunCheck } from './stall-check.js';
-import type { SSEMessage } from './sse-decoder.js';
 import { toWorkflowEvent, type WorkflowEvent } from './workflow-events.js';
 import type { WorkflowStreamOptions } from './workflow-stream-options.js';
 
@@ -60,6 +59,8 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   /** Events of the last network chunk not yet handed out, and an error to throw after them. */
   #buffer: WorkflowEvent<O>[] = [];
   #bufferIndex = 0;
+  /** Where the read in progress puts the events it decodes. */
+  #decoded: WorkflowEvent<O>[] = [];
   #pendingError: unknown;
   #ended = false;
   #quietCheck: QuietRunCheck<O> | undefined;
@@ -86,6 +87,7 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
         readStarted: () => watchdog.readStarted(),
         readEnded: (gotBytes) => watchdog.readEnded(gotBytes),
         ping: () => this.#onPing(),
+        event: (name, raw) => this.#onEvent(name, raw),
       },
       this.#progressNow,
       options.signal?.aborted ? new APIUserAbortError('The stream was aborted.') : undefined,
@@ -182,7 +184,13 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
 
   // One promise per event and none of an async generator's extra ticks: events decoded from
   // a network chunk are handed out from a buffer (see bench/sse-decode.ts).
-  async #next(): Promise<IteratorResult<WorkflowEvent<O>>> {
+  #next(): Promise<IteratorResult<WorkflowEvent<O>>> {
+    // A buffered event needs no async function's frame, only the promise for-await expects.
+    if (this.#bufferIndex < this.#buffer.length) return Promise.resolve({ value: this.#buffer[this.#bufferIndex++]!, done: false });
+    return this.#nextFromNetwork();
+  }
+
+  async #nextFromNetwork(): Promise<IteratorResult<WorkflowEvent<O>>> {
     while (this.#bufferIndex >= this.#buffer.length) {
       const batch = await this.#readBatch();
       if (batch === null) return { value: undefined, done: true };
@@ -198,11 +206,20 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
    */
   async #readBatch(): Promise<WorkflowEvent<O>[] | null> {
     if (this.#ended) return null;
+    const events: WorkflowEvent<O>[] = [];
+    this.#decoded = events;
     try {
       if (this.#pendingError !== undefined) throw this.#pendingError;
-      const { messages, ended } = await this.#connection.read();
-      const events = this.#decodeAll(messages, ended);
-      if (ended && !this.#ended) throw new StreamEndedError(this.progress);
+      let bodyEnded = false;
+      try {
+        bodyEnded = await this.#connection.read();
+      } catch (error) {
+        // A bad event mid-chunk: hand out the events before it first; the next read throws it.
+        if (events.length === 0) throw error;
+        this.#pendingError = error;
+      }
+      if (events.length > 0) this.#watchdog.sawEvent();
+      if (bodyEnded && !this.#ended) throw new StreamEndedError(this.progress);
       return events;
     } catch (error) {
       const fromDetail = this.#quietCheck?.resultFor(error);
@@ -216,40 +233,21 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
     }
   }
 
-  /** Decodes messages up to and including a terminal event, which ends the stream. */
-  #decodeAll(messages: SSEMessage[], atEnd: boolean): WorkflowEvent<O>[] {
-    const events: WorkflowEvent<O>[] = [];
-    for (const message of messages) {
-      let event: WorkflowEvent<O>;
-      try {
-        event = this.#decode(message, atEnd);
-      } catch (error) {
-        // Hand out the events before the failure first; the next read throws it.
-        if (events.length === 0) throw error;
-        this.#pendingError = error;
-        break;
-      }
-      events.push(event);
-      if (event.event === 'workflow_finished' || event.event === 'workflow_paused') {
-        this.#finish();
-        break;
-      }
-    }
-    if (events.length > 0) this.#watchdog.sawEvent();
-    return events;
-  }
-
-  /** One SSE message → a typed event, counted and added to the run's result. */
-  #decode(message: SSEMessage, atEnd: boolean): WorkflowEvent<O> {
-    const parsed = parseEvent(message, atEnd, this.#progressNow);
+  /**
+   * One parsed event (called by the connection while it decodes a chunk) → a typed event,
+   * counted, added to the run's result and to the read's events. A terminal event ends the
+   * stream: the connection is closed and decodes no more of the chunk.
+   */
+  #onEvent(name: string, raw: Record<string, unknown>): void {
     if (this.eventCount === 0) this.#watchdog.sawStart();
-    if (parsed.name === 'workflow_started') this.startedAt ??= Date.now();
+    if (name === 'workflow_started') this.startedAt ??= Date.now();
     this.eventCount++;
-    this.lastEvent = parsed.name;
-    this.#captureIds(parsed.raw);
-    const event = toWorkflowEvent<O>(parsed, this.#progressNow);
+    this.lastEvent = name;
+    this.#captureIds(raw);
+    const event = toWorkflowEvent<O>(name, raw, this.#progressNow);
     this.#run.add(event);
-    return event;
+    this.#decoded.push(event);
+    if (event.event === 'workflow_finished' || event.event === 'workflow_paused') this.#finish();
   }
 
   /** The terminal event arrived (or the quiet check found the run ended): release the connection and resolve. */
@@ -276,11 +274,13 @@ export class WorkflowStream<O extends object = JsonObject> implements AsyncItera
   }
 
   #captureIds(raw: Record<string, unknown>): void {
-    if (this.taskId === undefined && typeof raw['task_id'] === 'string') this.taskId = raw['task_id'];
+    if (this.taskId === undefined && typeof raw['task_id'] === 'string') {
+      this.taskId = raw['task_id'];
+      this.#ids.resolve(this.taskId);
+    }
     if (this.workflowRunId === undefined && typeof raw['workflow_run_id'] === 'string') {
       this.workflowRunId = raw['workflow_run_id'];
     }
-    if (this.taskId !== undefined) this.#ids.resolve(this.taskId);
   }
 
   #onPing(): void {

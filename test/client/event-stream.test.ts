@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DifyError, StreamEndedError } from '../../src/index.js';
-import { EventStream, parseEvent, type ConnectionObserver } from '../../src/client/event-stream.js';
+import { EventStream, eventName, parseEvent, type ConnectionObserver } from '../../src/client/event-stream.js';
 import type { OpenResponse } from '../../src/client/transport.js';
 import { streamOf } from '../helpers/fake-fetch.js';
 
@@ -16,6 +16,7 @@ function recorder(): ConnectionObserver & { log: string[] } {
     readStarted: () => log.push('read'),
     readEnded: (gotBytes) => log.push(gotBytes ? 'bytes' : 'end'),
     ping: () => log.push('ping'),
+    event: (name, raw) => log.push(`event ${name} ${JSON.stringify(raw)}`),
   };
 }
 
@@ -28,15 +29,63 @@ function opened(body: ReadableStream<Uint8Array>, onAbort?: () => void): (signal
 }
 
 describe('EventStream (the connection layer)', () => {
-  test('hands back the messages each network chunk completed, pings to the observer', async () => {
+  test('hands the observer each event a network chunk completed, parsed, and the pings', async () => {
     const observer = recorder();
-    const stream = new EventStream(opened(streamOf([enc('event: ping\n\ndata: {"a":'), enc('1}\n\n')])), observer, () => PROGRESS);
-    assert.deepEqual(await stream.read(), { messages: [], ended: false });
-    // 'opened' comes with the response headers, before anything is read.
-    assert.deepEqual(await stream.read(), { messages: [{ event: undefined, data: '{"a":1}' }], ended: false });
-    assert.deepEqual(await stream.read(), { messages: [], ended: true });
+    const chunks = [enc('event: ping\n\ndata: {"a":'), enc('1}\n\nevent: custom\ndata: {"event":"x"}\n\n'), enc('data: {"b":2}')];
+    const stream = new EventStream(opened(streamOf(chunks)), observer, () => PROGRESS);
+    assert.equal(await stream.read(), false);
+    assert.equal(await stream.read(), false);
+    assert.equal(await stream.read(), false);
+    // The end of the body delivers an event without its blank line.
+    assert.equal(await stream.read(), true);
     assert.equal(stream.attempts, 2);
-    assert.deepEqual(observer.log, ['opened', 'read', 'bytes', 'ping', 'read', 'bytes', 'read', 'end']);
+    // 'opened' comes with the response headers, before anything is read.
+    assert.deepEqual(observer.log, [
+      'opened',
+      'read',
+      'bytes',
+      'ping',
+      'read',
+      'bytes',
+      'event message {"a":1}',
+      'event x {"event":"x"}',
+      'read',
+      'bytes',
+      'read',
+      'end',
+      'event message {"b":2}',
+    ]);
+  });
+
+  test('once closed (the run ended) the rest of the chunk is not parsed or handed on', async () => {
+    const observer = recorder();
+    const chunk = enc('data: {"event":"workflow_finished"}\n\ndata: not json\n\ndata: {"after":1}\n\n');
+    const holder: { stream?: EventStream } = {};
+    const closeOnEvent = (name: string) => {
+      observer.log.push(name);
+      holder.stream!.close(false);
+    };
+    const stream = new EventStream(opened(streamOf([chunk])), { ...observer, event: closeOnEvent }, () => PROGRESS);
+    holder.stream = stream;
+    assert.equal(await stream.read(), false);
+    assert.deepEqual(observer.log.slice(-1), ['workflow_finished']);
+  });
+
+  test('an event the observer refuses ends the read with its error, after the events before it', async () => {
+    const log: string[] = [];
+    const refuse = new Error('refused');
+    const refuseBad = (name: string) => {
+      log.push(name);
+      if (name === 'bad') throw refuse;
+    };
+    const observer = { ...recorder(), event: refuseBad };
+    const stream = new EventStream(
+      opened(streamOf([enc('data: {"event":"a"}\n\ndata: {"event":"bad"}\n\ndata: {"event":"c"}\n\n')])),
+      observer,
+      () => PROGRESS,
+    );
+    assert.equal(await stream.read().catch((e: unknown) => e), refuse);
+    assert.deepEqual(log, ['a', 'bad']);
   });
 
   test('abort(reason): the first reason is what reads throw, and the connection is dropped', async () => {
@@ -78,17 +127,35 @@ describe('EventStream (the connection layer)', () => {
 
 describe('parseEvent', () => {
   test('the name comes from the JSON, else the SSE event field, else "message"', () => {
-    assert.equal(parseEvent({ event: 'x', data: '{"event":"node_started"}' }, false, () => PROGRESS).name, 'node_started');
-    assert.equal(parseEvent({ event: 'custom', data: '{}' }, false, () => PROGRESS).name, 'custom');
-    assert.equal(parseEvent({ event: undefined, data: '{}' }, false, () => PROGRESS).name, 'message');
+    assert.equal(
+      eventName(
+        parseEvent('{"event":"node_started"}', false, () => PROGRESS),
+        'x',
+      ),
+      'node_started',
+    );
+    assert.equal(
+      eventName(
+        parseEvent('{}', false, () => PROGRESS),
+        'custom',
+      ),
+      'custom',
+    );
+    assert.equal(
+      eventName(
+        parseEvent('{"event":3}', false, () => PROGRESS),
+        undefined,
+      ),
+      'message',
+    );
   });
 
   test('a torn frame at the end is a dropped connection; mid-stream it is a server fault', () => {
-    assert.throws(() => parseEvent({ event: undefined, data: '{"ev' }, true, () => PROGRESS), StreamEndedError);
+    assert.throws(() => parseEvent('{"ev', true, () => PROGRESS), StreamEndedError);
     assert.throws(
-      () => parseEvent({ event: undefined, data: '{"ev' }, false, () => PROGRESS),
+      () => parseEvent('{"ev', false, () => PROGRESS),
       (e: unknown) => e instanceof DifyError && !(e instanceof StreamEndedError) && /not JSON/.test(e.message),
     );
-    assert.throws(() => parseEvent({ event: undefined, data: '[1]' }, false, () => PROGRESS), /not a JSON object/);
+    assert.throws(() => parseEvent('[1]', false, () => PROGRESS), /not a JSON object/);
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DifyClient, DifyStreamError, StreamEndedError, type WorkflowStream } from '../../src/index.js';
-import { everyChunking } from '../helpers/chunking.js';
+import { everyChunking, randomChunks, seededRandom } from '../helpers/chunking.js';
 import { sseFetch } from '../helpers/fake-fetch.js';
+import { finishedRun } from '../helpers/script-server.js';
 import { SSE_FIXTURES, type SSEFixture } from './sse-fixtures.js';
 
 interface Observed {
@@ -106,6 +107,21 @@ describe('WorkflowStream ids and helpers', () => {
     assert.deepEqual(result.data.outputs, { answer: 'Hello' });
     assert.equal(text, 'Hello');
     assert.throws(() => stream[Symbol.asyncIterator](), /already being consumed/);
+  });
+
+  test('text() of a long stream: every chunk in order, and text_replace replaces all before it', async () => {
+    const data = (event: string, fields: Record<string, unknown>) => `data: ${JSON.stringify({ event, task_id: 't', workflow_run_id: 'r', data: fields })}\n\n`;
+    const finished = data('workflow_finished', finishedRun('r'));
+    const texts = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${from + i}✓ `);
+    const textOf = async (frames: string[]) => {
+      const body = new TextEncoder().encode(frames.join(''));
+      const dify = new DifyClient({ apiKey: 'app-test', baseURL: 'http://x/v1', fetch: sseFetch(randomChunks(body, seededRandom(7), 1, 4096)) });
+      return dify.workflows.stream({ inputs: {}, user: 'u1' }).text();
+    };
+    const chunks = (list: string[]) => list.map((text) => data('text_chunk', { text }));
+    assert.equal(await textOf([...chunks(texts(0, 2000)), finished]), texts(0, 2000).join(''));
+    const replaced = [...chunks(texts(0, 700)), data('text_replace', { text: 'R|' }), ...chunks(texts(700, 1300)), finished];
+    assert.equal(await textOf(replaced), `R|${texts(700, 1300).join('')}`);
   });
 
   test('breaking out of the loop rejects finalResult() as aborted and releases the body', async () => {

@@ -166,6 +166,14 @@ export const SSE_FIXTURES: SSEFixture[] = [
     outcome: { kind: 'finished', status: 'succeeded', outputs: {} },
   },
   {
+    name: 'lines ending in "ping" that are not "event: ping" are not heartbeats',
+    body: `${started}event: pingping\nevent:  ping\n: ping\nxevent: ping\n${chunk('ping')}event: ping\r\n\r\n${finished({})}`,
+    events: ['workflow_started', 'text_chunk', 'workflow_finished'],
+    pings: 1,
+    text: 'ping',
+    outcome: { kind: 'finished', status: 'succeeded', outputs: {} },
+  },
+  {
     name: 'workflow_paused ends the stream',
     body: `${started}data: {"event":"workflow_paused","workflow_run_id":"${RUN}","task_id":"${TASK}","data":{"workflow_run_id":"${RUN}","paused_nodes":["n1"],"outputs":{},"reasons":[],"status":"paused","created_at":1700000000,"elapsed_time":1.5,"total_tokens":0,"total_steps":2}}\n\n`,
     events: ['workflow_started', 'workflow_paused'],
