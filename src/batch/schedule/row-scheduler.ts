@@ -5,6 +5,7 @@
  */
 import type { DifyClient } from '../../client/client.js';
 import { describeError } from '../../client/describe-error.js';
+import { abortableDelay } from '../../util/abortable-delay.js';
 import type { BatchConfig } from '../config.js';
 import { executeRow, type PreparedRow, type RowOutcome } from '../execute/execute-row.js';
 import { StartOrder } from '../execute/start-watch.js';
@@ -64,6 +65,7 @@ export class RowScheduler {
   #abandoned = 0;
   #stoppedRuns = 0;
   #finishedAfterInterrupt = 0;
+  #starts = 0;
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
@@ -105,9 +107,9 @@ export class RowScheduler {
       return;
     }
     await this.#pacing.takeSlot();
-    // No spacing between the first window's starts: sending each row already spreads them by the
-    // client's own work per row, and a 1 ms timer between them held the window back 0.3–0.7 s at
-    // load 6–9 (BENCHMARKS.md, notes on scheduling).
+    // The first window of rows starts staggered, not all at once: rows that start together
+    // finish together, and then each waits for the others' responses to be handled.
+    if (this.#starts++ > 0 && this.#starts <= config.concurrency) await abortableDelay(1, this.#deps.hardStop);
     if (this.#stop !== undefined && !previous) {
       this.#pacing.giveBackSlot();
       return;
