@@ -17,6 +17,7 @@ import type { DifyClient } from '../client/client.js';
 import { EXIT } from '../exit-codes.js';
 import type { BatchConfig } from './config.js';
 import { rowUser } from './execute/row-user.js';
+import { FingerprintsAhead } from './input/fingerprints-ahead.js';
 import { InputError } from './input/input-error.js';
 import { readRowBatches, type InputRow } from './input/read-rows.js';
 import type { InputScan } from './input/scan-input.js';
@@ -71,6 +72,8 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
     if (resolved) inFlight.delete(line.id);
   };
+  // Over an output that records input fingerprints, the input's rows are fingerprinted on the second core meanwhile.
+  const ahead = config.rerunAll ? undefined : await FingerprintsAhead.startIfRecorded(input, output, config.inputOptions ?? {});
   const produced = new ProducedBy();
   const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced);
   const rerun = new RerunPolicy(produced, {
@@ -78,6 +81,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     rerunOlderVersions: config.rerunOlderVersions,
     workflowId: config.workflowId,
     knownVersion: config.knownWorkflowVersion,
+    ahead,
   });
   const versionNotice = rerun.noticeBeforeRun();
   if (versionNotice && !config.quiet) io.stderr.write(`${versionNotice}\n`);
@@ -100,7 +104,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     if (inFlight.has(row.id)) leftInFlight.push(row);
     return choose(row);
   };
-  const checked = await checkInput(config, io.client, select);
+  const checked = await checkInput(config, io.client, select).finally(() => ahead?.stop());
   const { scan, preparer } = checked;
   rerun.stopCounting();
   if (!config.quiet) for (const line of rerun.describe()) io.stderr.write(`${line}\n`);

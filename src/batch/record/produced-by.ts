@@ -102,8 +102,13 @@ export class ProducedBy {
 
   /** Whether `id`'s recorded fingerprint is `fingerprint` (16 hex digits), compared as numbers: no string per row. */
   fingerprintIs(id: string, fingerprint: string): boolean {
+    return this.fingerprintWordsAre(id, parseInt(fingerprint.slice(0, 8), 16), parseInt(fingerprint.slice(8), 16));
+  }
+
+  /** `fingerprintIs` for a fingerprint as its two 32-bit words (inputFingerprintWords). */
+  fingerprintWordsAre(id: string, high: number, low: number): boolean {
     const entry = this.#entryWithFingerprint(id);
-    return entry !== -1 && this.#high[entry] === (parseInt(fingerprint.slice(0, 8), 16) | 0) && this.#low[entry] === (parseInt(fingerprint.slice(8), 16) | 0);
+    return entry !== -1 && this.#high[entry] === (high | 0) && this.#low[entry] === (low | 0);
   }
 
   #entryWithFingerprint(id: string): number {
