@@ -36,10 +36,9 @@ export class RingWriter {
     this.#entries = (this.#view.length - HEADER) / FIELDS;
   }
 
-  /** Whether the row on `line` is still worth fingerprinting: the reader has not reached it, and there is room. */
+  /** Whether the row on `line` is still worth fingerprinting: the reader has not reached it yet. */
   wants(line: number): boolean {
-    const view = this.#view;
-    return line >= Atomics.load(view, READER_AT) + LEAD && this.#written - Atomics.load(view, READ) < this.#entries;
+    return line >= Atomics.load(this.#view, READER_AT) + LEAD;
   }
 
   /** False once the reader has closed the ring (nothing more will be read). */
@@ -47,8 +46,10 @@ export class RingWriter {
     return Atomics.load(this.#view, CLOSED) === 0;
   }
 
+  /** Adds an entry, first waiting while the ring is full (the reader has not started, or is busy elsewhere). */
   put(line: number, high: number, low: number): void {
     const view = this.#view;
+    while (this.#written - Atomics.load(view, READ) >= this.#entries && this.open) Atomics.wait(view, READ, Atomics.load(view, READ), 10);
     const at = HEADER + (this.#written % this.#entries) * FIELDS;
     view[at] = line;
     view[at + 1] = high;
@@ -82,6 +83,8 @@ export class RingReader {
       const entryLine = view[at]!;
       if (entryLine > line) return false;
       Atomics.store(view, READ, ++this.#read);
+      // A writer waiting for room wakes by itself within 10 ms; a wake-up every few hundred entries saves most of that.
+      if ((this.#read & 1023) === 0) Atomics.notify(view, READ);
       if (entryLine === line) {
         into.high = view[at + 1]!;
         into.low = view[at + 2]!;
@@ -94,5 +97,6 @@ export class RingReader {
   /** Tells the writer to stop. */
   close(): void {
     Atomics.store(this.#view, CLOSED, 1);
+    Atomics.notify(this.#view, READ);
   }
 }

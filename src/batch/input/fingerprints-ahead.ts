@@ -11,7 +11,6 @@ import type { InputOptions } from './input-options.js';
 import type { InputRow } from './read-rows.js';
 import { RingReader, ringBuffer } from './fingerprint-ring.js';
 
-const DEBUG = { hit: 0, miss: 0 };
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 /** How far from the output's end to look for a line with a recorded fingerprint. */
 const TAIL_BYTES = 64 * 1024;
@@ -20,31 +19,48 @@ export class FingerprintsAhead {
   readonly #reader: RingReader;
   readonly #worker: Worker;
   readonly #words = { high: 0, low: 0 };
+  readonly #exited: Promise<void>;
 
   private constructor(file: string, options: InputOptions) {
     const ring = ringBuffer();
     this.#reader = new RingReader(ring);
-    this.#worker = new Worker(workerEntry(), { workerData: { file, options, ring }, stdout: true, stderr: true });
+    this.#worker = new Worker(workerEntry(), {
+      workerData: { file, options, ring },
+      // Its rows are garbage as soon as they are hashed: a small young generation keeps the resume's peak memory down.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      stdout: true,
+      stderr: true,
+    });
     // A worker that fails only means the scan fingerprints those rows itself.
     this.#worker.on('error', () => {});
+    this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
+    // Never what keeps the process alive (a batch that ends before its scan does: nothing to retry).
     this.#worker.unref();
+  }
+
+  /** Starts the worker (exported for tests; a batch calls startIfRecorded). */
+  static start(input: string, options: InputOptions = {}): FingerprintsAhead {
+    return new FingerprintsAhead(input, options);
   }
 
   /** Starts the worker when `output` ends with lines that carry input fingerprints (a resume that will compare them). */
   static async startIfRecorded(input: string, output: string, options: InputOptions): Promise<FingerprintsAhead | undefined> {
-    return !process.env.NO_AHEAD && (await recordsFingerprints(output)) ? new FingerprintsAhead(input, options) : undefined;
+    return (await recordsFingerprints(output)) ? new FingerprintsAhead(input, options) : undefined;
+  }
+
+  /** Settles when the worker has read the whole input (or failed, or was stopped); keeps the process alive until then. */
+  finished(): Promise<void> {
+    this.#worker.ref();
+    return this.#exited;
   }
 
   /** The fingerprint of `row` as two words (reused object: read it before the next call), when the worker has it. */
   wordsOf(row: InputRow): { high: number; low: number } | undefined {
-    const got = this.#reader.take(row.line, this.#words);
-    if (got) DEBUG.hit++; else DEBUG.miss++;
-    return got ? this.#words : undefined;
+    return this.#reader.take(row.line, this.#words) ? this.#words : undefined;
   }
 
   /** The scan is over: the worker stops. */
   async stop(): Promise<void> {
-    if (process.env.DEBUG_AHEAD) console.error('ahead', DEBUG);
     this.#reader.close();
     await this.#worker.terminate();
   }
