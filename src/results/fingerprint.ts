@@ -24,14 +24,15 @@ export function inputFingerprint(values: Record<string, unknown>): string {
  * hex string built: how a resume compares a million rows against the recorded ones.
  */
 export function inputFingerprintWords(values: Record<string, unknown>): { high: number; low: number } {
-  const digest = hash('sha256', canonicalSentInputs(values), 'buffer');
-  return { high: digest.readInt32BE(0), low: digest.readInt32BE(4) };
+  // As a 'binary' (latin1) string, one char per byte: half the cost of asking for a Buffer, which native code allocates.
+  const digest = hash('sha256', canonicalSentInputs(values), 'binary');
+  return { high: wordAt(digest, 0), low: wordAt(digest, 4) };
 }
 
 /** The canonical JSON that is fingerprinted: the sent columns only, keys sorted at every depth. */
 function canonicalSentInputs(values: Record<string, unknown>): string {
-  const keys = Object.keys(values);
-  if (!lastColumns || !sameKeys(lastColumns.keys, keys)) {
+  if (!lastColumns || !hasKeys(values, lastColumns.keys)) {
+    const keys = Object.keys(values);
     const sent = keys.filter((key) => key !== 'id' && !isExpectationColumn(key)).sort();
     lastColumns = { keys, sent, prefixes: sent.map((key, i) => `${i === 0 ? '' : ','}${JSON.stringify(key)}:`) };
   }
@@ -44,10 +45,19 @@ function canonicalSentInputs(values: Record<string, unknown>): string {
   return `${json}}`;
 }
 
-function sameKeys(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** The big-endian signed 32-bit word of a latin1 digest's bytes at `at`. */
+function wordAt(digest: string, at: number): number {
+  return (digest.charCodeAt(at) << 24) | (digest.charCodeAt(at + 1) << 16) | (digest.charCodeAt(at + 2) << 8) | digest.charCodeAt(at + 3);
+}
+
+/** Whether `values`' own keys are `keys`, in that order (for…in allocates no key array, unlike Object.keys). */
+function hasKeys(values: Record<string, unknown>, keys: string[]): boolean {
+  let i = 0;
+  for (const key in values) {
+    if (!Object.hasOwn(values, key) || key !== keys[i]) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 /** JSON with object keys sorted at every depth. */

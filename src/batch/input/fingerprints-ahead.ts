@@ -7,7 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { InputOptions } from './input-options.js';
+import { inputFormatOf, type InputOptions } from './input-options.js';
 import type { InputRow } from './read-rows.js';
 import { RingReader, ringBuffer } from './fingerprint-ring.js';
 
@@ -43,9 +43,14 @@ export class FingerprintsAhead {
     return new FingerprintsAhead(input, options);
   }
 
-  /** Starts the worker when `output` ends with lines that carry input fingerprints (a resume that will compare them). */
+  /**
+   * Starts the worker when `output` ends with lines that carry input fingerprints (a resume that
+   * will compare them) and the input is text: a workbook read twice at once would double the
+   * memory its sheet costs.
+   */
   static async startIfRecorded(input: string, output: string, options: InputOptions): Promise<FingerprintsAhead | undefined> {
-    return (await recordsFingerprints(output)) ? new FingerprintsAhead(input, options) : undefined;
+    if (inputFormatOf(input) === 'xlsx' || !(await recordsFingerprints(output))) return undefined;
+    return new FingerprintsAhead(input, options);
   }
 
   /** Settles when the worker has read the whole input (or failed, or was stopped); keeps the process alive until then. */
