@@ -30,7 +30,9 @@ export interface InFlight {
 }
 
 type Entry =
-  { e: 'post'; id: string; user: string; at: number } | { e: 'run'; id: string; run: string; task: string; at: number } | { e: 'stop'; id: string; at: number };
+  | { e: 'post'; id: string; user: string; at: number }
+  | { e: 'run'; id: string; run: string; task: string; at: number }
+  | { e: 'stop'; id: string; at: number };
 
 export class Journal implements RowStateStore {
   private constructor(
