@@ -226,7 +226,7 @@ process.exit(passed ? 0 : 1);
  * `batch --help` from ~0.45 s to ~0.3 s, importing the server and the batch executor from ~0.6 s
  * to ~0.3 s. Packages that load their own .wasm, data files or binaries stay in node_modules.
  * The chunks sit three levels below the repository (.test-cli/bundle/chunks, .test-js/chunks/shared),
- * as src/results/report/page.ts does, so its ../../../assets holds; the sandbox's worker scripts
+ * as src/results/report/page.ts does, so its ../../../assets holds; the worker scripts (sandbox, fingerprints)
  * sit beside them, where worker-sandbox.ts looks for them. (The start-up test, which checks which
  * modules a command loads, spawns the file-by-file .test-cli: DIFYRUN_TEST_CLI_MODULES.)
  */
@@ -237,6 +237,7 @@ function bundled(outdir, chunks, entryPoints) {
       ...entryPoints,
       [`${chunks}/python-worker`]: 'src/server/engine/sandbox/python-worker.ts',
       [`${chunks}/javascript-worker`]: 'src/server/engine/sandbox/javascript-worker.ts',
+      [`${chunks}/fingerprint-worker`]: 'src/batch/input/fingerprint-worker.ts',
     },
     bundle: true,
     splitting: true,

@@ -17,6 +17,7 @@ import type { DifyClient } from '../client/client.js';
 import { EXIT } from '../exit-codes.js';
 import type { BatchConfig } from './config.js';
 import { rowUser } from './execute/row-user.js';
+import { FingerprintsAhead } from './input/fingerprints-ahead.js';
 import { InputError } from './input/input-error.js';
 import { readRowBatches, type InputRow } from './input/read-rows.js';
 import type { InputScan } from './input/scan-input.js';
@@ -63,7 +64,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
 
   // The app's inputs are asked for now, while the output is read (long on a resume; a round trip to Dify either way).
   const parameters = requestParameters(io.client);
-  const earlier = await readEarlierRuns(config, output, io).catch((error: unknown) => {
+  const earlier = await readEarlierRuns(config, input, output, io).catch((error: unknown) => {
     parameters.abandon();
     throw error;
   });
@@ -71,7 +72,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     parameters.abandon();
     return { exitCode: EXIT.ok, summary: undefined };
   }
-  const { inFlight, ledger, rerun, retryIds } = earlier;
+  const { inFlight, ledger, rerun, retryIds, ahead } = earlier;
 
   // 2. Pre-flight: the app's inputs, then every row checked before anything runs.
   // Rows left in flight are recovered first; the scan finds them in the file.
@@ -81,7 +82,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
     if (inFlight.has(row.id)) leftInFlight.push(row);
     return choose(row);
   };
-  const checked = await checkInput(config, parameters.result, select);
+  const checked = await checkInput(config, parameters.result, select).finally(() => ahead?.stop());
   const { scan, preparer } = checked;
   rerun.stopCounting();
   if (!config.quiet) for (const line of rerun.describe()) io.stderr.write(`${line}\n`);
@@ -170,7 +171,7 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
  * 1. What already happened: repair a torn last line, rebuild the output's state, find rows left
  * in flight. Undefined: --retry with nothing to retry (said on stderr).
  */
-async function readEarlierRuns(config: BatchConfig, output: string, io: BatchIO) {
+async function readEarlierRuns(config: BatchConfig, input: string, output: string, io: BatchIO) {
   const torn = config.dryRun ? 0 : await repairTornTail(output);
   if (torn > 0) io.stderr.write(`warning: removed a torn last line (${torn} bytes) left by a crash; kept in ${config.output}.torn\n`);
   const inFlight = await Journal.load(`${output}.journal`);
@@ -180,13 +181,19 @@ async function readEarlierRuns(config: BatchConfig, output: string, io: BatchIO)
     const resolved = (entry.runId !== undefined && line.workflow_run_id === entry.runId) || Date.parse(line.executed_at ?? '') >= entry.at;
     if (resolved) inFlight.delete(line.id);
   };
+  // Over an output that records input fingerprints, the input's rows are fingerprinted on the second core meanwhile.
+  const ahead = config.rerunAll ? undefined : await FingerprintsAhead.startIfRecorded(input, output, config.inputOptions ?? {});
   const produced = new ProducedBy();
-  const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced);
+  const ledger = await readLedger(output, inFlight.size > 0 ? settleInFlight : undefined, (id) => inFlight.has(id), produced).catch(async (error: unknown) => {
+    await ahead?.stop();
+    throw error;
+  });
   const rerun = new RerunPolicy(produced, {
     rerunAll: config.rerunAll,
     rerunOlderVersions: config.rerunOlderVersions,
     workflowId: config.workflowId,
     knownVersion: config.knownWorkflowVersion,
+    ahead,
   });
   const versionNotice = rerun.noticeBeforeRun();
   if (versionNotice && !config.quiet) io.stderr.write(`${versionNotice}\n`);
@@ -198,9 +205,10 @@ async function readEarlierRuns(config: BatchConfig, output: string, io: BatchIO)
   const retryIds = config.retryOnly ? await readRetryFile(`${output}.retry`) : undefined;
   if (config.retryOnly && retryIds === undefined && inFlight.size === 0) {
     io.stderr.write(`Nothing to retry: ${config.output}.retry does not exist (no failed rows).\n`);
+    await ahead?.stop();
     return undefined;
   }
-  return { inFlight, ledger, rerun, retryIds };
+  return { inFlight, ledger, rerun, retryIds, ahead };
 }
 
 /** Why scheduling stopped, saying what happened to the runs that were in flight. */

@@ -58,10 +58,9 @@ export class ProducedBy {
    * False, noting nothing, for any other line.
    */
   noteLine(entry: number, buffer: Buffer, start: number, end: number): boolean {
-    const tail = tailOf(buffer, start, end);
+    const tail = tailOf(buffer, start, end, this.#lastVersionBytes.length);
     if (tail === undefined) return false;
-    const at = tail.fingerprintAt;
-    this.#set(entry, hexInt(buffer, at), hexInt(buffer, at + 8), this.#versionAt(buffer, tail.versionStart, tail.versionEnd));
+    this.#set(entry, tail.high, tail.low, this.#versionAt(buffer, tail.versionStart, tail.versionEnd));
     return true;
   }
 
@@ -102,8 +101,13 @@ export class ProducedBy {
 
   /** Whether `id`'s recorded fingerprint is `fingerprint` (16 hex digits), compared as numbers: no string per row. */
   fingerprintIs(id: string, fingerprint: string): boolean {
+    return this.fingerprintWordsAre(id, parseInt(fingerprint.slice(0, 8), 16), parseInt(fingerprint.slice(8), 16));
+  }
+
+  /** `fingerprintIs` for a fingerprint as its two 32-bit words (inputFingerprintWords). */
+  fingerprintWordsAre(id: string, high: number, low: number): boolean {
     const entry = this.#entryWithFingerprint(id);
-    return entry !== -1 && this.#high[entry] === (parseInt(fingerprint.slice(0, 8), 16) | 0) && this.#low[entry] === (parseInt(fingerprint.slice(8), 16) | 0);
+    return entry !== -1 && this.#high[entry] === (high | 0) && this.#low[entry] === (low | 0);
   }
 
   #entryWithFingerprint(id: string): number {
@@ -163,22 +167,41 @@ export function producedByOfLine(buffer: Buffer, start: number, end: number): { 
   };
 }
 
-/** Where those fields are: the fingerprint's 16 hex digits at `fingerprintAt`, the version's bytes at [versionStart, versionEnd) (empty for null). */
-function tailOf(buffer: Buffer, start: number, end: number): { fingerprintAt: number; versionStart: number; versionEnd: number } | undefined {
+/**
+ * Where those fields are: the fingerprint's 16 hex digits at `fingerprintAt` (as two words), the
+ * version's bytes at [versionStart, versionEnd) (empty for null). `likelyVersionBytes`: the
+ * length of the last line's version, where this one's most likely starts (no search).
+ */
+function tailOf(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  likelyVersionBytes = 0,
+): { fingerprintAt: number; high: number; low: number; versionStart: number; versionEnd: number } | undefined {
   const tailAt = end - (TAIL.length + 16 + 2);
   if (tailAt <= start || buffer[end - 1] !== 0x7d || buffer[end - 2] !== 0x22 || !bytesAt(buffer, tailAt, TAIL)) return undefined;
   const fingerprintAt = tailAt + TAIL.length;
-  for (let i = fingerprintAt; i < fingerprintAt + 16; i++) if (hexDigit(buffer[i]!) < 0) return undefined;
+  const high = hexWord(buffer, fingerprintAt);
+  const low = hexWord(buffer, fingerprintAt + 8);
+  if (high < 0 || low < 0) return undefined;
   if (bytesAt(buffer, tailAt - 5, NULL_VALUE)) {
-    return bytesAt(buffer, tailAt - 5 - VERSION.length + 1, VERSION) ? { fingerprintAt, versionStart: 0, versionEnd: 0 } : undefined;
+    return bytesAt(buffer, tailAt - 5 - VERSION.length + 1, VERSION) ? { fingerprintAt, high, low, versionStart: 0, versionEnd: 0 } : undefined;
   }
   // A quoted version (no quote or backslash in it): its opening quote, no further back than a long one would need, follows the key.
   if (buffer[tailAt - 1] !== 0x22) return undefined;
   const from = Math.max(start, tailAt - 200);
-  let open = tailAt - 2;
-  while (open >= from && buffer[open] !== 0x22 && buffer[open] !== 0x5c) open--;
+  let open = tailAt - 2 - likelyVersionBytes;
+  if (likelyVersionBytes === 0 || open < from || buffer[open] !== 0x22 || !quoteFree(buffer, open + 1, tailAt - 1)) {
+    open = tailAt - 2;
+    while (open >= from && buffer[open] !== 0x22 && buffer[open] !== 0x5c) open--;
+  }
   if (open < from || buffer[open] !== 0x22 || !bytesAt(buffer, open - VERSION.length, VERSION)) return undefined;
-  return { fingerprintAt, versionStart: open + 1, versionEnd: tailAt - 1 };
+  return { fingerprintAt, high, low, versionStart: open + 1, versionEnd: tailAt - 1 };
+}
+
+function quoteFree(buffer: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buffer[i] === 0x22 || buffer[i] === 0x5c) return false;
+  return true;
 }
 
 /** 0–15 for a lowercase hex digit's byte, else -1. */
@@ -188,10 +211,14 @@ function hexDigit(byte: number): number {
   return -1;
 }
 
-/** The 8 hex digits at `at` as a number (checked by tailOf). */
-function hexInt(buffer: Buffer, at: number): number {
+/** The 8 lowercase hex digits at `at` as an unsigned number, or -1 when they are not that. */
+function hexWord(buffer: Buffer, at: number): number {
   let value = 0;
-  for (let i = at; i < at + 8; i++) value = value * 16 + hexDigit(buffer[i]!);
+  for (let i = at; i < at + 8; i++) {
+    const digit = hexDigit(buffer[i]!);
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
   return value;
 }
 

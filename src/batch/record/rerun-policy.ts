@@ -4,7 +4,8 @@
  * version (--rerun-older-versions), or all of them (--rerun-all). Also watches the versions
  * Dify reports, to say as soon as it runs a different one than earlier lines came from.
  */
-import { inputFingerprint } from '../../results/fingerprint.js';
+import { inputFingerprintWords } from '../../results/fingerprint.js';
+import type { FingerprintsAhead } from '../input/fingerprints-ahead.js';
 import type { InputRow } from '../input/read-rows.js';
 import type { OutcomeRecord } from './outcome.js';
 import type { ProducedBy } from './produced-by.js';
@@ -16,6 +17,8 @@ export interface RerunOptions {
   workflowId: string | undefined;
   /** The version the server runs, when known before any run (--local's workflow file). */
   knownVersion?: string | undefined;
+  /** Rows' fingerprints computed on another thread during the scan (a row it lacks is fingerprinted here). */
+  ahead?: FingerprintsAhead | undefined;
 }
 
 export class RerunPolicy {
@@ -85,7 +88,10 @@ export class RerunPolicy {
 
   #reason(row: InputRow): 'changed' | 'olderVersion' | 'all' | undefined {
     if (this.options.rerunAll) return 'all';
-    if (this.produced.hasFingerprint(row.id) && !this.produced.fingerprintIs(row.id, inputFingerprint(row.values))) return 'changed';
+    if (this.produced.hasFingerprint(row.id)) {
+      const { high, low } = (this.#counting && this.options.ahead?.wordsOf(row)) || inputFingerprintWords(row.values);
+      if (!this.produced.fingerprintWordsAre(row.id, high, low)) return 'changed';
+    }
     if (this.options.rerunOlderVersions && this.#current !== undefined) {
       const version = this.produced.versionOf(row.id);
       if (version !== undefined && version !== this.#current) return 'olderVersion';
