@@ -182,7 +182,12 @@ function toolbar(table, options) {
     clearTimeout(timer);
     timer = setTimeout(apply, 150);
   });
-  filter.addEventListener('change', apply);
+  // A filter change applies the search box as it stands: the search's pending timer would only
+  // redraw the same rows a moment later, closing a row the reader has just opened.
+  filter.addEventListener('change', () => {
+    clearTimeout(timer);
+    apply();
+  });
   // Search, filter and sort wait for every row (a search over the first page alone would mislead).
   search.disabled = filter.disabled = table.loading;
   table.whenLoaded.push(() => {
