@@ -49,12 +49,12 @@ export function requestParameters(client: DifyClient): { result: Promise<AppPara
 }
 
 /**
- * The app's input variables (asked of the client, or already asked for), then every row of the
- * input checked (structure, ids, values): any problem is one UsageError listing them, and
- * nothing is run or written.
+ * The app's input variables (GET /parameters, already sent), then every row of the input
+ * checked (structure, ids, values): any problem is one UsageError listing them, and nothing is
+ * run or written.
  */
-export async function checkInput(config: BatchConfig, source: DifyClient | Promise<AppParameters>, select: RowSelection): Promise<CheckedInput> {
-  const parameters = await (source instanceof Promise ? source : source.app.parameters());
+export async function checkInput(config: BatchConfig, appParameters: Promise<AppParameters>, select: RowSelection): Promise<CheckedInput> {
+  const parameters = await appParameters;
   const preparer = new RowPreparer(inputVariables(parameters), dirname(resolve(config.input)), { rowIds: true });
   const scan = await scanInput(config.input, preparer, select, config.inputOptions);
   if (scan.problemCount > 0) throw new UsageError(formatProblems(config.input, scan));

@@ -23,5 +23,5 @@ export async function preflight(config: BatchConfig, client: DifyClient, ledger:
   const retryIds = config.retryOnly ? await readRetryFile(`${resolve(config.output)}.retry`) : undefined;
   if (config.retryOnly && retryIds === undefined && inFlight.size === 0) return undefined;
   const select = selectRows({ inFlight, ledger, retryIds });
-  return { ...(await checkInput(config, client, select)), select };
+  return { ...(await checkInput(config, client.app.parameters(), select)), select };
 }
