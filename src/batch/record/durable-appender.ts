@@ -1,14 +1,18 @@
 /**
- * Appends whole lines to a file, in order, each in a single write(2) on an O_APPEND
+ * Appends whole lines to a file, in order, each batch in one write(2) on an O_APPEND
  * descriptor: a crash can tear at most the last line, which `repairTornTail` removes on the
  * next start.
  *
  * Two promises of durability: `append` resolves once the line is synced to disk (fdatasync:
  * survives power loss); `appendWritten` once it is written (in the kernel: survives the
- * process being killed) with the sync following. Lines arriving while a write or sync is in
- * progress are grouped into the next one (group commit): one sync per batch, not per line,
- * and writes are not held up by a sync in progress.
+ * process being killed), with the sync following. Writes are synchronous: a line of a few
+ * hundred bytes costs the kernel microseconds, less than handing it to libuv's thread pool and
+ * waiting a turn of the event loop for the answer, and a row's POST waits for its journal line
+ * (batch-scheduling, BENCHMARKS.md). Syncs run on the thread pool, grouped: lines appended
+ * while one is in progress share the next (group commit), and `append`s of one turn of the
+ * event loop share one write.
  */
+import { writeSync } from 'node:fs';
 import { open, readFile, stat, truncate, appendFile, type FileHandle } from 'node:fs/promises';
 
 interface Waiter {
@@ -17,15 +21,16 @@ interface Waiter {
 }
 
 export class DurableAppender {
-  #lines: string[] = [];
-  #writtenWaiters: Waiter[] = [];
-  #syncedWaiters: Waiter[] = [];
+  /** Lines waiting for this turn's write, and who waits for them to be synced (undefined: written is enough). */
+  #pending: string[] = [];
+  #pendingWaiters: (Waiter | undefined)[] = [];
+  #flushScheduled = false;
   /** Written, waiting for the next sync. */
   #unsynced: Waiter[] = [];
   /** Bytes written since the last sync started. */
   #dirty = false;
-  #writing: Promise<void> | undefined;
   #syncing: Promise<void> | undefined;
+  #closed = false;
   #failure: unknown;
 
   private constructor(
@@ -43,49 +48,52 @@ export class DurableAppender {
 
   /** Appends `text` (which should end with a newline); resolves when it is on disk. */
   append(text: string): Promise<void> {
-    return this.#enqueue(text, this.#syncedWaiters);
-  }
-
-  /** Appends `text`; resolves when the write is done (a killed process cannot lose it); synced soon after. */
-  appendWritten(text: string): Promise<void> {
-    return this.#enqueue(text, this.#writtenWaiters);
-  }
-
-  #enqueue(text: string, waiters: Waiter[]): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      this.#lines.push(text);
-      waiters.push({ resolve, reject });
-      this.#writing ??= this.#writeLoop();
+      this.#pending.push(text);
+      this.#pendingWaiters.push({ resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // Let appends from the same turn join this write.
+        setImmediate(() => this.#flush());
+      }
     });
   }
 
-  async #writeLoop(): Promise<void> {
-    // Let appends from the same tick join this write.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.#lines.length > 0 && this.#failure === undefined) {
-      const text = this.#lines.join('');
-      const written = this.#writtenWaiters;
-      const synced = this.#syncedWaiters;
-      this.#lines = [];
-      this.#writtenWaiters = [];
-      this.#syncedWaiters = [];
-      try {
-        await this.handle.write(text);
-      } catch (error) {
-        this.#fail(error, [...written, ...synced]);
-        break;
-      }
-      for (const waiter of written) waiter.resolve();
-      this.#unsynced.push(...synced);
-      this.#dirty = true;
-      // (Started only with work to do, so it always awaits before finishing.)
-      this.#syncing ??= this.#syncLoop();
+  /** Appends `text` now (a killed process cannot lose it once this returns); synced soon after. */
+  appendWritten(text: string): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    this.#pending.push(text);
+    this.#pendingWaiters.push(undefined);
+    // Lines of `append`s waiting for this turn go first, in order.
+    this.#flush();
+    return this.#failure === undefined ? Promise.resolve() : Promise.reject(this.#failure);
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#pending.length === 0 || this.#failure !== undefined) return;
+    const text = this.#pending.length === 1 ? this.#pending[0]! : this.#pending.join('');
+    const waiters = this.#pendingWaiters;
+    this.#pending = [];
+    this.#pendingWaiters = [];
+    try {
+      if (this.#closed) throw new Error(`${this.path} is closed`);
+      writeAll(this.handle.fd, text);
+    } catch (error) {
+      this.#fail(
+        error,
+        waiters.filter((waiter) => waiter !== undefined),
+      );
+      return;
     }
-    this.#writing = undefined;
+    for (const waiter of waiters) if (waiter) this.#unsynced.push(waiter);
+    this.#dirty = true;
+    this.#syncing ??= this.#syncLoop();
   }
 
   async #syncLoop(): Promise<void> {
+    // (Started after a write, so it always awaits before finishing.)
     while (this.#dirty && this.#failure === undefined) {
       const waiters = this.#unsynced;
       this.#unsynced = [];
@@ -103,19 +111,27 @@ export class DurableAppender {
 
   #fail(error: unknown, waiters: Waiter[]): void {
     this.#failure = error;
-    for (const waiter of [...waiters, ...this.#writtenWaiters, ...this.#syncedWaiters, ...this.#unsynced]) waiter.reject(error);
-    this.#lines = [];
-    this.#writtenWaiters = [];
-    this.#syncedWaiters = [];
+    for (const waiter of [...waiters, ...this.#unsynced]) waiter.reject(error);
+    for (const waiter of this.#pendingWaiters) waiter?.reject(error);
+    this.#pending = [];
+    this.#pendingWaiters = [];
     this.#unsynced = [];
   }
 
-  /** Waits for pending writes, syncs, then closes the file. */
+  /** Writes what is pending, syncs, then closes the file. */
   async close(): Promise<void> {
-    while (this.#writing || this.#syncing) await (this.#writing ?? this.#syncing);
+    this.#flush();
+    while (this.#syncing) await this.#syncing;
+    this.#closed = true;
     if (this.#failure === undefined) await this.handle.datasync();
     await this.handle.close();
   }
+}
+
+/** write(2) until every byte is in (a regular file takes all of it unless the disk is full, which throws). */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 /**
