@@ -1,6 +1,6 @@
 /**
- * `difyrun batch` benchmarks (issue 4). The batch runs as its own process: the built CLI in
- * dist/ (what `npx difyrun` runs; `npm run bench` builds it first);
+ * `difyrun batch` benchmarks (issue 4). The batch runs as its own process: the built CLI
+ * (bench/cli.ts: the bundle `npx difyrun` runs; `npm run bench` builds it first);
  * the local server runs in this process on 127.0.0.1, serving bench/workflows/trivial.yml.
  */
 import { spawn } from 'node:child_process';
@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../src/server/index.js';
 import type { BatchSummary } from '../src/batch/report/summary.js';
 import { inputFingerprint } from '../src/results/fingerprint.js';
 import type { BenchResult } from './report.js';
+import { CLI } from './cli.js';
 
 const WORKFLOW = 'bench/workflows/trivial.yml';
 
@@ -59,7 +60,7 @@ export async function runCli(
   const executedBefore = server?.executedRuns ?? 0;
   const target = server ? { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } : { DIFYRUN_LOCAL_DIR: localDir };
   const timeline = watch === 'timeline' ? watchServer(started) : undefined;
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'batch', ...args, '--quiet', '--json'], {
+  const child = spawn(process.execPath, [CLI, 'batch', ...args, '--quiet', '--json'], {
     env: { ...process.env, ...target },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

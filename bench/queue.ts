@@ -16,6 +16,7 @@ import { keys } from '../src/queue/keys.js';
 import { startRedis } from '../test/queue/redis-harness.js';
 import { fmt, writeCsv } from './batch.js';
 import type { BenchResult } from './report.js';
+import { CLI } from './cli.js';
 
 const ROWS = 2000;
 const LATENCY_MS = 200;
@@ -23,7 +24,7 @@ const PER_WORKER = 16;
 const CAP = 64;
 
 function cli(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['dist/cli/main.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function batch(server: RunningServer, args: string[]): Promise<BatchSummary> {

@@ -10,6 +10,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchResult } from './report.js';
+import { CLI } from './cli.js';
 
 const ROWS = 100_000;
 
@@ -65,7 +66,7 @@ interface Measured {
 /** Runs the built CLI under GNU time for its peak RSS. */
 async function measure(args: string[], output: string): Promise<Measured> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', process.execPath, 'dist/cli/main.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', process.execPath, CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -7,11 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request, Agent } from 'node:http';
 import autocannon from 'autocannon';
 import type { BenchResult } from './report.js';
+import { CLI } from './cli.js';
 
 const fmt = (value: number, digits = 1) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function serve(workflow: string, extra: string[] = []): Promise<{ baseURL: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--workflow', workflow, '--port', '0', ...extra], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--workflow', workflow, '--port', '0', ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -1,6 +1,6 @@
 /**
  * Benchmarks for issue 17's remaining targets: CLI start-up, `batch --local` memory, and
- * throughput under a steady fault mix. Each runs the built CLI (dist/) as its own process.
+ * throughput under a steady fault mix. Each runs the built CLI (bench/cli.ts) as its own process.
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { loadavg } from 'node:os';
 import { startServer, type FaultSpec } from '../src/server/index.js';
 import { fmt, runCli, tmp, writeCsv, type BatchRun } from './batch.js';
 import type { BenchResult } from './report.js';
+import { CLI } from './cli.js';
 
 const WORKFLOW = 'bench/workflows/trivial.yml';
 
@@ -18,12 +19,7 @@ const WORKFLOW = 'bench/workflows/trivial.yml';
  * over `times` runs (GNU time reports CPU and RSS). CPU time moves far less than wall time when
  * the machine is shared.
  */
-function measureStartup(
-  args: string[],
-  times: number,
-  script = 'dist/cli/main.js',
-  env: NodeJS.ProcessEnv = process.env,
-): { ms: number; cpuMs: number; rssMb: number } {
+function measureStartup(args: string[], times: number, script = CLI, env: NodeJS.ProcessEnv = process.env): { ms: number; cpuMs: number; rssMb: number } {
   const walls: number[] = [];
   const cpus: number[] = [];
   const peaks: number[] = [];

@@ -4,8 +4,8 @@
 //   difyrun      the SDK: only the files the SDK entries (., ./node, ./protocol) reach, and the
 //                one runtime dependency they import (eventsource-parser). ESM; require() works
 //                on Node >= 20.19 through the "default" export condition (require(esm)).
-//   difyrun-cli  the `difyrun` command, the batch executor and the local server
-//                (difyrun-cli/server), with every runtime dependency.
+//   difyrun-cli  the `difyrun` command (dist/bundle, from scripts/bundle.mjs), the batch executor
+//                and the local server (difyrun-cli/server), with every runtime dependency.
 //
 // Each package's dependencies are the bare imports its files actually contain, at the ranges
 // the root package.json pins, so a new import can never ship undeclared. Source maps are not
@@ -115,8 +115,11 @@ function writePackage(name, manifest, files, extra = []) {
   return dir;
 }
 
-// tsc writes files without the execute bit; the clone's own `npx difyrun` runs dist/cli/main.js directly.
-chmodSync(join(dist, 'cli', 'main.js'), 0o755);
+// The command is the bundle scripts/bundle.mjs writes into dist/bundle (npm run build runs it before this).
+// tsc and esbuild write files without the execute bit; the clone's own `npx difyrun` runs it directly.
+const BIN = join(dist, 'bundle', 'main.js');
+if (!existsSync(BIN)) throw new Error(`${relative(root, BIN)} is missing: run node scripts/bundle.mjs ${relative(root, join(dist, 'bundle'))} first`);
+chmodSync(BIN, 0o755);
 
 const sdkEntries = { '.': 'index', './node': 'node', './protocol': 'protocol/index' };
 const sdk = closure(Object.values(sdkEntries).map((path) => `${path}.js`));
@@ -133,8 +136,12 @@ const sdkDir = writePackage(
   sdk.files,
 );
 
-const cliFiles = allFiles(dist).filter((file) => file.endsWith('.js') || file.endsWith('.d.ts'));
+// The command's bundle is shipped whole; the packages it imports are the ones esbuild left out.
+const bundleDir = join(dist, 'bundle');
+const bundleFiles = allFiles(bundleDir).filter((file) => file.endsWith('.js'));
+const cliFiles = allFiles(dist).filter((file) => (file.endsWith('.js') || file.endsWith('.d.ts')) && !file.startsWith(bundleDir + '/'));
 const cli = closure(cliFiles.filter((file) => file.endsWith('.js')).map((file) => relative(dist, file)));
+for (const specifier of JSON.parse(readFileSync(`${bundleDir}.imports.json`, 'utf8'))) cli.packages.add(packageName(specifier));
 // Read from node_modules at run time rather than imported: the HTML report inlines Chart.js's bundle.
 cli.packages.add('chart.js');
 const cliDir = writePackage(
@@ -142,7 +149,7 @@ const cliDir = writePackage(
   {
     description:
       'The difyrun command: crash-safe, resumable batch runs of Dify workflows from CSV/JSONL, run/status/logs/upload, and a local Dify-compatible server.',
-    bin: { difyrun: './dist/cli/main.js' },
+    bin: { difyrun: './dist/bundle/main.js' },
     exports: {
       '.': entry('index'),
       './node': entry('node'),
@@ -152,7 +159,7 @@ const cliDir = writePackage(
     },
     dependencies: dependencies(cli.packages, 'the CLI'),
   },
-  cliFiles,
+  [...cliFiles, ...bundleFiles],
   ['examples/workflows', 'examples/data', 'assets/report'],
 );
 

@@ -27,6 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { build } from 'esbuild';
+import { bundleCli, bundled, ESBUILD_COMMON } from './bundle.mjs';
 
 function find(dir, suffix) {
   const found = [];
@@ -146,9 +147,8 @@ const testDir = resolve('.test-js');
 const bundleDir = join(cliDir, 'bundle');
 rmSync(cliDir, { recursive: true, force: true });
 rmSync(testDir, { recursive: true, force: true });
-const common = { format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' };
-await build({ ...common, entryPoints: find('src', '.ts').filter((f) => !f.endsWith('.d.ts')), outdir: cliDir, outbase: 'src' });
-await Promise.all([bundleCli(), bundleTests()]);
+await build({ ...ESBUILD_COMMON, entryPoints: find('src', '.ts').filter((f) => !f.endsWith('.d.ts')), outdir: cliDir, outbase: 'src' });
+await Promise.all([bundleCli(bundleDir), bundleTests()]);
 symlinkSync(resolve('test', 'fixtures'), join(testDir, 'fixtures'));
 // Each test file's process (node --test forwards its --import to them) appends its wall and CPU
 // times at exit; CPU includes its reaped children, read from /proc/self/stat (so Linux only).
@@ -219,49 +219,12 @@ if (timings) reportTimings(measured);
 process.exit(passed ? 0 : 1);
 
 /**
- * The CLI that tests spawn (DIFYRUN_TEST_CLI) and the test files themselves are bundled: src/ and
- * its pure-JavaScript packages in a few chunks, so a process reads a handful of files instead of
- * ~110 ES modules and the CommonJS packages (bullmq, ioredis, exceljs) that Node otherwise scans
- * for their exports one file at a time. A worker's start-up went from ~0.9 s to ~0.45 s of CPU,
- * `batch --help` from ~0.45 s to ~0.3 s, importing the server and the batch executor from ~0.6 s
- * to ~0.3 s. Packages that load their own .wasm, data files or binaries stay in node_modules.
- * The chunks sit three levels below the repository (.test-cli/bundle/chunks, .test-js/chunks/shared),
- * as src/results/report/page.ts does, so its ../../../assets holds; the worker scripts (sandbox, fingerprints)
- * sit beside them, where worker-sandbox.ts looks for them. (The start-up test, which checks which
- * modules a command loads, spawns the file-by-file .test-cli: DIFYRUN_TEST_CLI_MODULES.)
+ * The CLI that tests spawn (DIFYRUN_TEST_CLI) is the bundle users run (scripts/bundle.mjs), built
+ * from src/; the test files are bundled the same way: a worker's start-up went from ~0.9 s to
+ * ~0.45 s of CPU, `batch --help` from ~0.45 s to ~0.3 s, importing the server and the batch
+ * executor from ~0.6 s to ~0.3 s. (The start-up test, which checks which modules a command loads,
+ * spawns the file-by-file .test-cli: DIFYRUN_TEST_CLI_MODULES.)
  */
-function bundled(outdir, chunks, entryPoints) {
-  return build({
-    ...common,
-    entryPoints: {
-      ...entryPoints,
-      [`${chunks}/python-worker`]: 'src/server/engine/sandbox/python-worker.ts',
-      [`${chunks}/javascript-worker`]: 'src/server/engine/sandbox/javascript-worker.ts',
-      [`${chunks}/fingerprint-worker`]: 'src/batch/input/fingerprint-worker.ts',
-    },
-    bundle: true,
-    splitting: true,
-    outdir,
-    chunkNames: `${chunks}/[name]-[hash]`,
-    external: [
-      'pyodide',
-      'node-sqlite3-wasm',
-      '@jitl/quickjs-wasmfile-release-sync',
-      'quickjs-emscripten-core',
-      'playwright-core',
-      'esbuild',
-      'tsx',
-      'typescript',
-    ],
-    // The bundled CommonJS packages call require(); ES modules have none of their own.
-    banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
-  });
-}
-
-function bundleCli() {
-  return bundled(bundleDir, 'chunks', { main: 'src/cli/main.ts' });
-}
-
 /** Each test file where it was (.test-js/server/sandbox.test.js), so paths relative to it hold. */
 function bundleTests() {
   const tests = find('test', '.test.ts').map((file) => [relative('test', file).replace(/\.ts$/, ''), file]);

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { build } from 'esbuild';
 import { tempDir } from '../helpers/batch-harness.js';
+// @ts-expect-error: a plain script (scripts/ is JavaScript, outside the typed project)
+import { bundleCli } from '../../scripts/bundle.mjs';
 
 const root = process.cwd();
 let out: string;
@@ -32,6 +34,7 @@ before(async () => {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  await bundleCli(join(dist, 'bundle'));
   out = join(work, 'packages');
   const assembled = spawnSync(process.execPath, ['scripts/assemble-packages.mjs', '--dist', dist, '--out', out], { encoding: 'utf8' });
   assert.equal(assembled.status, 0, assembled.stderr);
@@ -78,15 +81,32 @@ test('the CLI package: the difyrun command, difyrun-cli/server, the example work
     exports: Record<string, unknown>;
     dependencies: Record<string, string>;
   };
-  assert.deepEqual(manifest.bin, { difyrun: './dist/cli/main.js' });
+  assert.deepEqual(manifest.bin, { difyrun: './dist/bundle/main.js' });
   assert.ok('./server' in manifest.exports);
   assert.ok(
-    existsSync(join(cli, 'dist/cli/main.js')) &&
+    existsSync(join(cli, 'dist/bundle/main.js')) &&
       existsSync(join(cli, 'examples/workflows/review-triage.yml')) &&
       existsSync(join(cli, 'examples/data/reviews.csv')),
   );
   for (const name of ['commander', 'pyodide', 'node-sqlite3-wasm', 'eventsource-parser']) assert.ok(manifest.dependencies[name], name);
   assert.ok(!files(cli).some((file) => file.endsWith('.map')));
+});
+
+test('the packaged command runs from its bundle: --version, and a report page built from the assets it ships', () => {
+  const cli = join(out, 'difyrun-cli');
+  // Installed beside its dependencies (the bundle leaves Chart.js, Pyodide and the like in node_modules).
+  symlinkSync(resolve(root, 'node_modules'), join(cli, 'node_modules'), 'dir');
+  const bin = join(cli, 'dist/bundle/main.js');
+  const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0, version.stderr);
+  assert.equal(version.stdout.trim(), JSON.parse(readFileSync('package.json', 'utf8')).version);
+  const work = tempDir('difyrun-packaged-report-');
+  writeFileSync(join(work, 'out.jsonl'), '{"id":"r1","status":"success","inputs":{"q":"a"},"outputs":{"text":"b"}}\n');
+  const report = spawnSync(process.execPath, [bin, 'report', join(work, 'out.jsonl'), '-o', join(work, 'report.html')], { encoding: 'utf8' });
+  assert.equal(report.status, 0, report.stderr);
+  const page = readFileSync(join(work, 'report.html'), 'utf8');
+  assert.match(page, /Chart\.js v\d/, 'Chart.js inlined from node_modules');
+  assert.match(page, /"id":"r1"/);
 });
 
 test('a declaration comment that points at a document the package does not ship fails the build', () => {
