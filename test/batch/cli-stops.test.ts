@@ -81,6 +81,9 @@ describe('stops', () => {
       assert.equal(stopped.length, 3);
       assert.ok(stopped.every((line) => line.status === 'failed'));
       assert.match(result.stderr, /Stopping: no new rows/);
+      // Stopped, not "failed", in what the person who pressed Ctrl-C reads.
+      assert.match(result.stderr, /^0 succeeded, 3 stopped, 17 not started of 20 rows in /m);
+      assert.match(result.stderr, /runs the 17 not started and the 3 stopped$/m);
       assert.deepEqual(readFileSync(join(dir, 'out.jsonl.retry'), 'utf8').trim().split('\n').sort(), stopped.map((line) => line.id).sort());
     } finally {
       await server.close();

@@ -170,7 +170,7 @@ export function formatSummary(s: BatchSummary): string {
     return `Nothing to do: ${s.skipped_already_succeeded === 1 ? 'the one row' : `all ${s.skipped_already_succeeded} rows`} already succeeded in ${s.output}.`;
   const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
   lines.push(
-    `${s.succeeded} succeeded, ${s.failed} failed` +
+    `${s.succeeded} succeeded, ${failedCount(s)}` +
       (s.not_started ? `, ${s.not_started} not started` : '') +
       ` of ${plural(s.rows_to_process, 'row')} in ${s.wall_time_s} s (${s.rows_per_s} rows/s)`,
   );
@@ -192,9 +192,19 @@ export function formatSummary(s: BatchSummary): string {
   if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);
   if (s.not_started)
     lines.push(
-      `to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} that failed` : ''}`,
+      `to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} ${s.stopped >= s.failed ? 'stopped' : 'that failed'}` : ''}`,
     );
   return lines.join('\n');
+}
+
+/**
+ * "2 failed", or what part of them was stopped: a run stopped (by Ctrl-C, or in Dify) is a failed
+ * row to run again, but a person who pressed Ctrl-C should not read that 8 rows failed.
+ */
+function failedCount(s: BatchSummary): string {
+  if (s.stopped === 0) return `${s.failed} failed`;
+  if (s.stopped >= s.failed) return `${s.stopped} stopped`;
+  return `${s.failed} failed (${s.stopped} of them stopped)`;
 }
 
 function modeCounts(mode: BatchSummary['mode']): string {
