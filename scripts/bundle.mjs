@@ -11,7 +11,7 @@
 // root (dist/bundle/chunks), as src/results/report/page.ts sits (dist/results/report), so its
 // ../../../assets holds from either; the worker scripts (sandbox, fingerprints) are chunks of their
 // own beside the code that starts them. Packages that load their own .wasm, data files or
-// binaries stay in node_modules.
+// binaries stay in node_modules, and so does exceljs (see external).
 import { writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -44,6 +44,10 @@ export function bundled(outdir, chunks, entryPoints) {
       'esbuild',
       'tsx',
       'typescript',
+      // The .xlsx writer (export, init), loaded only by those commands. Its archiver calls
+      // `new Buffer()`, which Node warns about (DEP0005) only outside node_modules: inlined,
+      // every `export -o x.xlsx` printed a DeprecationWarning.
+      'exceljs',
     ],
     // The bundled CommonJS packages call require(); ES modules have none of their own.
     banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },

@@ -92,7 +92,7 @@ test('the CLI package: the difyrun command, difyrun-cli/server, the example work
   assert.ok(!files(cli).some((file) => file.endsWith('.map')));
 });
 
-test('the packaged command runs from its bundle: --version, and a report page built from the assets it ships', () => {
+test('the packaged command runs from its bundle: --version, a report page built from the assets it ships, an .xlsx export without warnings', () => {
   const cli = join(out, 'difyrun-cli');
   // Installed beside its dependencies (the bundle leaves Chart.js, Pyodide and the like in node_modules).
   symlinkSync(resolve(root, 'node_modules'), join(cli, 'node_modules'), 'dir');
@@ -107,6 +107,11 @@ test('the packaged command runs from its bundle: --version, and a report page bu
   const page = readFileSync(join(work, 'report.html'), 'utf8');
   assert.match(page, /Chart\.js v\d/, 'Chart.js inlined from node_modules');
   assert.match(page, /"id":"r1"/);
+  // Inlined packages lose Node's node_modules exemption from some deprecation warnings (exceljs's archiver: new Buffer()).
+  const xlsx = spawnSync(process.execPath, [bin, 'export', join(work, 'out.jsonl'), '-o', join(work, 'out.xlsx')], { encoding: 'utf8' });
+  assert.equal(xlsx.status, 0, xlsx.stderr);
+  assert.doesNotMatch(xlsx.stderr, /Warning/);
+  assert.ok(existsSync(join(work, 'out.xlsx')));
 });
 
 test('a declaration comment that points at a document the package does not ship fails the build', () => {
