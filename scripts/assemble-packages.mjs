@@ -26,8 +26,10 @@ const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')
 const SHIPPED_DOCS = ['README.md', 'LICENSE'];
 
 // A module specifier: quoted, no spaces, starting like a path or package name (so text such as
-// "read it from');" in a string is not taken for an import).
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([\w@./:-][^'"\s]*)['"]/g;
+// "read it from');" in a string is not taken for an import). `createRequire(…)('name')` counts
+// too: the progress bar loads cli-progress that way, and without it the package shipped without
+// cli-progress and `difyrun batch` in a terminal failed with "Cannot find module 'cli-progress'".
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\bcreateRequire\([^)]*\)\(\s*)['"]([\w@./:-][^'"\s]*)['"]/g;
 
 /** Relative and bare specifiers a JS or .d.ts file imports. */
 function importsOf(file) {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { build } from 'esbuild';
 import { tempDir } from '../helpers/batch-harness.js';
@@ -92,10 +92,25 @@ test('the CLI package: the difyrun command, difyrun-cli/server, the example work
   assert.ok(!files(cli).some((file) => file.endsWith('.map')));
 });
 
-test('the packaged command runs from its bundle: --version, a report page built from the assets it ships, an .xlsx export without warnings', () => {
+/**
+ * The CLI package installed beside the dependencies it declares, and only those (theirs resolve
+ * from where they really are): a package the command loads but does not declare fails here as it
+ * would for a user.
+ */
+function installedCli(): string {
   const cli = join(out, 'difyrun-cli');
-  // Installed beside its dependencies (the bundle leaves Chart.js, Pyodide and the like in node_modules).
-  symlinkSync(resolve(root, 'node_modules'), join(cli, 'node_modules'), 'dir');
+  const { dependencies } = JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  for (const name of Object.keys(dependencies)) {
+    const link = join(cli, 'node_modules', name);
+    if (existsSync(link)) continue;
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(resolve(root, 'node_modules', name), link, 'dir');
+  }
+  return cli;
+}
+
+test('the packaged command runs from its bundle: --version, a report page built from the assets it ships, an .xlsx export without warnings', () => {
+  const cli = installedCli();
   const bin = join(cli, 'dist/bundle/main.js');
   const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0, version.stderr);
@@ -113,6 +128,28 @@ test('the packaged command runs from its bundle: --version, a report page built 
   assert.doesNotMatch(xlsx.stderr, /Warning/);
   assert.ok(existsSync(join(work, 'out.xlsx')));
 });
+
+// A batch in a terminal draws a progress bar (cli-progress, loaded only then): `script` gives it one.
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+test(
+  'the packaged command runs a batch in a terminal (the progress bar and its package)',
+  { skip: !hasScript && 'util-linux script(1) is not installed' },
+  () => {
+    const cli = installedCli();
+    const work = tempDir('difyrun-packaged-tty-');
+    const command = [process.execPath, join(cli, 'dist/bundle/main.js'), 'batch', '--local', join(cli, 'examples/workflows/review-triage.yml')]
+      .concat(['-i', join(cli, 'examples/data/reviews.csv'), '-o', join(work, 'out.jsonl')])
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      cwd: work,
+      env: { ...process.env, DIFYRUN_LOCAL_DIR: join(work, 'local') },
+    });
+    assert.equal(run.status, 0, run.stdout);
+    assert.match(run.stdout, /12 succeeded, 0 failed of 12 rows/);
+  },
+);
 
 test('a declaration comment that points at a document the package does not ship fails the build', () => {
   const declaration = join(dist, 'index.d.ts');
