@@ -216,9 +216,11 @@ function encode(id: string): void {
 
 /**
  * The first slot to probe for hash `h` in a table of `size` slots: `h` scaled to [0, size)
- * (Lemire's multiply-and-shift, exact in a double), so the table can be sized to what it holds
- * instead of the next power of two: a 1,050,000-id reserve took 4,194,304 slots (16 MB) with a
- * mask, 2,100,000 (8 MB) now. FNV-1a's high bits, which this uses, mix as well as its low ones.
+ * (Lemire's multiply-and-shift), so the table can be sized to what it holds instead of the next
+ * power of two: a 1,050,000-id reserve took 4,194,304 slots (16 MB) with a mask, 2,100,000 (8 MB)
+ * now. FNV-1a's high bits, which this uses, mix as well as its low ones. The product is exact in
+ * a double up to 2^21 slots; above that it is rounded, which moves where a hash lands (the same
+ * way every time) but never to `size`.
  */
 function home(h: number, size: number): number {
   return Math.floor((h * size) / 4294967296);

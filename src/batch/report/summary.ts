@@ -192,7 +192,7 @@ export function formatSummary(s: BatchSummary): string {
   if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);
   if (s.not_started)
     lines.push(
-      `to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} ${s.stopped >= s.failed ? 'stopped' : 'that failed'}` : ''}`,
+      `to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} ${s.stopped === 0 ? 'that failed' : s.stopped === s.failed ? 'stopped' : 'that failed or were stopped'}` : ''}`,
     );
   return lines.join('\n');
 }
@@ -203,7 +203,8 @@ export function formatSummary(s: BatchSummary): string {
  */
 function failedCount(s: BatchSummary): string {
   if (s.stopped === 0) return `${s.failed} failed`;
-  if (s.stopped >= s.failed) return `${s.stopped} stopped`;
+  // A stopped row is a failed row: stopped is at most failed.
+  if (s.stopped === s.failed) return `${s.stopped} stopped`;
   return `${s.failed} failed (${s.stopped} of them stopped)`;
 }
 
