@@ -119,8 +119,9 @@ function writePackage(name, manifest, files, extra = []) {
 
 // The command is the bundle scripts/bundle.mjs writes into dist/bundle (npm run build runs it before this).
 // tsc and esbuild write files without the execute bit; the clone's own `npx difyrun` runs it directly.
-const BIN = join(dist, 'bundle', 'main.js');
-if (!existsSync(BIN)) throw new Error(`${relative(root, BIN)} is missing: run node scripts/bundle.mjs ${relative(root, join(dist, 'bundle'))} first`);
+const bundleDir = join(dist, 'bundle');
+const BIN = join(bundleDir, 'main.js');
+if (!existsSync(BIN)) throw new Error(`${relative(root, BIN)} is missing: run node scripts/bundle.mjs ${relative(root, bundleDir)} first`);
 chmodSync(BIN, 0o755);
 
 const sdkEntries = { '.': 'index', './node': 'node', './protocol': 'protocol/index' };
@@ -139,7 +140,6 @@ const sdkDir = writePackage(
 );
 
 // The command's bundle is shipped whole; the packages it imports are the ones esbuild left out.
-const bundleDir = join(dist, 'bundle');
 const bundleFiles = allFiles(bundleDir).filter((file) => file.endsWith('.js'));
 const cliFiles = allFiles(dist).filter((file) => (file.endsWith('.js') || file.endsWith('.d.ts')) && !file.startsWith(bundleDir + '/'));
 const cli = closure(cliFiles.filter((file) => file.endsWith('.js')).map((file) => relative(dist, file)));

@@ -14,7 +14,7 @@
 // binaries stay in node_modules, and so does exceljs (see external).
 import { writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -67,7 +67,7 @@ export async function bundleCli(outdir) {
     output.imports.filter((i) => i.external && i.kind !== 'require-call').map((i) => i.path),
   );
   const packages = [...new Set(imported.filter((path) => !path.startsWith('node:') && !builtinModules.includes(path)))].sort();
-  writeFileSync(join(dirname(outdir), `${outdir.split(/[\\/]/).at(-1)}.imports.json`), `${JSON.stringify(packages, null, 2)}\n`);
+  writeFileSync(join(dirname(outdir), `${basename(outdir)}.imports.json`), `${JSON.stringify(packages, null, 2)}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await bundleCli(resolve(process.argv[2] ?? 'dist/bundle'));

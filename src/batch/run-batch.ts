@@ -37,10 +37,6 @@ import { BatchStats, formatSummary, type BatchSummary } from './report/summary.j
 import { RowScheduler, type SchedulerResult } from './schedule/row-scheduler.js';
 import { UsageError } from './usage-error.js';
 import { plural } from '../util/plural.js';
-import { collectGarbage } from '../util/collect-garbage.js';
-
-/** Inputs from this size on are worth a full garbage collection after the pre-flight. */
-const LARGE_INPUT_ROWS = 100_000;
 
 export interface BatchIO {
   client: DifyClient;
@@ -88,10 +84,6 @@ export async function runBatch(config: BatchConfig, io: BatchIO): Promise<BatchR
   };
   const checked = await checkInput(config, parameters.result, select).finally(() => ahead?.stop());
   const { scan, preparer } = checked;
-  // The pre-flight's tables (the duplicate-id table: ~20 MB for a million rows) are garbage now;
-  // V8 would collect them only once old space grows enough, on top of what the rows need
-  // (1,000,000 rows: 139 -> 126 MB peak, BENCHMARKS.md). A full collection costs a few ms.
-  if (scan.rows >= LARGE_INPUT_ROWS) collectGarbage();
   rerun.stopCounting();
   if (!config.quiet) for (const line of rerun.describe()) io.stderr.write(`${line}\n`);
   for (const line of inputWarnings(config, checked)) io.stderr.write(`${line}\n`);

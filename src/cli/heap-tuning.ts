@@ -7,8 +7,8 @@
  * `--semi-space-growth-factor=1` (young generation kept at its initial size) saved ~18 MB more
  * at 200,000 rows but cost ~15% of the batch's throughput at 256 rows/s (scavenges all the
  * time): measured (BENCHMARKS.md), not taken.
- * `--expose-gc`: a batch collects the pre-flight's garbage (its id table: ~20 MB for a million
- * rows) before the rows run, rather than carry it until old space grows enough (util/collect-garbage.ts).
+ * `--expose-gc`: the pre-flight collects its scan's garbage (the id table: ~20 MB for a million
+ * rows) as soon as the scan ends, rather than carry it until old space grows (batch/preflight.ts).
  * The flag takes effect when set at run time only if set before the heap has grown: main.ts sets
  * them before it loads anything else. (--optimize-for-size would save more but cost a third of
  * the client's throughput: measured, not taken.)
