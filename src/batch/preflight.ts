@@ -53,20 +53,26 @@ export function requestParameters(client: DifyClient): { result: Promise<AppPara
 }
 
 /**
- * The app's input variables (GET /parameters, already sent), then every row of the input
- * checked (structure, ids, values): any problem is one UsageError listing them, and nothing is
- * run or written.
+ * Every row of the input checked (structure, ids, values) against the app's input variables
+ * (GET /parameters, already sent: the scan starts while it is on its way). Any problem is one
+ * UsageError listing them, and nothing is run or written. When /parameters fails (a wrong key,
+ * the server down), that is the error, whatever the file holds.
  */
 export async function checkInput(config: BatchConfig, appParameters: Promise<AppParameters>, select: RowSelection): Promise<CheckedInput> {
-  const parameters = await appParameters;
-  const preparer = new RowPreparer(inputVariables(parameters), dirname(resolve(config.input)), { rowIds: true });
-  const scan = await scanInput(config.input, preparer, select, config.inputOptions);
+  const preparer = appParameters.then((parameters) => new RowPreparer(inputVariables(parameters), dirname(resolve(config.input)), { rowIds: true }));
+  let scan: InputScan;
+  try {
+    scan = await scanInput(config.input, preparer, select, config.inputOptions);
+  } catch (error) {
+    await appParameters;
+    throw error;
+  }
   // The scan's tables (the duplicate-id table: ~20 MB for a million rows) are garbage now; V8
   // would collect them only once old space grows enough, on top of what the rows need
   // (1,000,000 rows: 139 -> 126 MB peak, BENCHMARKS.md). A full collection costs a few ms.
   if (scan.rows >= LARGE_INPUT_ROWS) collectGarbage();
   if (scan.problemCount > 0) throw new UsageError(formatProblems(config.input, scan));
-  return { preparer, scan };
+  return { preparer: await preparer, scan };
 }
 
 /** What the input has that Dify ignores or the file's form got wrong: stderr lines. */

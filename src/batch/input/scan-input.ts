@@ -1,13 +1,15 @@
 /**
  * The first pass over the input, before anything runs or is written: every structural
  * problem (empty or duplicate ids, ragged rows, bad JSON lines) with its line number, and
- * every row whose inputs Dify would reject, checked against /parameters.
+ * every row whose inputs Dify would reject, checked against /parameters (value-checks.ts: the
+ * scan starts before /parameters has answered).
  */
 import { stat } from 'node:fs/promises';
 import type { RowPreparer } from '../prepare/row-preparer.js';
 import { IdTable } from './id-table.js';
 import { isUtf8 } from './input-options.js';
 import { readRowBatches, type InputOptions, type InputRow, type ResumePoint } from './read-rows.js';
+import { ValueChecks } from './value-checks.js';
 
 export interface InputProblem {
   line: number;
@@ -40,7 +42,13 @@ export type RowSelection = (row: InputRow) => 'run' | 'succeeded' | 'skip';
 
 const KEEP = 50;
 
-export async function scanInput(file: string, preparer: RowPreparer, select: RowSelection = () => 'run', options: InputOptions = {}): Promise<InputScan> {
+/** Scans `file`; `preparer` (the app's input form) may still be on its way, and what GET /parameters threw is thrown. */
+export async function scanInput(
+  file: string,
+  preparer: RowPreparer | Promise<RowPreparer>,
+  select: RowSelection = () => 'run',
+  options: InputOptions = {},
+): Promise<InputScan> {
   const scan: InputScan = {
     rows: 0,
     problems: [],
@@ -55,7 +63,15 @@ export async function scanInput(file: string, preparer: RowPreparer, select: Row
     resumeAt: undefined,
   };
   const firstLine = new IdTable();
-  const undeclared = new Set<string>();
+  const values = new ValueChecks(preparer, {
+    invalid: (row, message) => {
+      scan.invalidCount++;
+      if (scan.invalid.length < KEEP) scan.invalid.push({ line: row.line, id: row.id, message });
+    },
+    valid: (row) => {
+      if (scan.firstValid.length < 3) scan.firstValid.push(row);
+    },
+  });
   const problem = (line: number, message: string) => {
     scan.problemCount++;
     if (scan.problems.length < KEEP) scan.problems.push({ line, message });
@@ -87,17 +103,11 @@ export async function scanInput(file: string, preparer: RowPreparer, select: Row
       if (selection === 'succeeded') scan.alreadySucceeded++;
       if (selection !== 'run') continue;
       if (scan.selected++ === 0) scan.resumeAt = batch.start;
-      if (undeclared.size < 100) for (const key of preparer.undeclared(item)) undeclared.add(key);
-      const prepared = preparer.prepare(item);
-      if (!prepared.ok) {
-        scan.invalidCount++;
-        if (scan.invalid.length < KEEP) scan.invalid.push({ line: item.line, id: item.id, message: `column "${prepared.column}": ${prepared.message}` });
-      } else if (scan.firstValid.length < 3) {
-        scan.firstValid.push(item);
-      }
+      if (values.add(item)) await values.flush();
     }
   }
-  scan.undeclared = [...undeclared];
+  await values.flush();
+  scan.undeclared = [...values.undeclared];
   return scan;
 }
 
