@@ -130,11 +130,18 @@ interface ReferenceRun {
 }
 
 /** Runs the bare client (bench/reference-client.mjs) against `server` as runCli runs the batch: spawned, watched from the server. */
-async function runReference(server: RunningServer, rows: number, concurrency: number): Promise<ReferenceRun> {
+export async function runReference(server: RunningServer, rows: number, concurrency: number, cpuMsPerRow = 0): Promise<ReferenceRun> {
   const started = performance.now();
   const timeline = watchServer(started);
   const child = spawn(process.execPath, ['bench/reference-client.mjs'], {
-    env: { ...process.env, DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL, ROWS: String(rows), CONCURRENCY: String(concurrency) },
+    env: {
+      ...process.env,
+      DIFY_API_KEY: server.apiKey,
+      DIFY_API_BASE_URL: server.baseURL,
+      ROWS: String(rows),
+      CONCURRENCY: String(concurrency),
+      CPU_MS_PER_ROW: String(cpuMsPerRow),
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -183,7 +190,7 @@ export async function benchBatchScheduling(): Promise<BenchResult> {
         `On the process's wall clock (median of ${REPEATS} runs: ${fmt(run.wallMs / 1000, 2)} s, start-up and pre-flight included) the batch achieved ${fmt(rows / (run.wallMs / 1000))} rows/s against an ideal of 64 / 0.25 s = ${ideal} rows/s: efficiency **${fmt(efficiency(run), 3)}** (target ≥ 0.97: ${efficiency(run) >= 0.97 ? 'met' : 'missed'}; ${runs.map((r) => fmt(efficiency(r), 3)).join(', ')} in the ${REPEATS} runs). ` +
         `From the first to the last row (the batch's own rows/s) it is ${fmt(inner(run), 3)}; whole waves cap it at ${fmt(ceiling, 3)} (63 waves of 250 ms for 62.5 waves of rows). ` +
         `A bare client on the same server (bench/reference-client.mjs: keep-alive slots posting the next row as soon as the last answer is read, the first window 1 ms apart; no file, no checks, no journal, no output) reaches **${fmt(efficiency(reference), 3)}** (${references.map((r) => fmt(efficiency(r), 3)).join(', ')}): the most this machine and server allow; difyrun keeps ${fmt((efficiency(run) / efficiency(reference)) * 100, 1)}% of it. ` +
-        'The phases are seen from the server (in the bench process): spawn to the first run arriving, first run to the last answer, last answer to the exit the bench sees; the first-to-last-row efficiency of the bare client is the server\'s view of it.',
+        "The phases are seen from the server (in the bench process): spawn to the first run arriving, first run to the last answer, last answer to the exit the bench sees; the first-to-last-row efficiency of the bare client is the server's view of it.",
       table: [
         '| run | process wall time | efficiency (wall) | efficiency (first to last row) | spawn → first run | first run → last answer | last answer → exit | latency p50 / p99 | load average (1 min, after) |',
         '|---|---:|---:|---:|---:|---:|---:|---|---:|',

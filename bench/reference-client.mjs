@@ -6,6 +6,9 @@
  * starts as fast as Node does (with the same NODE_EXTRA_CA_CERTS, if set).
  *
  *   DIFY_API_BASE_URL=… DIFY_API_KEY=… ROWS=4000 CONCURRENCY=64 node bench/reference-client.mjs
+ *
+ * CPU_MS_PER_ROW (default 0): after each answer, once the next POST is out, keep the main
+ * thread busy this long, standing in for the work a real client does per row (batch-cycle).
  */
 import http from 'node:http';
 
@@ -13,6 +16,7 @@ const url = new URL(`${process.env.DIFY_API_BASE_URL}/workflows/run`);
 const rows = Number(process.env.ROWS);
 const concurrency = Number(process.env.CONCURRENCY);
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const cpuMsPerRow = Number(process.env.CPU_MS_PER_ROW ?? 0);
 let next = 0;
 let failed = 0;
 
@@ -33,12 +37,20 @@ function post(i) {
       (response) => {
         if (response.statusCode !== 200) failed++;
         response.resume();
-        response.on('end', resolve);
+        response.on('end', () => {
+          resolve();
+          if (cpuMsPerRow > 0) setImmediate(busy);
+        });
       },
     );
     request.on('error', reject);
     request.end(body);
   });
+}
+
+function busy() {
+  const until = performance.now() + cpuMsPerRow;
+  while (performance.now() < until);
 }
 
 async function slot() {

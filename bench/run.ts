@@ -8,6 +8,7 @@ import { benchServerRuns, benchServerStreams } from './server.js';
 import { benchQueueScaleOut } from './queue.js';
 import { benchRealDify } from './real-dify.js';
 import { benchSseDecode } from './sse-decode.js';
+import { benchBatchCycle } from './cycle.js';
 import { benchBatchFaultKinds, benchBatchFaults, benchBatchLocalMemory, benchStartup } from './targets.js';
 import { benchBatchXlsx } from './xlsx.js';
 import { writeSection, type BenchResult } from './report.js';
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<BenchResult | string>> = {
   'cli-startup': benchStartup,
   'sse-decode': benchSseDecode,
   'batch-scheduling': benchBatchScheduling,
+  'batch-cycle': benchBatchCycle,
   'batch-overhead': benchBatchOverhead,
   'batch-memory': benchBatchMemory,
   'batch-resume': benchBatchResume,
