@@ -1,9 +1,10 @@
 /**
  * The in-flight journal (`<output>.journal`): what was sent to the server but has no outcome
  * line yet. Written *before* a run is POSTed and the moment its run id arrives, so a killed
- * process never leaves a run we cannot find again. Entries are synced to disk within a few
- * milliseconds, without holding up the POST: only a power loss in that moment could lose one
- * (that row would then be sent again on resume). A clean end deletes the file.
+ * process never leaves a run we cannot find again. Entries are synced to disk soon after (within
+ * the appender's 5 ms interval plus one sync), without holding up the POST: only a power loss in
+ * that window could lose one (that row would then be sent again on resume). A clean end deletes
+ * the file.
  *
  *   {"e":"post","id":"r1","user":"difyrun-r1","at":1732186800123}
  *   {"e":"run","id":"r1","run":"<workflow_run_id>","task":"<task_id>","at":…}

@@ -103,7 +103,13 @@ export class RowScheduler {
     const prepared = preparer.prepare(row);
     const recordInputs = { id: row.id, ...row.values };
     if (!prepared.ok && !previous) {
-      await this.#record(invalidRow(row.id, recordInputs, `column "${prepared.column}": ${prepared.message}`));
+      // Its line's sync is waited for with the rows in flight (finish()), not before the next row.
+      this.#track(
+        this.#record(invalidRow(row.id, recordInputs, `column "${prepared.column}": ${prepared.message}`)).catch((error: unknown) => {
+          this.#abandoned++;
+          this.#deps.progress.log(`row ${row.id}: ${describeError(error, this.#deps.client.baseURL)}`);
+        }),
+      );
       return;
     }
     await this.#pacing.takeSlot();
@@ -123,7 +129,12 @@ export class RowScheduler {
       inputs: () => (prepared.ok ? preparer.resolveFiles(prepared.inputs, uploader) : Promise.reject(new Error(prepared.message))),
       previous,
     };
-    const task = this.#run(job).finally(() => this.#inFlight.delete(task));
+    this.#track(this.#run(job));
+  }
+
+  /** Work finish() waits for: a row in flight, or the outcome line of one that was not sent. */
+  #track(work: Promise<void>): void {
+    const task = work.finally(() => this.#inFlight.delete(task));
     this.#inFlight.add(task);
   }
 
