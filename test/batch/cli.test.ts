@@ -99,7 +99,7 @@ describe('pre-flight and stops', () => {
     assert.ok(!run.stderr.includes('app-wrong'), 'the key is never printed');
   });
 
-  test('a rejected API key is the error even when the file has problems too (the scan starts before /parameters answers)', async () => {
+  test('a rejected API key is the error even when the file has problems too', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'data.csv'), 'id,user_name,query\nr1,Ann,Hello\nr1,Bob,Hi\n');
     const run = await cli(['batch', '-i', 'data.csv', '-o', 'out.jsonl'], { cwd: dir, env: { DIFY_API_KEY: 'app-wrong', DIFY_API_BASE_URL: seed.baseURL } })

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RowPreparer } from '../../src/batch/prepare/row-preparer.js';
-import { ValueChecks, WAITING_ROWS } from '../../src/batch/input/value-checks.js';
+import { ValueChecks, WAITING_CHARS, WAITING_ROWS } from '../../src/batch/input/value-checks.js';
 import type { InputRow } from '../../src/batch/input/read-rows.js';
 import type { InputVariable } from '../../src/protocol/index.js';
 
@@ -47,8 +47,8 @@ test('rows seen before the form arrives wait, then every row is checked in file 
   await Promise.resolve();
   // The form is in: the next row is checked at once, after the two that waited.
   checks.add(row(4, { name: 'Bo', language: 'French', extra: 1 }));
-  await checks.flush();
   assert.equal(seen.length, 3);
+  await checks.flush();
   assert.equal(seen[0], '2 valid');
   assert.match(seen[1]!, /^3 invalid: column "name": /);
   assert.match(seen[2]!, /^4 invalid: column "language": /);
@@ -66,6 +66,17 @@ test('add() asks the scan to wait once WAITING_ROWS rows are kept', async () => 
   await flushed;
   assert.equal(seen.length, WAITING_ROWS);
   assert.equal(seen.at(-1), `${WAITING_ROWS} valid`);
+});
+
+test('large rows make the scan wait sooner: at most WAITING_CHARS of values are kept', () => {
+  const { findings } = recorder();
+  const checks = new ValueChecks(new Promise<RowPreparer>(() => {}), findings);
+  const big = 'x'.repeat(WAITING_CHARS / 4);
+  for (let line = 1; line < 4; line++) assert.equal(checks.add(row(line, { name: big })), false);
+  assert.equal(checks.add(row(4, { name: big })), true);
+  // A JSONL row's nested values count as their JSON.
+  const nested = new ValueChecks(new Promise<RowPreparer>(() => {}), findings);
+  assert.equal(nested.add(row(1, { name: { text: 'x'.repeat(WAITING_CHARS) } })), true);
 });
 
 test('a form already at hand checks each row as it comes', () => {
