@@ -5,7 +5,8 @@
  * socket's request arrived and its answer went out. Lined up per socket, in order, they split a
  * cycle into: client → server (the request's way there: the client's last steps, the loopback,
  * the server waking), the server's own time (latency, its timer, the graph), server → client
- * (the answer's way back and its parsing), and the client's turn to the next POST on that socket.
+ * (the answer's way back and its parsing), and the client's turn to the next POST on that socket
+ * (a keep-alive socket goes to whichever request is waiting: it is how long the socket sat idle).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync, rmSync } from 'node:fs';
@@ -150,7 +151,7 @@ export async function benchBatchCycle(): Promise<BenchResult> {
         row('client → server: POST created to its arrival at the server', 'there'),
         row('server: arrival to answer sent (250 ms latency, its timer, the graph)', 'inServer'),
         row('server → client: answer sent to the response ended in the client', 'back'),
-        row('client: response ended to the next POST on the socket', 'turn'),
+        row('client: response ended to the next POST on the same socket (how long it sat idle)', 'turn'),
         row('whole cycle: one POST to the next on the socket', 'cycle'),
       ],
     };
