@@ -38,10 +38,16 @@ export class LedgerWriter {
     private readonly onRecorded?: (outcome: OutcomeRecord) => void,
   ) {}
 
-  /** Resolves, once the line is synced to disk, to the outcome as written (annotated). */
-  async append(result: OutcomeRecord): Promise<OutcomeRecord> {
+  /**
+   * Resolves, once the line is synced to disk, to the outcome as written (annotated). `unsent`:
+   * the row was never sent (invalid inputs), so no run can be lost: written is enough, and a
+   * caller recording such rows one after another does not wait a sync for each (a power loss
+   * can lose the line; the next run checks the row and records it again).
+   */
+  async append(result: OutcomeRecord, options: { unsent?: boolean } = {}): Promise<OutcomeRecord> {
     const outcome = this.annotate(result);
-    await this.out.append(outcomeLine(outcome));
+    const line = outcomeLine(outcome);
+    await (options.unsent ? this.out.appendWritten(line) : this.out.append(line));
     this.onRecorded?.(outcome);
     // Only what .retry needs: failures, and ids whose earlier failure this success replaces.
     // (Each input id runs at most once per batch, so successes need no memory of their own.)

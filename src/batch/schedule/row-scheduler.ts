@@ -103,13 +103,7 @@ export class RowScheduler {
     const prepared = preparer.prepare(row);
     const recordInputs = { id: row.id, ...row.values };
     if (!prepared.ok && !previous) {
-      // Its line's sync is waited for with the rows in flight (finish()), not before the next row.
-      this.#track(
-        this.#record(invalidRow(row.id, recordInputs, `column "${prepared.column}": ${prepared.message}`)).catch((error: unknown) => {
-          this.#abandoned++;
-          this.#deps.progress.log(`row ${row.id}: ${describeError(error, this.#deps.client.baseURL)}`);
-        }),
-      );
+      await this.#record(invalidRow(row.id, recordInputs, `column "${prepared.column}": ${prepared.message}`), { unsent: true });
       return;
     }
     await this.#pacing.takeSlot();
@@ -129,12 +123,7 @@ export class RowScheduler {
       inputs: () => (prepared.ok ? preparer.resolveFiles(prepared.inputs, uploader) : Promise.reject(new Error(prepared.message))),
       previous,
     };
-    this.#track(this.#run(job));
-  }
-
-  /** Work finish() waits for: a row in flight, or the outcome line of one that was not sent. */
-  #track(work: Promise<void>): void {
-    const task = work.finally(() => this.#inFlight.delete(task));
+    const task = this.#run(job).finally(() => this.#inFlight.delete(task));
     this.#inFlight.add(task);
   }
 
@@ -228,8 +217,8 @@ export class RowScheduler {
     if (changed && !this.#deps.config.quiet) this.#deps.progress.log(`Mode: ${changed.reason.replace(/^auto: /, '')}`);
   }
 
-  async #record(record: OutcomeRecord): Promise<void> {
-    const written = await this.#deps.ledger.append(record);
+  async #record(record: OutcomeRecord, options: { unsent?: boolean } = {}): Promise<void> {
+    const written = await this.#deps.ledger.append(record, options);
     this.#deps.stats.record(written);
     this.#deps.progress.update();
   }

@@ -98,11 +98,15 @@ export class OutcomeSink {
     this.notify();
   }
 
-  /** A row that was never sent (invalid inputs, a file that would not upload): recorded as failed here. */
+  /**
+   * A row that was never sent (invalid inputs, a file that would not upload): recorded as failed
+   * here, once written (no run can be lost; the next sync or the close syncs it, as LedgerWriter
+   * does for the batch's unsent rows).
+   */
   recordUnsent(id: string, inputs: Record<string, unknown>, error: RowError): Promise<void> {
     const outcome = unsentOutcome(id, inputs, error);
     return this.parts.serial.run(async () => {
-      await this.parts.output.append(outcomeLine(outcome));
+      await this.parts.output.appendWritten(outcomeLine(outcome));
       this.parts.ledger.set(id, ROW_FAILED);
       this.recorded.add(id);
       this.parts.stats.record(outcome);

@@ -125,50 +125,32 @@ async function queueRows(config: BatchConfig, io: BatchIO, checked: Preflight, p
   const { sink, feeder } = parts;
   const uploader = new FileUploader(io.client, config.user ?? 'difyrun-batch');
   const rows = scan.resumeAt === undefined ? [] : readRowBatches(config.input, undefined, scan.resumeAt);
-  // Unsent rows' lines are synced while later rows are queued, not one sync before each next row.
-  const unsent = new Set<Promise<void>>();
-  const recordUnsent = async (...args: Parameters<OutcomeSink['recordUnsent']>) => {
-    const recorded = sink.recordUnsent(...args);
-    unsent.add(recorded);
-    recorded.then(
-      () => unsent.delete(recorded),
-      () => {}, // seen by the Promise.race or Promise.all that awaits it
-    );
-    if (unsent.size >= MAX_UNSENT_PENDING) await Promise.race(unsent);
-  };
-  try {
-    for await (const batch of rows) {
-      for (const row of batch.items) {
-        if (row.kind !== 'row' || select(row) !== 'run') continue;
-        if (feeder.stopped) return;
-        parts.stats.rowSent();
-        const record = { id: row.id, ...row.values };
-        const job: RowJobData = { b: parts.batchId, g: parts.generation, id: row.id, user: config.user ?? rowUser(row.id), inputs: {}, record };
-        // A row a worker holds is recovered from the server whatever its inputs are now.
-        if (!parts.inFlight.has(row.id)) {
-          const prepared = preparer.prepare(row);
-          if (!prepared.ok) {
-            await recordUnsent(row.id, record, { code: 'invalid_input', message: `column "${prepared.column}": ${prepared.message}`, http_status: null });
-            continue;
-          }
-          try {
-            job.inputs = await preparer.resolveFiles(prepared.inputs, uploader);
-          } catch (error) {
-            await recordUnsent(row.id, record, { code: 'file_upload_failed', message: (error as Error).message, http_status: null });
-            continue;
-          }
+  for await (const batch of rows) {
+    for (const row of batch.items) {
+      if (row.kind !== 'row' || select(row) !== 'run') continue;
+      if (feeder.stopped) return;
+      parts.stats.rowSent();
+      const record = { id: row.id, ...row.values };
+      const job: RowJobData = { b: parts.batchId, g: parts.generation, id: row.id, user: config.user ?? rowUser(row.id), inputs: {}, record };
+      // A row a worker holds is recovered from the server whatever its inputs are now.
+      if (!parts.inFlight.has(row.id)) {
+        const prepared = preparer.prepare(row);
+        if (!prepared.ok) {
+          await sink.recordUnsent(row.id, record, { code: 'invalid_input', message: `column "${prepared.column}": ${prepared.message}`, http_status: null });
+          continue;
         }
-        await feeder.add(job);
+        try {
+          job.inputs = await preparer.resolveFiles(prepared.inputs, uploader);
+        } catch (error) {
+          await sink.recordUnsent(row.id, record, { code: 'file_upload_failed', message: (error as Error).message, http_status: null });
+          continue;
+        }
       }
+      await feeder.add(job);
     }
-    await feeder.flush();
-  } finally {
-    await Promise.all(unsent);
   }
+  await feeder.flush();
 }
-
-/** Unsent rows whose lines may wait for their sync at once (a bound on what they hold). */
-const MAX_UNSENT_PENDING = 1000;
 
 function warn(config: BatchConfig, checked: Preflight, log: (message: string) => void): void {
   for (const line of inputWarnings(config, checked)) log(line);
