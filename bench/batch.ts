@@ -8,6 +8,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startServer, type RunningServer } from '../src/server/index.js';
@@ -34,7 +35,7 @@ export interface BatchRun {
   peakRssMb: number;
   firstRequestMs: number | undefined;
   /** With `watch: 'timeline'`: when the server saw the first run and sent its last answer, in ms since the spawn. */
-  timeline?: { firstRunMs: number; lastAnswerMs: number } | undefined;
+  timeline?: Timeline | undefined;
 }
 
 /**
@@ -56,55 +57,98 @@ export async function runCli(
   exitCodes: number[] = [0],
   watch: Watch = 'rss',
 ): Promise<BatchRun> {
-  const started = performance.now();
   const executedBefore = server?.executedRuns ?? 0;
   const target = server ? { DIFY_API_KEY: server.apiKey, DIFY_API_BASE_URL: server.baseURL } : { DIFYRUN_LOCAL_DIR: localDir };
-  const timeline = watch === 'timeline' ? watchServer(started) : undefined;
-  const child = spawn(process.execPath, [CLI, 'batch', ...args, '--quiet', '--json'], {
-    env: { ...process.env, ...target },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   let peakKb = 0;
   let firstRequestMs: number | undefined;
-  const sampler =
-    watch === 'rss'
-      ? setInterval(() => {
-          if (firstRequestMs === undefined && server && server.executedRuns > executedBefore) firstRequestMs = performance.now() - started;
-          try {
-            const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-            if (match) peakKb = Math.max(peakKb, Number(match[1]));
-          } catch {
-            // the process has exited
-          }
-        }, 5)
-      : undefined;
+  const sample = (pid: number, elapsedMs: number) => {
+    if (firstRequestMs === undefined && server && server.executedRuns > executedBefore) firstRequestMs = elapsedMs;
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+    } catch {
+      // the process has exited
+    }
+  };
+  const run = await spawnWatched([CLI, 'batch', ...args, '--quiet', '--json'], target, watch === 'timeline' ? { timeline: true } : { sample });
+  if (run.code === null || !exitCodes.includes(run.code)) throw new Error(`difyrun batch exited ${run.code}`);
+  return {
+    summary: JSON.parse(run.stdout) as BatchSummary,
+    wallMs: run.wallMs,
+    peakRssMb: peakKb / 1024,
+    firstRequestMs: run.timeline?.firstRunMs ?? firstRequestMs,
+    timeline: run.timeline,
+  };
+}
+
+/** When, in ms since a process was spawned, the server saw its first workflow run arrive and sent its last answer. */
+export interface Timeline {
+  firstRunMs: number;
+  lastAnswerMs: number;
+}
+
+/**
+ * Spawns `node …argv` with `env` added and waits for it to close: its exit code, wall time and
+ * stdout; with `timeline`, the server's view of it (watchServer); `sample` is called every 5 ms
+ * with its pid while it runs.
+ */
+async function spawnWatched(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  options: { timeline?: boolean; sample?: (pid: number, elapsedMs: number) => void },
+): Promise<{ code: number | null; wallMs: number; stdout: string; timeline: Timeline | undefined }> {
+  const started = performance.now();
+  const timeline = options.timeline ? watchServer(started) : undefined;
+  const child = spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const sampler = options.sample ? setInterval(() => options.sample!(child.pid!, performance.now() - started), 5) : undefined;
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const wallMs = performance.now() - started;
   clearInterval(sampler);
-  const seen = timeline?.stop();
-  if (code === null || !exitCodes.includes(code)) throw new Error(`difyrun batch exited ${code}`);
-  return { summary: JSON.parse(stdout) as BatchSummary, wallMs, peakRssMb: peakKb / 1024, firstRequestMs: seen?.firstRunMs ?? firstRequestMs, timeline: seen };
+  return { code, wallMs, stdout, timeline: timeline?.stop() };
+}
+
+/**
+ * Calls `arrived` and `answered` for each workflow run this process's HTTP server receives and
+ * answers (diagnostics channels); returns the function that stops listening.
+ */
+export function onServerRuns(
+  arrived: (request: IncomingMessage, response: ServerResponse) => void,
+  answered: (request: IncomingMessage, response: ServerResponse) => void,
+): () => void {
+  type Message = { request: IncomingMessage; response: ServerResponse };
+  const onArrival = (message: unknown) => {
+    const { request, response } = message as Message;
+    if (request.url?.endsWith('/run')) arrived(request, response);
+  };
+  const onAnswer = (message: unknown) => {
+    const { request, response } = message as Message;
+    if (request.url?.endsWith('/run')) answered(request, response);
+  };
+  subscribe('http.server.request.start', onArrival);
+  subscribe('http.server.response.finish', onAnswer);
+  return () => {
+    unsubscribe('http.server.request.start', onArrival);
+    unsubscribe('http.server.response.finish', onAnswer);
+  };
 }
 
 /** Listens to this process's HTTP server: when the first workflow run arrived and the last answer to one went out. */
-function watchServer(started: number): { stop(): { firstRunMs: number; lastAnswerMs: number } } {
+function watchServer(started: number): { stop(): Timeline } {
   let firstRunMs = NaN;
   let lastAnswerMs = NaN;
-  const isRun = (message: unknown) => (message as { request: { url?: string } }).request.url?.endsWith('/run') === true;
-  const arrived = (message: unknown) => {
-    if (Number.isNaN(firstRunMs) && isRun(message)) firstRunMs = performance.now() - started;
-  };
-  const answered = (message: unknown) => {
-    if (isRun(message)) lastAnswerMs = performance.now() - started;
-  };
-  subscribe('http.server.request.start', arrived);
-  subscribe('http.server.response.finish', answered);
+  const stop = onServerRuns(
+    () => {
+      if (Number.isNaN(firstRunMs)) firstRunMs = performance.now() - started;
+    },
+    () => {
+      lastAnswerMs = performance.now() - started;
+    },
+  );
   return {
     stop: () => {
-      unsubscribe('http.server.request.start', arrived);
-      unsubscribe('http.server.response.finish', answered);
+      stop();
       return { firstRunMs, lastAnswerMs };
     },
   };
@@ -126,33 +170,25 @@ function median<T>(runs: T[], key: (run: T) => number): T {
 /** A run of bench/reference-client.mjs: wall time and, from the server's side, its first run and last answer. */
 interface ReferenceRun {
   wallMs: number;
-  timeline: { firstRunMs: number; lastAnswerMs: number };
+  timeline: Timeline;
 }
 
 /** Runs the bare client (bench/reference-client.mjs) against `server` as runCli runs the batch: spawned, watched from the server. */
 export async function runReference(server: RunningServer, rows: number, concurrency: number, cpuMsPerRow = 0): Promise<ReferenceRun> {
-  const started = performance.now();
-  const timeline = watchServer(started);
-  const child = spawn(process.execPath, ['bench/reference-client.mjs'], {
-    env: {
-      ...process.env,
-      DIFY_API_KEY: server.apiKey,
-      DIFY_API_BASE_URL: server.baseURL,
-      ROWS: String(rows),
-      CONCURRENCY: String(concurrency),
-      CPU_MS_PER_ROW: String(cpuMsPerRow),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const wallMs = performance.now() - started;
-  const seen = timeline.stop();
-  if (code !== 0) throw new Error(`bench/reference-client.mjs exited ${code}`);
-  return { wallMs, timeline: seen };
+  const env = {
+    DIFY_API_KEY: server.apiKey,
+    DIFY_API_BASE_URL: server.baseURL,
+    ROWS: String(rows),
+    CONCURRENCY: String(concurrency),
+    CPU_MS_PER_ROW: String(cpuMsPerRow),
+  };
+  const run = await spawnWatched(['bench/reference-client.mjs'], env, { timeline: true });
+  if (run.code !== 0) throw new Error(`bench/reference-client.mjs exited ${run.code}`);
+  return { wallMs: run.wallMs, timeline: run.timeline! };
 }
 
 /** Where a batch's process wall time went, from the server's side: before the first run arrived, the rows, after the last answer. */
-function phases(run: { wallMs: number; timeline?: { firstRunMs: number; lastAnswerMs: number } | undefined }): string {
+function phases(run: { wallMs: number; timeline?: Timeline | undefined }): string {
   const { firstRunMs, lastAnswerMs } = run.timeline!;
   return `${fmt(firstRunMs / 1000, 3)} s | ${fmt((lastAnswerMs - firstRunMs) / 1000, 2)} s | ${fmt((run.wallMs - lastAnswerMs) / 1000, 3)} s`;
 }
@@ -185,8 +221,7 @@ export async function benchBatchScheduling(): Promise<BenchResult> {
     const efficiency = (run: { wallMs: number }) => rows / (run.wallMs / 1000) / ideal;
     const inner = (run: BatchRun) => run.summary.rows_per_s / ideal;
     // For both clients alike, from the server's side: its first run to its last answer.
-    const innerSeen = (run: { timeline?: { firstRunMs: number; lastAnswerMs: number } | undefined }) =>
-      rows / ((run.timeline!.lastAnswerMs - run.timeline!.firstRunMs) / 1000) / ideal;
+    const innerSeen = (run: { timeline?: Timeline | undefined }) => rows / ((run.timeline!.lastAnswerMs - run.timeline!.firstRunMs) / 1000) / ideal;
     const run = median(runs, (r) => r.wallMs);
     const reference = median(references, (r) => r.wallMs);
     // Whole waves: the last 32 rows take a full 250 ms with half the slots idle.

@@ -8,12 +8,12 @@
  * (the answer's way back and its parsing), and the client's turn to the next POST on that socket
  * (a keep-alive socket goes to whichever request is waiting: it is how long the socket sat idle).
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { startServer } from '../src/server/index.js';
-import { fmt, runCli, runReference, tmp, writeCsv } from './batch.js';
+import { distribution } from '../src/results/stats.js';
+import { fmt, onServerRuns, runCli, runReference, tmp, writeCsv } from './batch.js';
 import type { BenchResult } from './report.js';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -31,12 +31,6 @@ function bySocket(lines: [string, Span][]): Map<string, Span[]> {
   return groups;
 }
 
-function stats(values: number[]): { mean: number; p50: number; p90: number; p99: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return { mean: sorted.reduce((sum, v) => sum + v, 0) / sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
-}
-
 interface CycleParts {
   there: number[];
   inServer: number[];
@@ -51,27 +45,22 @@ interface CycleParts {
 async function traced(dir: string, name: string, client: () => Promise<{ wallMs: number }>): Promise<CycleParts> {
   const served: [string, Span][] = [];
   const arrivals = new WeakMap<ServerResponse, number>();
-  const arrived = (message: unknown) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
-    if (request.url?.endsWith('/run')) arrivals.set(response, now());
-  };
-  const answered = (message: unknown) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
-    const start = arrivals.get(response);
-    if (start !== undefined) served.push([String(request.socket.remotePort), { start, end: now() }]);
-  };
   const traceFile = join(dir, `${name}-trace.txt`);
   const previous = { options: process.env.NODE_OPTIONS, out: process.env.CYCLE_TRACE_OUT };
   process.env.NODE_OPTIONS = `${previous.options ?? ''} --import ${resolve('bench/cycle-trace.mjs')}`.trim();
   process.env.CYCLE_TRACE_OUT = traceFile;
-  subscribe('http.server.request.start', arrived);
-  subscribe('http.server.response.finish', answered);
+  const stopWatching = onServerRuns(
+    (_request, response) => arrivals.set(response, now()),
+    (request, response) => {
+      const start = arrivals.get(response);
+      if (start !== undefined) served.push([String(request.socket.remotePort), { start, end: now() }]);
+    },
+  );
   let wallMs: number;
   try {
     ({ wallMs } = await client());
   } finally {
-    unsubscribe('http.server.request.start', arrived);
-    unsubscribe('http.server.response.finish', answered);
+    stopWatching();
     restore('NODE_OPTIONS', previous.options);
     restore('CYCLE_TRACE_OUT', previous.out);
   }
@@ -130,12 +119,12 @@ export async function benchBatchCycle(): Promise<BenchResult> {
     const bare = await traced(dir, 'bare', () => runReference(server, rows, concurrency));
     const busy = await traced(dir, 'busy', () => runReference(server, rows, concurrency, BUSY_MS));
     const cells = (values: number[]) => {
-      const s = stats(values);
+      const s = distribution(values)!;
       return `${fmt(s.mean, 2)} | ${fmt(s.p50, 2)} | ${fmt(s.p90, 2)}`;
     };
     const row = (name: string, key: keyof Omit<CycleParts, 'paired' | 'wallMs'>) =>
       `| ${name} | ${cells(difyrun[key])} | ${cells(bare[key])} | ${cells(busy[key])} |`;
-    const over = (parts: CycleParts) => stats(parts.cycle).mean - 250;
+    const over = (parts: CycleParts) => distribution(parts.cycle)!.mean - 250;
     return {
       id: 'batch-cycle',
       title: 'batch: where a row’s cycle goes (4,000 rows, 250 ms server latency, concurrency 64)',
