@@ -151,7 +151,8 @@ const cliDir = writePackage(
   {
     description:
       'The difyrun command: crash-safe, resumable batch runs of Dify workflows from CSV/JSONL, run/status/logs/upload, and a local Dify-compatible server.',
-    bin: { difyrun: './dist/bundle/main.js' },
+    // The same command as the clone's own (package.json bin).
+    bin: rootManifest.bin,
     exports: {
       '.': entry('index'),
       './node': entry('node'),

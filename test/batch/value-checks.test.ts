@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { RowPreparer } from '../../src/batch/prepare/row-preparer.js';
 import { ValueChecks, WAITING_CHARS, WAITING_ROWS } from '../../src/batch/input/value-checks.js';
 import type { InputRow } from '../../src/batch/input/read-rows.js';
+import { deferred } from '../../src/client/deferred.js';
 import type { InputVariable } from '../../src/protocol/index.js';
 
 const VARIABLES: InputVariable[] = [
@@ -28,15 +29,8 @@ function recorder() {
   };
 }
 
-function later<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
-
 test('rows seen before the form arrives wait, then every row is checked in file order', async () => {
-  const form = later<RowPreparer>();
+  const form = deferred<RowPreparer>();
   const { seen, findings } = recorder();
   const checks = new ValueChecks(form.promise, findings);
   assert.equal(checks.add(row(2, { name: 'Ann' })), false);
@@ -56,7 +50,7 @@ test('rows seen before the form arrives wait, then every row is checked in file 
 });
 
 test('add() asks the scan to wait once WAITING_ROWS rows are kept', async () => {
-  const form = later<RowPreparer>();
+  const form = deferred<RowPreparer>();
   const { seen, findings } = recorder();
   const checks = new ValueChecks(form.promise, findings);
   for (let line = 1; line < WAITING_ROWS; line++) assert.equal(checks.add(row(line, { name: 'Ann' })), false);
@@ -87,7 +81,7 @@ test('a form already at hand checks each row as it comes', () => {
 });
 
 test('flush() throws what GET /parameters threw', async () => {
-  const form = later<RowPreparer>();
+  const form = deferred<RowPreparer>();
   const { seen, findings } = recorder();
   const checks = new ValueChecks(form.promise, findings);
   checks.add(row(1, { name: 'Ann' }));

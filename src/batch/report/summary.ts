@@ -192,7 +192,7 @@ export function formatSummary(s: BatchSummary): string {
   if (s.failed_ids_file) lines.push(`failed ids: ${s.failed_ids_file} (run again with --retry)`);
   if (s.not_started)
     lines.push(
-      `to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} ${s.stopped === 0 ? 'that failed' : s.stopped === s.failed ? 'stopped' : 'that failed or were stopped'}` : ''}`,
+      `to continue: run the same command again — it skips the rows that succeeded and runs the ${s.not_started} not started${s.failed ? ` and the ${s.failed} ${{ none: 'that failed', all: 'stopped', some: 'that failed or were stopped' }[stoppedShare(s)]}` : ''}`,
     );
   return lines.join('\n');
 }
@@ -202,10 +202,12 @@ export function formatSummary(s: BatchSummary): string {
  * row to run again, but a person who pressed Ctrl-C should not read that 8 rows failed.
  */
 function failedCount(s: BatchSummary): string {
-  if (s.stopped === 0) return `${s.failed} failed`;
-  // A stopped row is a failed row: stopped is at most failed.
-  if (s.stopped === s.failed) return `${s.stopped} stopped`;
-  return `${s.failed} failed (${s.stopped} of them stopped)`;
+  return { none: `${s.failed} failed`, all: `${s.stopped} stopped`, some: `${s.failed} failed (${s.stopped} of them stopped)` }[stoppedShare(s)];
+}
+
+/** How many of the failed rows were stopped (a stopped row is a failed row: stopped is at most failed). */
+function stoppedShare(s: BatchSummary): 'none' | 'all' | 'some' {
+  return s.stopped === 0 ? 'none' : s.stopped === s.failed ? 'all' : 'some';
 }
 
 function modeCounts(mode: BatchSummary['mode']): string {
